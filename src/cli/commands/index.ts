@@ -1,0 +1,7 @@
+// Every top-level command group registers itself here, one line each.
+import type { Command } from 'commander';
+import { registerOci } from './oci.js';
+
+export type Registrar = (program: Command, binName: string) => void;
+
+export const registrars: Registrar[] = [registerOci];

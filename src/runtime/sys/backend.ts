@@ -1,0 +1,49 @@
+// The raw system-call layer. Two implementations: linux.ts (koffi, the real kernel) and recording.ts
+// (for unit tests without root). Methods throw SysError; the traced facade in index.ts wraps them.
+
+export interface Rlimit {
+  soft: bigint;
+  hard: bigint;
+}
+
+export interface CapSets {
+  effective: bigint;
+  permitted: bigint;
+  inheritable: bigint;
+}
+
+export interface SysBackend {
+  unshare(flags: number): void;
+  setns(fd: number, nstype: number): void;
+  mount(source: string | null, target: string, fstype: string | null, flags: number, data: string | null): void;
+  umount2(target: string, flags: number): void;
+  pivotRoot(newRoot: string, putOld: string): void;
+  chroot(path: string): void;
+  chdir(path: string): void;
+  sethostname(name: string): void;
+  setdomainname(name: string): void;
+  mknod(path: string, mode: number, major: number, minor: number): void;
+  mkfifo(path: string, mode: number): void;
+  prctl(option: number, arg2: number, arg3: number, arg4: number, arg5: number): number;
+  capget(): CapSets;
+  capset(sets: CapSets): void;
+  setresuid(r: number, e: number, s: number): void;
+  setresgid(r: number, e: number, s: number): void;
+  setgroups(gids: number[]): void;
+  prlimit(resource: number, limit: Rlimit): void;
+  getrlimit(resource: number): Rlimit;
+  closeRange(first: number, last: number, flags: number): void;
+  clearCloexec(fd: number): void;
+  resetSignal(signal: number): void;
+  unblockAllSignals(): void;
+  setsid(): number;
+  ioctlSetControllingTty(fd: number): void;
+  umask(mask: number): number;
+  execve(path: string, argv: string[], envp: string[]): never;
+  kill(pid: number, signal: number): void;
+  socket(domain: number, type: number, protocol: number): number;
+  bind(fd: number, addr: Buffer): void;
+  sendto(fd: number, data: Buffer, addr: Buffer | null): number;
+  recv(fd: number, buf: Buffer): number;
+  close(fd: number): void;
+}

@@ -1,0 +1,154 @@
+// The real kernel, through koffi. Every function here is a thin typed binding; nothing else in tslab
+// calls libc.
+import { koffi } from './koffi.js';
+import { errnoName } from './errno.js';
+import { SysError } from './error.js';
+import type { CapSets, Rlimit, SysBackend } from './backend.js';
+import type { ArgValue } from '../../tracer/event.js';
+
+const SYS_pivot_root = 155; // x86_64
+const SYS_capget = 125;
+const SYS_capset = 126;
+const SYS_pivot_root_arm64 = 41;
+const SYS_capget_arm64 = 90;
+const SYS_capset_arm64 = 91;
+const LINUX_CAPABILITY_VERSION_3 = 0x20080522;
+const TIOCSCTTY = 0x540e;
+const SIG_SETMASK = 2;
+
+function syscallNumbers(): { pivot: number; capget: number; capset: number } {
+  if (process.arch === 'arm64') return { pivot: SYS_pivot_root_arm64, capget: SYS_capget_arm64, capset: SYS_capset_arm64 };
+  return { pivot: SYS_pivot_root, capget: SYS_capget, capset: SYS_capset };
+}
+
+function makedev(major: number, minor: number): bigint {
+  const ma = BigInt(major);
+  const mi = BigInt(minor);
+  return ((ma & 0xfffn) << 8n) | (mi & 0xffn) | ((mi & ~0xffn) << 12n) | ((ma & ~0xfffn) << 32n);
+}
+
+// koffi's function objects are untyped; each binding below gives them a signature.
+type Fn = (...args: unknown[]) => number;
+
+export function createLinuxBackend(): SysBackend {
+  const k = koffi();
+  const libc = k.load('libc.so.6');
+  const f = (proto: string): Fn => libc.func(proto) as unknown as Fn;
+  const nr = syscallNumbers();
+
+  const c = {
+    unshare: f('int unshare(int flags)'),
+    setns: f('int setns(int fd, int nstype)'),
+    mount: f('int mount(const char *source, const char *target, const char *fstype, unsigned long flags, const char *data)'),
+    umount2: f('int umount2(const char *target, int flags)'),
+    syscall: f('long syscall(long number, ...)'),
+    chroot: f('int chroot(const char *path)'),
+    chdir: f('int chdir(const char *path)'),
+    sethostname: f('int sethostname(const char *name, size_t len)'),
+    setdomainname: f('int setdomainname(const char *name, size_t len)'),
+    mknod: f('int mknod(const char *path, uint32_t mode, uint64_t dev)'),
+    mkfifo: f('int mkfifo(const char *path, uint32_t mode)'),
+    prctl: f('int prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5)'),
+    setresuid: f('int setresuid(uint32_t r, uint32_t e, uint32_t s)'),
+    setresgid: f('int setresgid(uint32_t r, uint32_t e, uint32_t s)'),
+    setgroups: f('int setgroups(size_t size, void *list)'),
+    prlimit: f('int prlimit(int pid, int resource, void *newLimit, void *oldLimit)'),
+    closeRange: f('int close_range(unsigned int first, unsigned int last, int flags)'),
+    fcntl: f('int fcntl(int fd, int cmd, int arg)'),
+    signal: f('void *signal(int sig, void *handler)'),
+    sigprocmask: f('int sigprocmask(int how, void *set, void *old)'),
+    setsid: f('int setsid(void)'),
+    ioctl: f('int ioctl(int fd, unsigned long request, unsigned long arg)'),
+    umask: f('uint32_t umask(uint32_t mask)'),
+    execve: f('int execve(const char *path, const char **argv, const char **envp)'),
+    kill: f('int kill(int pid, int sig)'),
+    socket: f('int socket(int domain, int type, int protocol)'),
+    bind: f('int bind(int fd, void *addr, uint32_t len)'),
+    sendto: f('long sendto(int fd, void *buf, size_t len, int flags, void *addr, uint32_t alen)'),
+    recv: f('long recv(int fd, void *buf, size_t len, int flags)'),
+    close: f('int close(int fd)'),
+  };
+
+  const check = (ret: number, call: string, args: Record<string, ArgValue>): number => {
+    if (ret < 0) throw new SysError(call, args, errnoName(k.errno()));
+    return ret;
+  };
+
+  return {
+    unshare: (flags) => void check(c.unshare(flags), 'unshare', { flags }),
+    setns: (fd, nstype) => void check(c.setns(fd, nstype), 'setns', { fd, nstype }),
+    mount: (source, target, fstype, flags, data) =>
+      void check(c.mount(source, target, fstype, flags, data), 'mount', { source, target, fstype, flags, data }),
+    umount2: (target, flags) => void check(c.umount2(target, flags), 'umount2', { target, flags }),
+    pivotRoot: (newRoot, putOld) =>
+      void check(c.syscall(nr.pivot, 'str', newRoot, 'str', putOld), 'pivot_root', { newRoot, putOld }),
+    chroot: (path) => void check(c.chroot(path), 'chroot', { path }),
+    chdir: (path) => void check(c.chdir(path), 'chdir', { path }),
+    sethostname: (name) => void check(c.sethostname(name, Buffer.byteLength(name)), 'sethostname', { name }),
+    setdomainname: (name) => void check(c.setdomainname(name, Buffer.byteLength(name)), 'setdomainname', { name }),
+    mknod: (path, mode, major, minor) => void check(c.mknod(path, mode, makedev(major, minor)), 'mknod', { path, mode, major, minor }),
+    mkfifo: (path, mode) => void check(c.mkfifo(path, mode), 'mkfifo', { path, mode }),
+    prctl: (option, a2, a3, a4, a5) => check(c.prctl(option, a2, a3, a4, a5), 'prctl', { option, a2 }),
+    capget: () => {
+      const header = Buffer.alloc(8);
+      header.writeUInt32LE(LINUX_CAPABILITY_VERSION_3, 0);
+      const data = Buffer.alloc(24);
+      check(c.syscall(nr.capget, 'void *', header, 'void *', data), 'capget', {});
+      const word = (i: number): bigint => BigInt(data.readUInt32LE(i)) | (BigInt(data.readUInt32LE(i + 12)) << 32n);
+      return { effective: word(0), permitted: word(4), inheritable: word(8) };
+    },
+    capset: (sets: CapSets) => {
+      const header = Buffer.alloc(8);
+      header.writeUInt32LE(LINUX_CAPABILITY_VERSION_3, 0);
+      const data = Buffer.alloc(24);
+      const put = (v: bigint, off: number): void => {
+        data.writeUInt32LE(Number(v & 0xffffffffn), off);
+        data.writeUInt32LE(Number((v >> 32n) & 0xffffffffn), off + 12);
+      };
+      put(sets.effective, 0);
+      put(sets.permitted, 4);
+      put(sets.inheritable, 8);
+      check(c.syscall(nr.capset, 'void *', header, 'void *', data), 'capset', {});
+    },
+    setresuid: (r, e, s) => void check(c.setresuid(r, e, s), 'setresuid', { r, e, s }),
+    setresgid: (r, e, s) => void check(c.setresgid(r, e, s), 'setresgid', { r, e, s }),
+    setgroups: (gids) => {
+      const list = Buffer.alloc(Math.max(4, gids.length * 4));
+      gids.forEach((g, i) => list.writeUInt32LE(g, i * 4));
+      check(c.setgroups(gids.length, list), 'setgroups', { gids });
+    },
+    prlimit: (resource, limit: Rlimit) => {
+      const buf = Buffer.alloc(16);
+      buf.writeBigUInt64LE(limit.soft, 0);
+      buf.writeBigUInt64LE(limit.hard, 8);
+      check(c.prlimit(0, resource, buf, null), 'prlimit', { resource });
+    },
+    getrlimit: (resource) => {
+      const buf = Buffer.alloc(16);
+      check(c.prlimit(0, resource, null, buf), 'prlimit', { resource });
+      return { soft: buf.readBigUInt64LE(0), hard: buf.readBigUInt64LE(8) };
+    },
+    closeRange: (first, last, flags) => void check(c.closeRange(first, last, flags), 'close_range', { first, last, flags }),
+    clearCloexec: (fd) => {
+      const F_GETFD = 1;
+      const F_SETFD = 2;
+      const current = check(c.fcntl(fd, F_GETFD, 0), 'fcntl', { fd, cmd: 'F_GETFD' });
+      check(c.fcntl(fd, F_SETFD, current & ~1), 'fcntl', { fd, cmd: 'F_SETFD' });
+    },
+    resetSignal: (signal) => void c.signal(signal, null),
+    unblockAllSignals: () => void check(c.sigprocmask(SIG_SETMASK, Buffer.alloc(128), null), 'sigprocmask', {}),
+    setsid: () => check(c.setsid(), 'setsid', {}),
+    ioctlSetControllingTty: (fd) => void check(c.ioctl(fd, TIOCSCTTY, 0), 'ioctl', { fd, request: 'TIOCSCTTY' }),
+    umask: (mask) => c.umask(mask),
+    execve: (path, argv, envp) => {
+      c.execve(path, [...argv, null], [...envp, null]);
+      throw new SysError('execve', { path, argv }, errnoName(k.errno()));
+    },
+    kill: (pid, signal) => void check(c.kill(pid, signal), 'kill', { pid, signal }),
+    socket: (domain, type, protocol) => check(c.socket(domain, type, protocol), 'socket', { domain, type, protocol }),
+    bind: (fd, addr) => void check(c.bind(fd, addr, addr.length), 'bind', { fd }),
+    sendto: (fd, data, addr) => check(c.sendto(fd, data, data.length, 0, addr, addr ? addr.length : 0), 'sendto', { fd, bytes: data.length }),
+    recv: (fd, buf) => check(c.recv(fd, buf, buf.length, 0), 'recv', { fd }),
+    close: (fd) => void check(c.close(fd), 'close', { fd }),
+  };
+}

@@ -1,0 +1,239 @@
+// The one tracer of a process. Every step of the runtime goes through `step()`: it emits a begin
+// event, waits at the stepping gate, applies fault injection, runs the step and emits the end event.
+import { closeSync, openSync, readSync, writeSync } from 'node:fs';
+import { TRACE_FORMAT_VERSION, type ArgValue, type EventKind, type Stage, type TraceEvent } from './event.js';
+
+export type Sink = (event: TraceEvent) => void;
+
+/** An error that carries an errno name, so the end event can report it. */
+export interface ErrnoLike {
+  errno?: string;
+  code?: string;
+  message: string;
+}
+
+export interface StepSpec {
+  kind: EventKind;
+  step: string;
+  args?: Record<string, ArgValue>;
+  summary?: string;
+}
+
+/** Environment variables through which a parent hands tracing to its children. */
+export const ENV_TRACE_FILE = 'TSLAB_TRACE';
+export const ENV_EVENTS_FD = 'TSLAB_EVENTS_FD';
+export const ENV_CONTROL_FD = 'TSLAB_CONTROL_FD';
+export const ENV_FAULT = 'TSLAB_FAULT';
+
+interface Fault {
+  step: string;
+  occurrence: number;
+  errno: string;
+}
+
+export class InjectedFault extends Error {
+  readonly errno: string;
+  constructor(step: string, errno: string) {
+    super(`${step} failed: ${errno} (injected by TSLAB_FAULT)`);
+    this.errno = errno;
+  }
+}
+
+export class Tracer {
+  stage: Stage = 'cli';
+  container: string | undefined;
+  private seq = 0;
+  private readonly sinks: Sink[] = [];
+  private controlFd: number | undefined;
+  private faults: Fault[] = [];
+  private readonly counts = new Map<string, number>();
+
+  addSink(sink: Sink): () => void {
+    this.sinks.push(sink);
+    return () => {
+      const i = this.sinks.indexOf(sink);
+      if (i >= 0) this.sinks.splice(i, 1);
+    };
+  }
+
+  get active(): boolean {
+    return this.sinks.length > 0;
+  }
+
+  /** With a control fd, every begin event blocks until the controller writes one byte ('g'). */
+  setControlFd(fd: number | undefined): void {
+    this.controlFd = fd;
+  }
+
+  get stepping(): boolean {
+    return this.controlFd !== undefined;
+  }
+
+  /** TSLAB_FAULT=step:occurrence:ERRNO[,…] makes the Nth call of that step fail without running. */
+  setFaults(spec: string | undefined): void {
+    this.faults = [];
+    if (!spec) return;
+    for (const part of spec.split(',')) {
+      const [step, occ, errno] = part.split(':');
+      if (!step || !occ || !errno || !/^\d+$/.test(occ)) {
+        throw new Error(`${ENV_FAULT}: "${part}" is not step:occurrence:ERRNO (e.g. mount:2:EPERM)`);
+      }
+      this.faults.push({ step, occurrence: Number(occ), errno });
+    }
+  }
+
+  /** Relays an event emitted by another process (the init, a hook) to this process's sinks. */
+  relay(event: TraceEvent): void {
+    for (const sink of this.sinks) sink(event);
+  }
+
+  private emit(partial: Omit<TraceEvent, 'v' | 'seq' | 't' | 'wall' | 'pid' | 'stage' | 'id'> & { id?: string }): TraceEvent {
+    const seq = ++this.seq;
+    const event: TraceEvent = {
+      v: TRACE_FORMAT_VERSION,
+      seq,
+      id: partial.id ?? `${process.pid}:${seq}`,
+      t: Number(process.hrtime.bigint()) / 1e6,
+      wall: Date.now(),
+      pid: process.pid,
+      stage: this.stage,
+      ...(this.container !== undefined ? { container: this.container } : {}),
+      ...partial,
+    };
+    for (const sink of this.sinks) sink(event);
+    return event;
+  }
+
+  /** An event with no duration: lifecycle transitions and narration. */
+  point(kind: EventKind, step: string, args: Record<string, ArgValue> = {}, summary = step): void {
+    if (!this.active && this.controlFd === undefined) return;
+    const begin = this.emit({ kind, step, args, summary, phase: 'begin' });
+    this.waitAtGate();
+    this.emit({ id: begin.id, kind, step, args, summary, phase: 'end', dur: 0 });
+  }
+
+  /** Runs fn as one traced step. The end event carries the result, or the errno of what fn threw. */
+  step<T>(spec: StepSpec, fn: () => T, describeResult?: (value: T) => ArgValue): T {
+    const args = spec.args ?? {};
+    const summary = spec.summary ?? spec.step;
+    const traced = this.active || this.controlFd !== undefined;
+    const begin = traced ? this.emit({ kind: spec.kind, step: spec.step, args, summary, phase: 'begin' }) : undefined;
+    if (traced) this.waitAtGate();
+    const start = process.hrtime.bigint();
+    const finish = (extra: Partial<TraceEvent>): void => {
+      if (!begin) return;
+      const dur = Number(process.hrtime.bigint() - start) / 1e6;
+      this.emit({ id: begin.id, kind: spec.kind, step: spec.step, args, summary, phase: 'end', dur, ...extra });
+    };
+    try {
+      this.injectFault(spec.step);
+      const value = fn();
+      finish(describeResult ? { result: describeResult(value) } : {});
+      return value;
+    } catch (err) {
+      const e = err as ErrnoLike;
+      finish({ errno: e.errno ?? e.code ?? 'ERROR', error: e.message });
+      throw err;
+    }
+  }
+
+  /** Async variant for steps that wait on the event loop (hooks, helper processes). */
+  async stepAsync<T>(spec: StepSpec, fn: () => Promise<T>, describeResult?: (value: T) => ArgValue): Promise<T> {
+    const args = spec.args ?? {};
+    const summary = spec.summary ?? spec.step;
+    const traced = this.active || this.controlFd !== undefined;
+    const begin = traced ? this.emit({ kind: spec.kind, step: spec.step, args, summary, phase: 'begin' }) : undefined;
+    if (traced) this.waitAtGate();
+    const start = process.hrtime.bigint();
+    const finish = (extra: Partial<TraceEvent>): void => {
+      if (!begin) return;
+      const dur = Number(process.hrtime.bigint() - start) / 1e6;
+      this.emit({ id: begin.id, kind: spec.kind, step: spec.step, args, summary, phase: 'end', dur, ...extra });
+    };
+    try {
+      this.injectFault(spec.step);
+      const value = await fn();
+      finish(describeResult ? { result: describeResult(value) } : {});
+      return value;
+    } catch (err) {
+      const e = err as ErrnoLike;
+      finish({ errno: e.errno ?? e.code ?? 'ERROR', error: e.message });
+      throw err;
+    }
+  }
+
+  private injectFault(step: string): void {
+    if (this.faults.length === 0) return;
+    const n = (this.counts.get(step) ?? 0) + 1;
+    this.counts.set(step, n);
+    const fault = this.faults.find((f) => f.step === step && f.occurrence === n);
+    if (fault) throw new InjectedFault(step, fault.errno);
+  }
+
+  private waitAtGate(): void {
+    if (this.controlFd === undefined) return;
+    const buf = Buffer.alloc(1);
+    for (;;) {
+      let n: number;
+      try {
+        n = readSync(this.controlFd, buf, 0, 1, null);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'EAGAIN') continue;
+        throw err;
+      }
+      if (n === 0) {
+        // The controller went away (the TUI quit): stop stepping and let cleanup run.
+        this.controlFd = undefined;
+        return;
+      }
+      if (buf[0] === 0x67 /* g */) return;
+    }
+  }
+}
+
+export const tracer = new Tracer();
+
+/** A sink that appends JSON lines to a file (opened once, written synchronously so no event is lost). */
+export function fileSink(path: string): { sink: Sink; close: () => void } {
+  const fd = openSync(path, 'a');
+  return {
+    sink: (event) => {
+      writeSync(fd, JSON.stringify(event) + '\n');
+    },
+    close: () => closeSync(fd),
+  };
+}
+
+/** A sink that writes JSON lines to an inherited fd (the init's pipe to its parent). */
+export function fdSink(fd: number): Sink {
+  return (event) => {
+    try {
+      writeSync(fd, JSON.stringify(event) + '\n');
+    } catch {
+      // The reader is gone (the parent exited): tracing must never break the container.
+    }
+  };
+}
+
+/** Collects events in memory, for tests and for the TUI in the same process. */
+export function memorySink(): { sink: Sink; events: TraceEvent[] } {
+  const events: TraceEvent[] = [];
+  return { sink: (e) => void events.push(e), events };
+}
+
+/** Wires the tracer from the environment: TSLAB_TRACE, TSLAB_EVENTS_FD, TSLAB_CONTROL_FD, TSLAB_FAULT. */
+export function configureFromEnv(env: NodeJS.ProcessEnv, traceFile?: string): () => void {
+  const closers: Array<() => void> = [];
+  const file = traceFile ?? env[ENV_TRACE_FILE];
+  if (file) {
+    const f = fileSink(file);
+    tracer.addSink(f.sink);
+    closers.push(f.close);
+  }
+  const eventsFd = env[ENV_EVENTS_FD];
+  if (eventsFd && /^\d+$/.test(eventsFd)) tracer.addSink(fdSink(Number(eventsFd)));
+  const controlFd = env[ENV_CONTROL_FD];
+  if (controlFd && /^\d+$/.test(controlFd)) tracer.setControlFd(Number(controlFd));
+  tracer.setFaults(env[ENV_FAULT]);
+  return () => closers.forEach((c) => c());
+}
