@@ -1,0 +1,190 @@
+// The lab format: what a lab author writes in labs/<area>/<lab>/lab.ts. A lab declares its containers
+// (image, namespaces, limits, mounts), narrated steps that run commands inside or outside them, and
+// checks that assert a kernel fact and say what was expected, what was seen and what to look at.
+//
+// A lab file imports only types from here (`import type`), so the loader can compile it on its own;
+// everything a lab needs at run time arrives through the LabContext argument.
+import type { Mount, Spec } from '../oci/spec.js';
+
+export type NamespaceName = 'pid' | 'network' | 'ipc' | 'uts' | 'mount' | 'cgroup' | 'user' | 'time';
+
+/** Resource limits, in the units the OCI spec uses. */
+export interface Limits {
+  /** memory.max (v2) / memory.limit_in_bytes (v1), bytes; swap is capped to the same value */
+  memoryBytes?: number;
+  /** pids.max */
+  pids?: number;
+  /** cpu.max quota (v2) / cpu.cfs_quota_us (v1), microseconds per period */
+  cpuQuotaUs?: number;
+  /** cpu.max period (v2) / cpu.cfs_period_us (v1), microseconds; default 100000 */
+  cpuPeriodUs?: number;
+  /** cpuset.cpus, e.g. "0" */
+  cpus?: string;
+}
+
+export interface ContainerDef {
+  /** image name; `busybox` is always available (built from busybox-static when offline) */
+  image: string;
+  /** the container's process; default: a long sleep, so steps can enter it with nsenter */
+  args?: string[];
+  /**
+   * image (default): the image's root filesystem, read-only, shared by every container;
+   * overlay: an overlay mounted by the lab (lower = the image, upper/work per container), writable.
+   */
+  rootfs?: 'image' | 'overlay';
+  /** root.readonly; default true for `image`, false for `overlay` */
+  readonly?: boolean;
+  /** the namespaces to create; default: runc's (pid, network, ipc, uts, mount, cgroup) */
+  namespaces?: NamespaceName[];
+  hostname?: string;
+  domainname?: string;
+  /** user namespace mapping: container ids 0..size-1 are host ids hostId..hostId+size-1 */
+  idMap?: { hostId: number; size: number };
+  /** the process's user; default root (0:0) */
+  user?: { uid: number; gid: number };
+  limits?: Limits;
+  /** every capability set of the process (bounding, effective, permitted, ambient); default runc's three */
+  capabilities?: string[];
+  /** process.noNewPrivileges; default true (as runc spec) */
+  noNewPrivileges?: boolean;
+  /** mounts added after the default ones (proc, dev, sys, …) */
+  mounts?: Mount[];
+  /** linux.maskedPaths / readonlyPaths; default runc's lists */
+  maskedPaths?: string[];
+  readonlyPaths?: string[];
+  env?: string[];
+  /** steps start only once the container's output contains this (its init prints it when set up) */
+  ready?: string;
+  /** last resort: edit the generated config.json before the runtime sees it */
+  editSpec?: (spec: Spec) => void;
+}
+
+/** What a command printed and how it ended. */
+export interface CommandResult {
+  code: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+  /** stdout with surrounding whitespace trimmed */
+  out: string;
+}
+
+/** A command shown to the student, run inside a container (nsenter) or on the host. */
+export interface Command {
+  /** container name: run inside it (all its namespaces, its cgroup, its root); omit: run on the host */
+  in?: string;
+  /** a shell script (busybox sh inside, /bin/sh outside); a function gets the context first */
+  sh: string | ((lab: LabContext) => string);
+  /** remember stdout (trimmed) under this key: lab.memo[key] */
+  saveAs?: string;
+  /** default: a non-zero exit fails the step; set when the failure is the lesson */
+  mayFail?: boolean;
+  timeoutMs?: number;
+}
+
+/** A check's answer: ok, and what was expected and seen, in words a student reads. */
+export interface Verdict {
+  ok: boolean;
+  expected: string;
+  seen: string;
+}
+
+export interface Check {
+  /** what must be true, as a sentence: "PID 1 inside is the container's sleep" */
+  title: string;
+  /** whose view of the kernel this asserts: from inside the container, or the host's */
+  from: 'inside' | 'outside';
+  /** said when the check fails: what probably removed this isolation, and where to look */
+  hint: string | ((seen: string) => string);
+  verify: (lab: LabContext) => Promise<Verdict> | Verdict;
+}
+
+export interface Step {
+  title: string;
+  /** narration, a few sentences of plain text */
+  say: string;
+  run?: Command[];
+  checks?: Check[];
+}
+
+export interface LabDefinition {
+  title: string;
+  /** one paragraph: what the lab shows */
+  summary: string;
+  containers: Record<string, ContainerDef>;
+  steps: Step[];
+  /** host-side commands run after the lab, even when it failed (remove what steps made on the host) */
+  cleanup?: Command[];
+  /** return a reason to skip on this host (printed, and counted as a skip, never silently) */
+  skipIf?: (host: HostFacts) => string | undefined;
+}
+
+export interface HostFacts {
+  cgroup: 'v1' | 'v2';
+  arch: string;
+  runtime: string;
+}
+
+/** A cgroup file named for both hierarchies; v1 names are `<controller>/<file>`. */
+export interface CgroupFile {
+  v1: string;
+  v2: string;
+}
+
+export interface CgroupView {
+  mode: 'v1' | 'v2';
+  /** the container's cgroup directory for a controller (v2: the one directory) */
+  dir(controller: string): string;
+  /** read a file: `{ v1: 'memory/memory.limit_in_bytes', v2: 'memory.max' }` */
+  read(file: CgroupFile): string;
+  /** read a flat-keyed file (cpu.stat, memory.events, memory.oom_control, pids.events) as numbers */
+  readKeyed(file: CgroupFile): Record<string, number>;
+  /** freeze or thaw every process of the container (cgroup.freeze / freezer.state) */
+  freeze(frozen: boolean): void;
+  /** the frozen state the kernel reports: true once every task is frozen */
+  isFrozen(): boolean;
+}
+
+export interface ContainerView {
+  name: string;
+  id: string;
+  /** the init's pid as the host sees it */
+  pid: number;
+  bundle: string;
+  /** the root filesystem the runtime was given (for overlay: the merged mount) */
+  rootfs: string;
+  /** present when rootfs is `overlay` */
+  overlay?: { lower: string; upper: string; work: string; merged: string };
+  /** everything the container's process wrote to stdout and stderr so far */
+  output(): string;
+  cgroup: CgroupView;
+}
+
+export interface LabContext {
+  host: HostFacts;
+  /** run a shell script inside a container: nsenter into all its namespaces, after joining its cgroup */
+  inside(container: string, sh: string, options?: { timeoutMs?: number }): Promise<CommandResult>;
+  /** run a shell script on the host; PID_<NAME>, ROOTFS_<NAME>, UPPER_<NAME>, LOWER are set */
+  outside(sh: string, options?: { timeoutMs?: number }): Promise<CommandResult>;
+  container(name: string): ContainerView;
+  /** read a host file (e.g. /proc/<pid>/status), '' when it does not exist */
+  readFile(path: string): string;
+  /** poll until probe returns a value (not undefined), or fail after timeoutMs saying what was awaited */
+  waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs?: number): Promise<T>;
+  /** values kept between steps (Command.saveAs lands here) */
+  memo: Record<string, string>;
+  /** verdict helpers */
+  expect: Expect;
+}
+
+export interface Expect {
+  equal(seen: string | number, expected: string | number): Verdict;
+  notEqual(seen: string | number, unexpected: string | number): Verdict;
+  includes(seen: string, part: string): Verdict;
+  excludes(seen: string, part: string): Verdict;
+  matches(seen: string, pattern: RegExp): Verdict;
+  atLeast(seen: number, min: number): Verdict;
+  atMost(seen: number, max: number): Verdict;
+  /** a custom verdict: ok, what was expected, what was seen */
+  that(ok: boolean, expected: string, seen: string): Verdict;
+}
