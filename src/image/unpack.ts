@@ -1,0 +1,281 @@
+// Applies a layer tar to a directory. Two ways to express deletions:
+//   overlay: whiteouts become 0:0 character devices and opaque dirs get trusted.overlay.opaque=y,
+//            so the directory can be an overlayfs lowerdir (one snapshot per layer);
+//   delete:  whiteouts delete what they name (a flattened root filesystem).
+// Every name is resolved inside the root the way a chroot would see it: `..` cannot climb above
+// the root, and symlinks met on the way (absolute or relative) are followed *within* the root.
+// So no entry can create, change or delete anything outside it — the cases of containerd's
+// TestBreakouts are our tests (test/unit/image/unpack-breakouts.test.ts).
+import {
+  chmodSync, closeSync, copyFileSync, existsSync, lchownSync, linkSync, lstatSync, lutimesSync, mkdirSync, openSync,
+  readdirSync, readlinkSync, rmSync, symlinkSync, unlinkSync, writeSync, type Stats,
+} from 'node:fs';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import type { Readable } from 'node:stream';
+import { extract, type Header } from 'tar-stream';
+import { sys } from '../runtime/sys/index.js';
+
+export type WhiteoutMode = 'overlay' | 'delete';
+
+export interface ApplyOptions {
+  whiteouts: WhiteoutMode;
+  /** Lower layers (top first) searched for hard-link targets that this layer does not carry. */
+  lowers?: string[];
+  /** Apply uid/gid from the tar (default: when running as root). */
+  owners?: boolean;
+}
+
+export interface ApplyResult {
+  entries: number;
+  /** Device nodes that could not be created (not root). */
+  skippedDevices: number;
+}
+
+/** A tar entry's content: read with for-await, or skipped with resume(). */
+type EntryBody = AsyncIterable<unknown> & { resume(): unknown };
+
+export class InvalidArchiveError extends Error {
+  constructor(name: string, why: string) {
+    super(`invalid layer entry "${name}": ${why}`);
+  }
+}
+
+const WHITEOUT = '.wh.';
+const OPAQUE = '.wh..wh..opq';
+const MAX_SYMLINKS = 255;
+
+/** Cleans a tar name lexically against a root: no '', '.', and '..' never above the top. */
+export function cleanComponents(name: string): string[] {
+  const out: string[] = [];
+  for (const c of name.split('/')) {
+    if (c === '' || c === '.') continue;
+    if (c === '..') out.pop();
+    else out.push(c);
+  }
+  return out;
+}
+
+function lstatOrUndefined(path: string): Stats | undefined {
+  try {
+    return lstatSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The host path of `components` under `root`, following every symlink on the way as if `root`
+ * were `/`. Components that do not exist are taken literally.
+ */
+export function resolveInRoot(root: string, components: string[]): string {
+  let resolved: string[] = [];
+  const queue = [...components];
+  let links = 0;
+  while (queue.length > 0) {
+    const c = queue.shift()!;
+    if (c === '' || c === '.') continue;
+    if (c === '..') {
+      resolved.pop();
+      continue;
+    }
+    const candidate = join(root, ...resolved, c);
+    const st = lstatOrUndefined(candidate);
+    if (st?.isSymbolicLink()) {
+      if (++links > MAX_SYMLINKS) throw new Error(`too many levels of symbolic links resolving ${components.join('/')}`);
+      const target = readlinkSync(candidate);
+      if (target.startsWith('/')) resolved = [];
+      queue.unshift(...target.split('/'));
+      continue;
+    }
+    resolved.push(c);
+  }
+  return join(root, ...resolved);
+}
+
+function removeExisting(path: string, keepDir: boolean): Stats | undefined {
+  const st = lstatOrUndefined(path);
+  if (!st) return undefined;
+  if (st.isDirectory()) {
+    if (keepDir) return st;
+    rmSync(path, { recursive: true, force: true });
+    return undefined;
+  }
+  unlinkSync(path);
+  return undefined;
+}
+
+function setXattr(path: string, name: string, value: string): void {
+  const r = spawnSync('setfattr', ['-h', '-n', name, '-v', value, path], { encoding: 'utf8' });
+  if (r.error) throw new Error(`cannot set ${name} on ${path}: setfattr is missing (install the "attr" package)`);
+  if (r.status !== 0) throw new Error(`cannot set ${name} on ${path}: ${r.stderr.trim()}`);
+}
+
+/** Applies one layer (an uncompressed tar stream) onto `root`. */
+export async function applyLayer(tar: Readable, root: string, options: ApplyOptions): Promise<ApplyResult> {
+  const owners = options.owners ?? process.getuid?.() === 0;
+  const result: ApplyResult = { entries: 0, skippedDevices: 0 };
+  const dirs: { path: string; mode: number; mtime: Date }[] = [];
+  const createdHere = new Set<string>();
+  mkdirSync(root, { recursive: true });
+
+  const handle = async (header: Header, body: EntryBody): Promise<void> => {
+    const components = cleanComponents(header.name);
+    const type = header.type ?? 'file';
+    if (components.length === 0) {
+      body.resume();
+      return; // the root itself ('./', '/', '..'): never replaced
+    }
+    const base = components[components.length - 1]!;
+    const parentComponents = components.slice(0, -1);
+    const parent = resolveInRoot(root, parentComponents);
+
+    if (base.startsWith(WHITEOUT)) {
+      body.resume();
+      if (base === OPAQUE) {
+        if (options.whiteouts === 'overlay') {
+          mkdirSync(parent, { recursive: true });
+          setXattr(parent, 'trusted.overlay.opaque', 'y');
+        } else if (existsSync(parent)) {
+          for (const child of readdirSync(parent)) {
+            const p = join(parent, child);
+            if (!createdHere.has(p)) rmSync(p, { recursive: true, force: true });
+          }
+        }
+        return;
+      }
+      if (base.startsWith(`${WHITEOUT}${WHITEOUT}`)) return; // other AUFS metadata: meaningless here
+      const victim = base.slice(WHITEOUT.length);
+      if (victim === '' || victim === '.' || victim === '..') throw new InvalidArchiveError(header.name, 'a whiteout must name an entry, not the directory itself or its parent');
+      const path = join(parent, victim);
+      if (options.whiteouts === 'overlay') {
+        mkdirSync(parent, { recursive: true });
+        removeExisting(path, false);
+        sys.mknod(path, 'c', 0, 0, 0);
+      } else {
+        rmSync(path, { recursive: true, force: true });
+      }
+      return;
+    }
+
+    result.entries++;
+    const path = join(parent, base);
+    mkdirSync(parent, { recursive: true });
+    const mode = (header.mode ?? 0o644) & 0o7777;
+    const mtime = header.mtime ?? new Date(0);
+
+    switch (type) {
+      case 'directory': {
+        const existing = removeExisting(path, true);
+        if (!existing) mkdirSync(path, { mode: 0o700 });
+        dirs.push({ path, mode, mtime });
+        break;
+      }
+      case 'file':
+      case 'contiguous-file': {
+        removeExisting(path, false);
+        const fd = openSync(path, 'wx', 0o600);
+        try {
+          for await (const chunk of body) writeSync(fd, chunk as Buffer);
+        } finally {
+          closeSync(fd);
+        }
+        break;
+      }
+      case 'symlink':
+        removeExisting(path, false);
+        symlinkSync(header.linkname ?? '', path);
+        break;
+      case 'link': {
+        const targetComponents = cleanComponents(header.linkname ?? '');
+        if (targetComponents.length === 0) throw new InvalidArchiveError(header.name, 'a hard link must point at a file');
+        const targetBase = targetComponents[targetComponents.length - 1]!;
+        let target = join(resolveInRoot(root, targetComponents.slice(0, -1)), targetBase);
+        let st = lstatOrUndefined(target);
+        let copyFrom: string | undefined;
+        if (!st) {
+          for (const lower of options.lowers ?? []) {
+            const candidate = join(resolveInRoot(lower, targetComponents.slice(0, -1)), targetBase);
+            if (lstatOrUndefined(candidate)) {
+              copyFrom = candidate;
+              break;
+            }
+          }
+          if (!copyFrom) throw new InvalidArchiveError(header.name, `hard link target "${header.linkname}" does not exist in the layer`);
+          target = copyFrom;
+          st = lstatSync(target);
+        }
+        if (st.isDirectory()) throw new InvalidArchiveError(header.name, `hard link target "${header.linkname}" is a directory`);
+        if (target === path) break;
+        removeExisting(path, false);
+        if (copyFrom) {
+          if (st.isSymbolicLink()) symlinkSync(readlinkSync(copyFrom), path);
+          else copyFileSync(copyFrom, path);
+        } else {
+          linkSync(target, path);
+        }
+        body.resume();
+        createdHere.add(path);
+        return; // a hard link shares the target's metadata
+      }
+      case 'character-device':
+      case 'block-device':
+      case 'fifo': {
+        removeExisting(path, false);
+        try {
+          if (type === 'fifo') sys.mkfifo(path, mode);
+          else sys.mknod(path, type === 'character-device' ? 'c' : 'b', mode, header.devmajor ?? 0, header.devminor ?? 0);
+        } catch (err) {
+          if (owners) throw err;
+          result.skippedDevices++;
+          body.resume();
+          return;
+        }
+        break;
+      }
+      default:
+        body.resume();
+        return; // pax/gnu headers are folded in by tar-stream; nothing else has a file to make
+    }
+    body.resume();
+    createdHere.add(path);
+    if (owners) lchownSync(path, header.uid ?? 0, header.gid ?? 0);
+    if (type !== 'symlink' && type !== 'directory') chmodSync(path, mode);
+    for (const [key, value] of Object.entries((header.pax ?? {}) as Record<string, string>)) {
+      if (!key.startsWith('SCHILY.xattr.')) continue;
+      const name = key.slice('SCHILY.xattr.'.length);
+      if (name.startsWith('trusted.overlay.')) throw new InvalidArchiveError(header.name, `carries the overlayfs xattr ${name}, which would change how layers stack`);
+      if (owners || name.startsWith('user.')) setXattr(path, name, value);
+    }
+    if (type !== 'directory') lutimesSync(path, mtime, mtime);
+  };
+
+  await new Promise<void>((resolve, reject) => {
+    const ex = extract();
+    let failed = false;
+    ex.on('entry', (header, stream, next) => {
+      handle(header, stream).then(() => next(), (err: Error) => {
+        failed = true;
+        stream.resume();
+        ex.destroy(err);
+      });
+    });
+    ex.on('finish', () => resolve());
+    ex.on('error', (err) => reject(err));
+    tar.on('error', (err) => {
+      if (!failed) ex.destroy(err);
+    });
+    tar.pipe(ex as unknown as NodeJS.WritableStream);
+  });
+
+  // Directories last, deepest first: their modes may forbid writing and their times change
+  // whenever an entry is added inside.
+  for (let i = dirs.length - 1; i >= 0; i--) {
+    const d = dirs[i]!;
+    const st = lstatOrUndefined(d.path);
+    if (!st?.isDirectory()) continue;
+    chmodSync(d.path, d.mode);
+    lutimesSync(d.path, d.mtime, d.mtime);
+  }
+  return result;
+}
