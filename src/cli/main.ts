@@ -4,8 +4,9 @@ import { registrars } from './commands/index.js';
 import { UsageError } from './errors.js';
 import { configureFromEnv } from '../tracer/tracer.js';
 import { logError } from './log.js';
+export { VERSION } from './version.js';
 
-export const VERSION = '0.1.0';
+
 
 export async function main(argv: string[], binName: 'tslab' | 'tslab-runtime'): Promise<void> {
   const program = new Command(binName);

@@ -36,6 +36,8 @@ export interface TraceEvent {
   wall: number;
   /** pid of the emitting process as the host sees it when known, else as it sees itself */
   pid: number;
+  /** the pid the emitter sees for itself inside its pid namespace, when it differs (added on relay) */
+  nspid?: number;
   stage: Stage;
   kind: EventKind;
   phase: Phase;

@@ -56,6 +56,10 @@ export class Tracer {
     };
   }
 
+  clearSinks(): void {
+    this.sinks.length = 0;
+  }
+
   get active(): boolean {
     return this.sinks.length > 0;
   }

@@ -1,0 +1,51 @@
+// Which cgroup layout this kernel runs: pure v2 (one cgroup2 mount at /sys/fs/cgroup) or v1 (a
+// hierarchy per controller, possibly beside a cgroup2 mount at /sys/fs/cgroup/unified: "hybrid").
+import { readFileSync, statfsSync } from 'node:fs';
+import type { CgroupMode } from './types.js';
+
+const CGROUP2_SUPER_MAGIC = 0x63677270;
+export const CGROUP_ROOT = '/sys/fs/cgroup';
+
+export function cgroupMode(root = CGROUP_ROOT): CgroupMode {
+  return statfsSync(root).type === CGROUP2_SUPER_MAGIC ? 'v2' : 'v1';
+}
+
+export interface V1Hierarchy {
+  /** mount point, e.g. /sys/fs/cgroup/cpu,cpuacct */
+  mountPoint: string;
+  /** controllers, e.g. ['cpu', 'cpuacct'], or ['name=systemd'] */
+  controllers: string[];
+}
+
+/** The v1 hierarchies mounted on this machine, from /proc/self/mountinfo. */
+export function v1Hierarchies(): V1Hierarchy[] {
+  const result: V1Hierarchy[] = [];
+  for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
+    const sep = line.indexOf(' - ');
+    if (sep < 0) continue;
+    const [fstype, , superOptions] = line.slice(sep + 3).split(' ');
+    if (fstype !== 'cgroup') continue;
+    const mountPoint = line.slice(0, sep).split(' ')[4]!;
+    const known = ['cpu', 'cpuacct', 'cpuset', 'memory', 'pids', 'freezer', 'devices', 'blkio', 'net_cls', 'net_prio',
+      'perf_event', 'hugetlb', 'rdma', 'misc'];
+    const controllers = (superOptions ?? '').split(',').filter((o) => known.includes(o) || o.startsWith('name='));
+    if (controllers.length > 0) result.push({ mountPoint, controllers });
+  }
+  return result;
+}
+
+/**
+ * Turns config.json's cgroupsPath into a path under the hierarchy root. The systemd form
+ * "slice:prefix:name" becomes /slice/prefix-name.scope, as runc does with --systemd-cgroup.
+ */
+export function normaliseCgroupPath(cgroupsPath: string | undefined, id: string): string {
+  if (!cgroupsPath) return `/tslab/${id}`;
+  if (!cgroupsPath.startsWith('/') && cgroupsPath.split(':').length === 3) {
+    const [slice, prefix, name] = cgroupsPath.split(':') as [string, string, string];
+    const parent = slice === '' ? '/system.slice' : `/${slice}`;
+    return `${parent}/${prefix ? `${prefix}-` : ''}${name}.scope`;
+  }
+  const clean = cgroupsPath.split('/').filter((p) => p !== '' && p !== '.' && p !== '..').join('/');
+  if (clean === '') throw new Error(`linux.cgroupsPath "${cgroupsPath}" names no cgroup: use a path such as /tslab/${id}`);
+  return `/${clean}`;
+}

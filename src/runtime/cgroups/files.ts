@@ -1,0 +1,77 @@
+// Small helpers shared by both cgroup implementations.
+import { existsSync, readFileSync, rmdirSync } from 'node:fs';
+import { writeKernelFile } from '../sys/index.js';
+import { tracer } from '../../tracer/tracer.js';
+
+export function writeCgroupFile(dir: string, file: string, value: string): void {
+  writeKernelFile(`${dir}/${file}`, value, 'cgroup.write', `write ${file} = ${value}`);
+}
+
+export function readNumber(path: string): number | undefined {
+  try {
+    const text = readFileSync(path, 'utf8').trim();
+    if (text === 'max') return Infinity;
+    const n = Number(text.split(/\s+/)[0]);
+    return Number.isFinite(n) ? n : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function readKeyed(path: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  try {
+    for (const line of readFileSync(path, 'utf8').split('\n')) {
+      const [k, v] = line.trim().split(/\s+/);
+      if (k && v !== undefined) out[k] = Number(v);
+    }
+  } catch {
+    // missing file: no stats
+  }
+  return out;
+}
+
+export function readPids(dir: string): number[] {
+  try {
+    return readFileSync(`${dir}/cgroup.procs`, 'utf8').split('\n').filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+export async function waitUntil(what: string, done: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let delay = 1;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, delay));
+    delay = Math.min(delay * 2, 50);
+  }
+}
+
+/** Kills what is left in the cgroup, waits for it to empty, and removes the directory. */
+export async function removeCgroupDir(dir: string): Promise<void> {
+  if (!existsSync(dir)) return;
+  for (const pid of readPids(dir)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  await waitUntil(`${dir} to empty`, () => readPids(dir).length === 0);
+  tracer.step({ kind: 'syscall', step: 'rmdir', args: { path: dir }, summary: `rmdir ${dir}` }, () => {
+    // rmdir of a cgroup can race with the last task's exit (EBUSY): retry briefly
+    for (let i = 0; ; i++) {
+      try {
+        rmdirSync(dir);
+        return;
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT') return;
+        if (code !== 'EBUSY' || i > 200) throw err;
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+      }
+    }
+  });
+}

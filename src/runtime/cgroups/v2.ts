@@ -1,0 +1,122 @@
+// cgroup v2: one unified tree; controllers must be enabled in every ancestor's subtree_control.
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { Resources } from '../../oci/spec.js';
+import { tracer } from '../../tracer/tracer.js';
+import { CGROUP_ROOT } from './detect.js';
+import { readKeyed, readNumber, readPids, removeCgroupDir, waitUntil, writeCgroupFile } from './files.js';
+import type { CgroupManager, CgroupStats } from './types.js';
+
+const WANTED = ['cpu', 'cpuset', 'memory', 'pids', 'io'];
+
+/** cpu.shares (2..262144, default 1024) to cpu.weight (1..10000, default 100), as the kernel docs map it. */
+export function sharesToWeight(shares: number): number {
+  return Math.round(1 + ((shares - 2) * 9999) / 262142);
+}
+
+export class CgroupV2 implements CgroupManager {
+  readonly mode = 'v2' as const;
+  private readonly dir: string;
+
+  constructor(readonly path: string, private readonly root = CGROUP_ROOT) {
+    this.dir = join(root, path);
+  }
+
+  dirs(): string[] {
+    return [this.dir];
+  }
+
+  create(): void {
+    const levels: string[] = [];
+    for (let d = this.dir; d !== this.root && !existsSync(d); d = dirname(d)) levels.unshift(d);
+    // Enable the controllers we use from the root down to the container's parent.
+    const chain: string[] = [];
+    for (let d = dirname(this.dir); d.startsWith(this.root); d = dirname(d)) {
+      chain.unshift(d);
+      if (d === this.root) break;
+    }
+    for (const level of levels) {
+      tracer.step({ kind: 'syscall', step: 'mkdir', args: { path: level }, summary: `mkdir ${level}` }, () => mkdirSync(level));
+    }
+    for (const parent of chain) {
+      const available = readFileSync(join(parent, 'cgroup.controllers'), 'utf8').trim().split(/\s+/);
+      const enabled = readFileSync(join(parent, 'cgroup.subtree_control'), 'utf8').trim().split(/\s+/);
+      const missing = WANTED.filter((c) => available.includes(c) && !enabled.includes(c));
+      if (missing.length > 0) writeCgroupFile(parent, 'cgroup.subtree_control', missing.map((c) => `+${c}`).join(' '));
+    }
+  }
+
+  apply(resources: Resources | undefined): void {
+    if (!resources) return;
+    const d = this.dir;
+    const m = resources.memory;
+    if (m) {
+      if (m.limit !== undefined) writeCgroupFile(d, 'memory.max', m.limit < 0 ? 'max' : String(m.limit));
+      if (m.reservation !== undefined) writeCgroupFile(d, 'memory.low', String(m.reservation));
+      if (m.swap !== undefined && existsSync(join(d, 'memory.swap.max'))) {
+        // v1's swap is memory+swap; v2's memory.swap.max is swap alone.
+        const swap = m.swap < 0 ? 'max' : String(Math.max(0, m.swap - (m.limit ?? 0)));
+        writeCgroupFile(d, 'memory.swap.max', swap);
+      }
+      if (m.disableOOMKiller) {
+        tracer.point('info', 'cgroup.unsupported', { field: 'linux.resources.memory.disableOOMKiller' },
+          'cgroup v2 has no switch to disable the OOM killer: ignored');
+      }
+    }
+    const c = resources.cpu;
+    if (c) {
+      if (c.shares) writeCgroupFile(d, 'cpu.weight', String(sharesToWeight(c.shares)));
+      if (c.quota !== undefined || c.period !== undefined) {
+        const quota = c.quota === undefined || c.quota <= 0 ? 'max' : String(c.quota);
+        writeCgroupFile(d, 'cpu.max', `${quota} ${c.period ?? 100000}`);
+      }
+      if (c.cpus) writeCgroupFile(d, 'cpuset.cpus', c.cpus);
+      if (c.mems) writeCgroupFile(d, 'cpuset.mems', c.mems);
+      if (c.idle !== undefined && existsSync(join(d, 'cpu.idle'))) writeCgroupFile(d, 'cpu.idle', String(c.idle));
+    }
+    if (resources.pids) writeCgroupFile(d, 'pids.max', resources.pids.limit > 0 ? String(resources.pids.limit) : 'max');
+    for (const [file, value] of Object.entries(resources.unified ?? {})) {
+      if (file.includes('/') || file.startsWith('.')) throw new Error(`linux.resources.unified: "${file}" is not a cgroup file name`);
+      writeCgroupFile(d, file, value);
+    }
+    if (resources.devices && resources.devices.some((r) => r.allow === false)) {
+      tracer.point('info', 'cgroup.devices', {},
+        'cgroup v2 controls devices with eBPF, which tslab does not load yet: device nodes are limited by CAP_MKNOD and the /dev tmpfs only');
+    }
+  }
+
+  addProcess(pid: number): void {
+    writeCgroupFile(this.dir, 'cgroup.procs', String(pid));
+  }
+
+  async freeze(): Promise<void> {
+    writeCgroupFile(this.dir, 'cgroup.freeze', '1');
+    await waitUntil('cgroup.events frozen 1', () => readKeyed(join(this.dir, 'cgroup.events')).frozen === 1);
+  }
+
+  async thaw(): Promise<void> {
+    writeCgroupFile(this.dir, 'cgroup.freeze', '0');
+    await waitUntil('cgroup.events frozen 0', () => readKeyed(join(this.dir, 'cgroup.events')).frozen === 0);
+  }
+
+  pids(): number[] {
+    return readPids(this.dir);
+  }
+
+  stats(): CgroupStats {
+    const d = this.dir;
+    return {
+      memoryBytes: readNumber(join(d, 'memory.current')),
+      memoryLimit: readNumber(join(d, 'memory.max')),
+      oomKills: readKeyed(join(d, 'memory.events')).oom_kill,
+      pids: readNumber(join(d, 'pids.current')),
+      pidsLimit: readNumber(join(d, 'pids.max')),
+      cpuUsageUsec: readKeyed(join(d, 'cpu.stat')).usage_usec,
+      throttledPeriods: readKeyed(join(d, 'cpu.stat')).nr_throttled,
+    };
+  }
+
+  async destroy(): Promise<void> {
+    await removeCgroupDir(this.dir);
+  }
+}

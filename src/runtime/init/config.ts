@@ -1,0 +1,25 @@
+/** The parent opens exec.fifo with O_PATH and hands it down as this fd: after pivot_root the init
+ * can no longer see the state directory, but it can reopen the fifo through /proc/self/fd. */
+export const FIFO_FD = 5;
+/** The stepping control pipe, when the TUI drives the run. */
+export const CONTROL_FD = 6;
+
+import type { Spec } from '../../oci/spec.js';
+
+/** What the parent hands the init, written to <state dir>/init.json. */
+export interface InitConfig {
+  id: string;
+  bundle: string;
+  rootfs: string;
+  stateDir: string;
+  fifo: string;
+  spec: Spec;
+  /** CLONE_* flags the init unshares itself (all but pid and user, which the parent arranges) */
+  unshareFlags: number;
+  /** namespaces to join by path, in order */
+  joins: Array<{ type: string; path: string }>;
+  /** true when the init runs inside a new user namespace made by the trampoline */
+  inUserNamespace: boolean;
+  cgroupMode: 'v1' | 'v2';
+  cgroupPath: string;
+}

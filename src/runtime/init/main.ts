@@ -1,0 +1,129 @@
+// The container's init: a Node process started by the runtime that acts on itself, step by step,
+// until it becomes the container's program with execve. See docs/process-model.md.
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { tracer, fdSink, ENV_CONTROL_FD } from '../../tracer/tracer.js';
+import { NAMESPACES, CLONE, sys, writeKernelFile } from '../sys/index.js';
+import type { Hook } from '../../oci/spec.js';
+import { FIFO_FD, type InitConfig } from './config.js';
+import { UP_FD, redirectUp, sendUp, waitForParent } from './channel.js';
+import {
+  bindRootfs, createDevSymlinks, createDevices, isolatePropagation, maskPaths, mountOne, pivotRoot, readonlyPaths,
+  remountRootReadonly,
+} from './rootfs.js';
+import { applyRlimits, becomeUser, cleanSlate, dropBoundingSet, resolveProgram, setNoNewPrivileges } from './process.js';
+
+function joinNamespaces(config: InitConfig): void {
+  for (const join of config.joins) {
+    const ns = NAMESPACES[join.type as keyof typeof NAMESPACES];
+    // Joining a mount namespace needs a private fs struct: libuv's threads share ours.
+    if (join.type === 'mount') sys.unshare(CLONE.CLONE_FS);
+    const fd = openSync(join.path, 'r');
+    try {
+      sys.setns(fd, ns.flag, join.path);
+    } finally {
+      closeSync(fd);
+    }
+  }
+}
+
+function runHooksInContainer(kind: string, hooks: Hook[] | undefined, state: string): void {
+  for (const hook of hooks ?? []) {
+    tracer.step({ kind: 'hook', step: `hook.${kind}`, args: { path: hook.path, args: hook.args ?? [] }, summary: `hook ${kind} ${hook.path}` }, () => {
+      const result = spawnSync(hook.path, (hook.args ?? []).slice(1), {
+        argv0: hook.args?.[0] ?? hook.path,
+        input: state,
+        env: Object.fromEntries((hook.env ?? []).map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)])),
+        timeout: hook.timeout ? hook.timeout * 1000 : undefined,
+        stdio: ['pipe', 'inherit', 'inherit'],
+      });
+      if (result.error) throw new Error(`${kind} hook ${hook.path} failed: ${result.error.message}`);
+      if (result.status !== 0) throw new Error(`${kind} hook ${hook.path} exited with ${result.status ?? result.signal}`);
+    });
+  }
+}
+
+function sysctl(settings: Record<string, string> | undefined): void {
+  for (const [key, value] of Object.entries(settings ?? {})) {
+    if (key.includes('..') || key.includes('\0')) throw new Error(`linux.sysctl: "${key}" is not a sysctl name`);
+    writeKernelFile(`/proc/sys/${key.replace(/\./g, '/')}`, value, 'sysctl.write', `sysctl ${key} = ${value}`);
+  }
+}
+
+function main(): void {
+  tracer.stage = 'init';
+  tracer.addSink(fdSink(UP_FD));
+  const controlFd = process.env[ENV_CONTROL_FD];
+  if (controlFd) tracer.setControlFd(Number(controlFd));
+  const config = JSON.parse(readFileSync(process.env.TSLAB_INIT_CONFIG!, 'utf8')) as InitConfig;
+  tracer.container = config.id;
+  const { spec } = config;
+  const proc = spec.process!;
+
+  // 1. Tell the parent Node has booted; it moves us into the cgroup, then says go.
+  sendUp({ msg: 'ready' });
+  if (waitForParent() !== 'go') process.exit(1);
+
+  // 2. Namespaces: join those given by path, create the rest.
+  joinNamespaces(config);
+  if (config.unshareFlags !== 0) sys.unshare(config.unshareFlags);
+  if (spec.hostname !== undefined && config.unshareFlags & CLONE.CLONE_NEWUTS) sys.sethostname(spec.hostname);
+  if (spec.domainname !== undefined && config.unshareFlags & CLONE.CLONE_NEWUTS) sys.setdomainname(spec.domainname);
+
+  // 3. The filesystem: everything happens inside our own mount namespace.
+  isolatePropagation(spec);
+  bindRootfs(config.rootfs);
+  for (const m of spec.mounts ?? []) mountOne(config.rootfs, config.bundle, m, config.cgroupMode);
+  createDevices(config.rootfs, spec, config.inUserNamespace);
+  createDevSymlinks(config.rootfs);
+
+  // createRuntime hooks run in the parent, createContainer hooks here, both before pivot_root.
+  sendUp({ msg: 'mounted' });
+  const stateForHooks = waitForParent();
+  if (stateForHooks === undefined) process.exit(1);
+  runHooksInContainer('createContainer', spec.hooks?.createContainer, stateForHooks);
+
+  pivotRoot(config.rootfs);
+  maskPaths(spec.linux?.maskedPaths ?? []);
+  readonlyPaths(spec.linux?.readonlyPaths ?? []);
+  sysctl(spec.linux?.sysctl);
+  if (spec.root?.readonly) remountRootReadonly();
+  applyRlimits(proc);
+
+  // 4. Created: wait for `start`, which opens the fifo for reading. From then on our events go to it.
+  sendUp({ msg: 'created' });
+  const fifo = tracer.step({ kind: 'syscall', step: 'open', args: { path: config.fifo, flags: 'O_WRONLY' },
+    summary: `open exec.fifo O_WRONLY (blocks until start)` }, () => openSync(`/proc/self/fd/${FIFO_FD}`, 'w'));
+  redirectUp(fifo);
+  tracer.clearSinks();
+  tracer.addSink(fdSink(fifo));
+  runHooksInContainer('startContainer', spec.hooks?.startContainer, stateForHooks);
+
+  // 5. Become the container's process.
+  dropBoundingSet(proc);
+  becomeUser(proc, !config.inUserNamespace || setgroupsAllowed());
+  setNoNewPrivileges(proc);
+  if (proc.user.umask !== undefined) sys.umask(proc.user.umask);
+  sys.chdir(proc.cwd);
+  const env = proc.env ?? [];
+  const program = resolveProgram(proc.args![0]!, env);
+  cleanSlate();
+  sys.execve(program, proc.args!, env);
+}
+
+
+function setgroupsAllowed(): boolean {
+  try {
+    return readFileSync('/proc/self/setgroups', 'utf8').trim() === 'allow';
+  } catch {
+    return true;
+  }
+}
+
+try {
+  main();
+} catch (err) {
+  const e = err as Error & { errno?: string };
+  sendUp({ msg: 'error', error: e.message, ...(e.errno ? { errno: e.errno } : {}) });
+  process.exit(e.errno === 'ENOENT' && /executable file not found|execve/.test(e.message) ? 127 : 1);
+}

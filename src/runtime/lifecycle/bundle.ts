@@ -1,0 +1,48 @@
+// Reading a bundle: config.json, validated, and the checks that refuse what tslab cannot honour.
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import type { Spec } from '../../oci/spec.js';
+import { validateSpec, SpecError } from '../../oci/validate.js';
+
+export function loadBundle(bundleArg: string): { bundle: string; spec: Spec; rootfs: string } {
+  const bundle = resolve(bundleArg);
+  if (!existsSync(bundle) || !statSync(bundle).isDirectory()) {
+    throw new Error(`bundle ${bundle} does not exist: pass --bundle DIR with a config.json and a rootfs`);
+  }
+  const configPath = resolve(bundle, 'config.json');
+  if (!existsSync(configPath)) throw new Error(`no config.json in bundle ${bundle}: create one with \`tslab oci spec\``);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(configPath, 'utf8'));
+  } catch (err) {
+    throw new Error(`config.json in ${bundle} is not valid JSON: ${(err as Error).message}`);
+  }
+  const spec = validateSpec(raw);
+  refuseUnsupported(spec);
+  const rootfs = isAbsolute(spec.root!.path) ? spec.root!.path : resolve(bundle, spec.root!.path);
+  if (!existsSync(rootfs)) throw new SpecError('root.path', `${rootfs} does not exist: unpack a root filesystem there`);
+  return { bundle, spec, rootfs };
+}
+
+/** Fields that weaken isolation if silently ignored: refuse them with a clear message. */
+function refuseUnsupported(spec: Spec): void {
+  if (!spec.process) throw new SpecError('process', 'is required to create a container (what should it run?)');
+  if (!spec.process.args || spec.process.args.length === 0) throw new SpecError('process.args', 'must name the program to run');
+  if (spec.linux?.seccomp) {
+    throw new SpecError('linux.seccomp', 'tslab cannot load seccomp filters yet; remove the field (and know the container is less confined) or use runc');
+  }
+  if (spec.process.apparmorProfile) {
+    throw new SpecError('process.apparmorProfile', 'tslab cannot apply AppArmor profiles yet; remove the field or use runc');
+  }
+  if (spec.process.selinuxLabel || spec.linux?.mountLabel) {
+    throw new SpecError('process.selinuxLabel', 'tslab cannot apply SELinux labels yet; remove the field or use runc');
+  }
+  const namespaces = spec.linux?.namespaces ?? [];
+  if (!namespaces.some((n) => n.type === 'mount')) {
+    throw new SpecError('linux.namespaces', 'tslab needs a mount namespace to build the container\'s filesystem: add {"type": "mount"}');
+  }
+  const user = namespaces.find((n) => n.type === 'user');
+  if (user && !user.path && !(spec.linux?.uidMappings?.length && spec.linux?.gidMappings?.length)) {
+    throw new SpecError('linux.uidMappings', 'a new user namespace needs uidMappings and gidMappings');
+  }
+}

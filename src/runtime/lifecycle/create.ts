@@ -1,0 +1,143 @@
+// create: everything up to the point where the init waits on exec.fifo. A create that fails at any
+// step kills the init, removes the cgroup and the state directory: nothing is left behind.
+import { mkdirSync, rmSync, writeFileSync, renameSync } from 'node:fs';
+import { join, dirname, basename } from 'node:path';
+import { tracer } from '../../tracer/tracer.js';
+import { CLONE, NAMESPACES, sys, writeKernelFile } from '../sys/index.js';
+import { cgroupManagerFor, cgroupMode, type CgroupManager } from '../cgroups/index.js';
+import { ensureRoot, ociState, processStartTime, stateDir, writeState, checkId, type ContainerState } from '../state.js';
+import type { InitConfig } from '../init/config.js';
+import { loadBundle } from './bundle.js';
+import { runHooks } from './hooks.js';
+import { spawnInit, type RunningInit } from './spawn-init.js';
+
+export interface CreateOptions {
+  root: string;
+  id: string;
+  bundle: string;
+  pidFile?: string;
+  stdio?: SpawnStdio;
+  controlFd?: number;
+}
+
+type SpawnStdio = [number | 'inherit' | 'ignore' | 'pipe', number | 'inherit' | 'ignore' | 'pipe', number | 'inherit' | 'ignore' | 'pipe'];
+
+export interface Created {
+  state: ContainerState;
+  init: RunningInit;
+}
+
+export class AlreadyExistsError extends Error {
+  constructor(id: string) {
+    super(`container with id "${id}" already exists: pick another id or \`delete\` the old one`);
+  }
+}
+
+export function writePidFile(path: string, pid: number): void {
+  // The bare number, no newline, written atomically: engines read it as soon as create returns.
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}`);
+  writeFileSync(tmp, String(pid));
+  renameSync(tmp, path);
+}
+
+export async function createContainer(options: CreateOptions): Promise<Created> {
+  checkId(options.id);
+  const { bundle, spec, rootfs } = loadBundle(options.bundle);
+  ensureRoot(options.root);
+  const dir = stateDir(options.root, options.id);
+  try {
+    mkdirSync(dir, { mode: 0o700 });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new AlreadyExistsError(options.id);
+    throw err;
+  }
+  tracer.container = options.id;
+  tracer.point('lifecycle', 'state.creating', { id: options.id, bundle }, `creating ${options.id}`);
+
+  let cgroup: CgroupManager | undefined;
+  let init: RunningInit | undefined;
+  try {
+    writeFileSync(join(dir, 'config.json'), JSON.stringify(spec));
+    const fifo = join(dir, 'exec.fifo');
+    sys.mkfifo(fifo, 0o622);
+    cgroup = cgroupManagerFor(spec.linux?.cgroupsPath, options.id);
+    cgroup.create();
+    cgroup.apply(spec.linux?.resources);
+
+    const namespaces = spec.linux?.namespaces ?? [];
+    let unshareFlags = 0;
+    const joins: InitConfig['joins'] = [];
+    for (const ns of namespaces) {
+      if (ns.type === 'pid' || ns.type === 'user') continue;
+      if (ns.path) joins.push({ type: ns.type, path: ns.path });
+      else unshareFlags |= NAMESPACES[ns.type as keyof typeof NAMESPACES].flag;
+    }
+    const pidNs = namespaces.find((n) => n.type === 'pid');
+    const userNs = namespaces.find((n) => n.type === 'user');
+    if (spec.hostname && !(unshareFlags & CLONE.CLONE_NEWUTS)) {
+      throw new Error('config.json: hostname: setting a hostname needs a new uts namespace (add {"type": "uts"})');
+    }
+    const initConfig: InitConfig = {
+      id: options.id, bundle, rootfs, stateDir: dir, fifo, spec, unshareFlags, joins,
+      inUserNamespace: userNs !== undefined, cgroupMode: cgroupMode(), cgroupPath: cgroup.path,
+    };
+    const configPath = join(dir, 'init.json');
+    writeFileSync(configPath, JSON.stringify(initConfig));
+
+    init = await spawnInit({
+      configPath, fifoPath: fifo,
+      newPidNamespace: pidNs !== undefined && !pidNs.path,
+      joinPidNamespace: pidNs?.path,
+      newUserNamespace: userNs !== undefined && !userNs.path,
+      joinUserNamespace: userNs?.path,
+      uidMappings: spec.linux?.uidMappings,
+      gidMappings: spec.linux?.gidMappings,
+      stdio: options.stdio ?? ['inherit', 'inherit', 'inherit'],
+      controlFd: options.controlFd,
+    });
+    const pid = init.hostPid;
+    // Only now, with Node booted, is it safe to put the init under small pids/memory limits.
+    cgroup.addProcess(pid);
+    if (init.child.pid !== pid) cgroup.addProcess(init.child.pid!);
+    if (spec.process?.oomScoreAdj !== undefined) {
+      writeKernelFile(`/proc/${pid}/oom_score_adj`, String(spec.process.oomScoreAdj), 'oom_score_adj.write');
+    }
+    init.send('go');
+
+    const state: ContainerState = {
+      ociVersion: spec.ociVersion, id: options.id, status: 'creating', pid, bundle,
+      annotations: spec.annotations, created: new Date().toISOString(), pidStartTime: processStartTime(pid),
+      cgroupPath: cgroup.path, rootfs,
+    };
+    writeState(options.root, state);
+
+    const mounted = await init.next();
+    if (mounted.msg !== 'mounted') throw new Error(mounted.msg === 'error' ? mounted.error : `unexpected ${mounted.msg}`);
+    const hookState = ociState(state);
+    await runHooks('prestart', spec.hooks?.prestart, hookState);
+    await runHooks('createRuntime', spec.hooks?.createRuntime, hookState);
+    init.send(JSON.stringify(hookState));
+
+    const created = await init.next();
+    if (created.msg !== 'created') throw new Error(created.msg === 'error' ? created.error : `unexpected ${created.msg}`);
+    state.status = 'created';
+    writeState(options.root, state);
+    if (options.pidFile) writePidFile(options.pidFile, pid);
+    tracer.point('lifecycle', 'state.created', { id: options.id, pid }, `created ${options.id} (init pid ${pid})`);
+    return { state, init };
+  } catch (err) {
+    if (init) {
+      for (const pid of new Set([init.hostPid, init.child.pid ?? 0])) {
+        try {
+          if (pid > 0) process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+      await init.exited;
+    }
+    if (cgroup) await cgroup.destroy().catch(() => {});
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+}

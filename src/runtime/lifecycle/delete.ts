@@ -1,0 +1,49 @@
+// delete: the container's processes are gone (or killed with --force), then its cgroup, its state
+// and the poststop hooks. Mounts lived in the container's mount namespace and died with it.
+import { existsSync, rmSync } from 'node:fs';
+import { tracer } from '../../tracer/tracer.js';
+import { cgroupManager } from '../cgroups/index.js';
+import { waitUntil } from '../cgroups/files.js';
+import { NotFoundError, ociState, processAlive, readState, stateDir } from '../state.js';
+import { runHooks } from './hooks.js';
+import { readSavedSpec } from './start.js';
+
+export async function deleteContainer(root: string, id: string, force: boolean): Promise<void> {
+  let state;
+  try {
+    state = readState(root, id);
+  } catch (err) {
+    if (err instanceof NotFoundError && force) return;
+    throw err;
+  }
+  tracer.container = id;
+  if ((state.status === 'running' || state.status === 'paused') && !force) {
+    throw new Error(`cannot delete container "${id}" that is not stopped: container running (use --force, or kill it first)`);
+  }
+  const cgroup = cgroupManager(state.cgroupPath);
+  if (state.status !== 'stopped') {
+    if (state.status === 'paused') await cgroup.thaw().catch(() => {});
+    try {
+      process.kill(state.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+    await waitUntil(`container ${id} to exit`, () => !processAlive(state.pid, state.pidStartTime));
+  }
+  await cgroup.destroy();
+  let spec;
+  try {
+    spec = readSavedSpec(root, id);
+  } catch {
+    spec = undefined;
+  }
+  const dir = stateDir(root, id);
+  if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
+  tracer.point('lifecycle', 'state.deleted', { id }, `deleted ${id}`);
+  // poststop hooks: failures are reported but do not undo the delete (runtime-spec).
+  try {
+    await runHooks('poststop', spec?.hooks?.poststop, { ...ociState({ ...state, status: 'stopped' }) });
+  } catch (err) {
+    process.stderr.write(`warning: ${(err as Error).message}\n`);
+  }
+}

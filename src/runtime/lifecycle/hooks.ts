@@ -1,0 +1,41 @@
+// OCI hooks run by the runtime process (createRuntime, poststart, poststop, and the old prestart):
+// each gets the container's state JSON on stdin.
+import { spawn } from 'node:child_process';
+import type { Hook } from '../../oci/spec.js';
+import { tracer } from '../../tracer/tracer.js';
+
+export async function runHooks(kind: string, hooks: Hook[] | undefined, state: Record<string, unknown>): Promise<void> {
+  for (const hook of hooks ?? []) {
+    await tracer.stepAsync({ kind: 'hook', step: `hook.${kind}`, args: { path: hook.path, args: hook.args ?? [] },
+      summary: `hook ${kind} ${hook.path}` }, () => runHook(kind, hook, state));
+  }
+}
+
+function runHook(kind: string, hook: Hook, state: Record<string, unknown>): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const env = Object.fromEntries((hook.env ?? []).map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
+    const child = spawn(hook.path, (hook.args ?? []).slice(1), {
+      argv0: hook.args?.[0] ?? hook.path,
+      env,
+      stdio: ['pipe', 'inherit', 'inherit'],
+    });
+    let timer: NodeJS.Timeout | undefined;
+    if (hook.timeout) {
+      timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        reject(new Error(`${kind} hook ${hook.path} timed out after ${hook.timeout}s`));
+      }, hook.timeout * 1000);
+    }
+    child.on('error', (err) => {
+      if (timer) clearTimeout(timer);
+      reject(new Error(`${kind} hook ${hook.path} could not start: ${err.message}`));
+    });
+    child.on('exit', (code, signal) => {
+      if (timer) clearTimeout(timer);
+      if (code === 0) resolve();
+      else reject(new Error(`${kind} hook ${hook.path} exited with ${code ?? signal}`));
+    });
+    child.stdin.on('error', () => {});
+    child.stdin.end(JSON.stringify(state));
+  });
+}

@@ -1,0 +1,185 @@
+// Starting the init. Node cannot fork into JavaScript, so the init is a fresh Node process started
+// by libuv (fork+exec) that acts on itself. Two namespaces must exist before it starts:
+// - pid: unshare(CLONE_NEWPID) here, spawn (the child becomes PID 1), then setns straight back,
+//   or this process could no longer start threads (DESIGN §2);
+// - user: a multithreaded process cannot create one, so a single-threaded trampoline
+//   (util-linux `unshare --user`) makes it and execs the init; we then write its uid/gid maps.
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { closeSync, existsSync, openSync, readFileSync, readlinkSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { tracer } from '../../tracer/tracer.js';
+import { isTraceEvent, type TraceEvent } from '../../tracer/event.js';
+import { CLONE, sys, writeKernelFile } from '../sys/index.js';
+import type { IdMapping } from '../../oci/spec.js';
+import type { InitMessage } from '../init/channel.js';
+
+const O_PATH = 0o10000000;
+
+export interface SpawnInitOptions {
+  configPath: string;
+  fifoPath: string;
+  newPidNamespace: boolean;
+  joinPidNamespace?: string;
+  newUserNamespace: boolean;
+  joinUserNamespace?: string;
+  uidMappings?: IdMapping[];
+  gidMappings?: IdMapping[];
+  stdio: [number | 'inherit' | 'ignore' | 'pipe', number | 'inherit' | 'ignore' | 'pipe', number | 'inherit' | 'ignore' | 'pipe'];
+  controlFd?: number;
+}
+
+export interface RunningInit {
+  child: ChildProcess;
+  /** The init as the host sees it (the trampoline's child when a user namespace is made). */
+  hostPid: number;
+  next(): Promise<InitMessage>;
+  send(line: string): void;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  detach(): void;
+}
+
+function initScript(): string {
+  return fileURLToPath(new URL('../init/main.js', import.meta.url));
+}
+
+function findTrampolineChild(trampolinePid: number): number | undefined {
+  try {
+    const children = readFileSync(`/proc/${trampolinePid}/task/${trampolinePid}/children`, 'utf8').trim();
+    return children ? Number(children.split(' ')[0]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function writeIdMaps(pid: number, uid: IdMapping[] | undefined, gid: IdMapping[] | undefined): void {
+  const format = (maps: IdMapping[]): string => maps.map((m) => `${m.containerID} ${m.hostID} ${m.size}`).join('\n') + '\n';
+  if (gid && gid.length > 0) writeKernelFile(`/proc/${pid}/gid_map`, format(gid), 'gid_map.write');
+  if (uid && uid.length > 0) writeKernelFile(`/proc/${pid}/uid_map`, format(uid), 'uid_map.write');
+}
+
+function trampolineAvailable(): string {
+  for (const p of ['/usr/bin/unshare', '/bin/unshare']) if (existsSync(p)) return p;
+  throw new Error('user namespaces need util-linux `unshare` as a single-threaded trampoline: apt-get install util-linux');
+}
+
+export async function spawnInit(options: SpawnInitOptions): Promise<RunningInit> {
+  const fifoFd = openSync(options.fifoPath, O_PATH);
+  const stdio: StdioOptions = [...options.stdio, 'pipe', 'pipe', fifoFd];
+  const env: NodeJS.ProcessEnv = { TSLAB_INIT_CONFIG: options.configPath, PATH: '/usr/sbin:/usr/bin:/sbin:/bin' };
+  if (options.controlFd !== undefined) {
+    stdio.push(options.controlFd);
+    env.TSLAB_CONTROL_FD = '6';
+  }
+  const nodeArgs = ['--max-old-space-size=64', initScript()];
+  let child: ChildProcess;
+  const usesTrampoline = options.newUserNamespace || options.joinUserNamespace !== undefined;
+  if (usesTrampoline) {
+    const unshare = trampolineAvailable();
+    const args = options.joinUserNamespace
+      ? ['--fork', '--kill-child']
+      : ['--user', '--keep-caps', ...(options.newPidNamespace ? ['--pid', '--fork', '--kill-child'] : ['--fork', '--kill-child'])];
+    if (options.joinUserNamespace) throw new Error('linux.namespaces: joining a user namespace by path is not supported yet (Node cannot setns into a user namespace); use nsenter or create a new one');
+    child = tracer.step({ kind: 'exec', step: 'spawn.trampoline', args: { program: unshare, args },
+      summary: `spawn ${unshare} ${args.join(' ')} node init (CLONE_NEWUSER needs a single-threaded process)` },
+    () => spawn(unshare, [...args, '--', process.execPath, ...nodeArgs], { stdio, env, detached: true }));
+  } else {
+    child = spawnWithPidNamespace(options, nodeArgs, stdio, env);
+  }
+  closeSync(fifoFd);
+
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.on('exit', (code, signal) => resolve({ code, signal }));
+  });
+  const spawnError = new Promise<never>((_, reject) => child.on('error', reject));
+  spawnError.catch(() => {});
+
+  const queue: InitMessage[] = [];
+  const waiters: Array<(m: InitMessage) => void> = [];
+  let hostPid = child.pid ?? 0;
+  let ended = false;
+  const up = createInterface({ input: child.stdio[3] as NodeJS.ReadableStream });
+  const deliver = (m: InitMessage): void => {
+    const w = waiters.shift();
+    if (w) w(m);
+    else queue.push(m);
+  };
+  up.on('line', (line) => {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(line);
+    } catch {
+      return;
+    }
+    if (isTraceEvent(parsed)) {
+      const e = parsed as TraceEvent;
+      tracer.relay(e.pid !== hostPid ? { ...e, nspid: e.pid, pid: hostPid } : e);
+    } else if (typeof parsed === 'object' && parsed !== null && 'msg' in parsed) {
+      deliver(parsed as InitMessage);
+    }
+  });
+  up.on('close', () => {
+    ended = true;
+    deliver({ msg: 'error', error: 'the init exited before the container was created' });
+  });
+
+  const next = async (): Promise<InitMessage> => {
+    const m = queue.shift();
+    if (m) return m;
+    if (ended) return { msg: 'error', error: 'the init exited before the container was created' };
+    return Promise.race([new Promise<InitMessage>((r) => waiters.push(r)), spawnError]);
+  };
+  const down = child.stdio[4] as NodeJS.WritableStream & { destroy(): void };
+  down.on('error', () => {});
+
+  const first = await next();
+  if (first.msg !== 'ready') throw new Error(first.msg === 'error' ? first.error : `init said ${first.msg} before ready`);
+  if (usesTrampoline) {
+    const trampoline = child.pid!;
+    const initPid = findTrampolineChild(trampoline);
+    if (!initPid) throw new Error('the user-namespace trampoline has no child: util-linux unshare failed');
+    hostPid = initPid;
+    if (options.newUserNamespace) writeIdMaps(initPid, options.uidMappings, options.gidMappings);
+  }
+  return {
+    child,
+    hostPid,
+    next,
+    send: (line) => void down.write(`${line}\n`),
+    exited,
+    detach: () => {
+      up.close();
+      (child.stdio[3] as NodeJS.ReadableStream & { destroy(): void }).destroy();
+      down.destroy();
+      child.unref();
+    },
+  };
+}
+
+function spawnWithPidNamespace(options: SpawnInitOptions, nodeArgs: string[], stdio: StdioOptions, env: NodeJS.ProcessEnv): ChildProcess {
+  const target = options.joinPidNamespace ?? (options.newPidNamespace ? 'new' : undefined);
+  if (!target) {
+    return tracer.step({ kind: 'exec', step: 'spawn.init', args: { program: process.execPath },
+      summary: 'spawn node init (fork+exec by libuv)' }, () => spawn(process.execPath, nodeArgs, { stdio, env, detached: true }));
+  }
+  const ownPidNs = openSync('/proc/self/ns/pid', 'r');
+  try {
+    if (target === 'new') {
+      sys.unshare(CLONE.CLONE_NEWPID);
+    } else {
+      const fd = openSync(target, 'r');
+      try {
+        sys.setns(fd, CLONE.CLONE_NEWPID, target);
+      } finally {
+        closeSync(fd);
+      }
+    }
+    return tracer.step({ kind: 'exec', step: 'spawn.init', args: { program: process.execPath, pidNamespace: target },
+      summary: 'spawn node init: it becomes PID 1 of the new pid namespace' },
+    () => spawn(process.execPath, nodeArgs, { stdio, env, detached: true }));
+  } finally {
+    // Straight back: a process whose pid_for_children differs from its own cannot create threads.
+    sys.setns(ownPidNs, CLONE.CLONE_NEWPID, `/proc/self/ns/pid (${readlinkSync('/proc/self/ns/pid')})`);
+    closeSync(ownPidNs);
+  }
+}
