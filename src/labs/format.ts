@@ -10,7 +10,7 @@ export type NamespaceName = 'pid' | 'network' | 'ipc' | 'uts' | 'mount' | 'cgrou
 
 /** Resource limits, in the units the OCI spec uses. */
 export interface Limits {
-  /** memory.max (v2) / memory.limit_in_bytes (v1), bytes; swap is capped to the same value */
+  /** memory.max (v2) / memory.limit_in_bytes (v1), bytes (swap is not limited: hosts differ on swap accounting) */
   memoryBytes?: number;
   /** pids.max */
   pids?: number;

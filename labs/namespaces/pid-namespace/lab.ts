@@ -1,0 +1,69 @@
+import type { LabDefinition } from '../../../src/labs/format.js';
+
+// NSpid in /proc/<pid>/status lists the pid in every pid namespace from the host's down to the process's own.
+const nspid = (status: string): string => /^NSpid:\s*(.*)$/m.exec(status)?.[1]?.trim().split(/\s+/).join(' ') ?? '';
+
+export default {
+  title: 'PID namespace: PID 1 inside, a normal pid outside',
+  summary: 'A container gets its own PID namespace: its first process is PID 1 and it cannot see the ' +
+    'host\'s processes, while the host sees the same process under an ordinary pid.',
+  containers: { c: { image: 'busybox' } },
+  steps: [
+    {
+      title: 'Look from inside',
+      say: 'Inside, ps lists only the container\'s processes. The sleep that the runtime started is PID 1: ' +
+        'the first process of a new PID namespace, its init. Our shell, entered with nsenter, gets the next pids.',
+      run: [{ in: 'c', sh: 'ps -o pid,comm' }, { in: 'c', sh: 'cat /proc/1/cmdline | tr "\\0" " "; echo' }],
+      checks: [
+        {
+          title: 'PID 1 inside is the container\'s sleep',
+          from: 'inside',
+          hint: (seen) => `PID 1 is "${seen}": without a PID namespace PID 1 is the host's init (is "pid" in linux.namespaces?)`,
+          verify: async (lab) => lab.expect.equal((await lab.inside('c', 'cat /proc/1/comm')).out, 'sleep'),
+        },
+        {
+          title: 'only a handful of processes are visible inside',
+          from: 'inside',
+          hint: 'Hundreds of processes means /proc shows the host\'s PID namespace: the container shares it.',
+          verify: async (lab) => {
+            const pids = (await lab.inside('c', 'ls /proc | grep -c "^[0-9][0-9]*$"')).out;
+            return lab.expect.atMost(Number(pids), 10);
+          },
+        },
+      ],
+    },
+    {
+      title: 'Look from the host',
+      say: 'The host sees the same process with a host pid. /proc/<pid>/status has a line NSpid that lists ' +
+        'its pid in each PID namespace it belongs to, outermost first: the host pid, then 1.',
+      run: [{ sh: 'echo "host pid: $PID_C"; grep -E "^(Name|NSpid)" /proc/$PID_C/status' }],
+      checks: [
+        {
+          title: 'the host sees the container\'s PID 1 under a normal pid',
+          from: 'outside',
+          hint: 'The runtime reported pid 1: it should report the pid as the host sees it.',
+          verify: (lab) => lab.expect.notEqual(lab.container('c').pid, 1),
+        },
+        {
+          title: 'NSpid lists the host pid, then 1',
+          from: 'outside',
+          hint: 'A single pid in NSpid means the process lives in the host\'s PID namespace only.',
+          verify: (lab) => {
+            const c = lab.container('c');
+            return lab.expect.equal(nspid(lab.readFile(`/proc/${c.pid}/status`)), `${c.pid} 1`);
+          },
+        },
+        {
+          title: 'the container\'s pid namespace differs from the host\'s',
+          from: 'outside',
+          hint: 'Same inode: the container was started without a new PID namespace.',
+          verify: async (lab) => {
+            const r = await lab.outside('readlink /proc/self/ns/pid /proc/$PID_C/ns/pid');
+            const [host, container] = r.out.split('\n');
+            return lab.expect.notEqual(container ?? '', host ?? '');
+          },
+        },
+      ],
+    },
+  ],
+} satisfies LabDefinition;

@@ -1,0 +1,110 @@
+// Lab commands: `tslab run <lab>` narrates one lab, `tslab test [LAB…]` runs labs headless for CI,
+// `tslab lab list` shows them all.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { createInterface } from 'node:readline/promises';
+import type { Command } from 'commander';
+import { requireRoot, UsageError } from '../errors.js';
+import { findLabs, labsRoot, resolveLab, selectLabs } from '../../labs/catalog.js';
+import { labPassed, type LabResult } from '../../labs/events.js';
+import { loadLab } from '../../labs/load.js';
+import { narrateSink } from '../../labs/reporters/narrate.js';
+import { plainReport, totals } from '../../labs/reporters/summary.js';
+import { tapReport } from '../../labs/reporters/tap.js';
+import { junitReport } from '../../labs/reporters/junit.js';
+import { writeHtmlReports } from '../../labs/reporters/html.js';
+import { DEFAULT_PREFIX, runLab } from '../../labs/runner.js';
+import { resolveRuntime } from '../../labs/runtime-cli.js';
+
+interface RunOptions { runtime?: string; namePrefix: string; pause?: boolean }
+interface TestOptions { runtime?: string; namePrefix: string; reporter: string; output?: string; report?: string }
+
+function checkPrefix(prefix: string): string {
+  if (!/^[a-z][a-z0-9-]*$/.test(prefix)) throw new UsageError(`--name-prefix "${prefix}": use lower-case letters, digits and dashes`);
+  return prefix;
+}
+
+export function registerLab(program: Command, binName: string): void {
+  if (binName !== 'tslab') return;
+
+  program.command('run')
+    .description('run one lab, narrated: its steps, their commands and output, and the checks')
+    .argument('<lab>', 'a lab folder (labs/namespaces/pid-namespace) or a unique name (pid-namespace)')
+    .option('--runtime <runtime>', 'runc-compatible runtime: a path, or runc, crun, tslab (ours)', 'tslab')
+    .option('--name-prefix <prefix>', 'prefix of container ids, cgroups and scratch folders', DEFAULT_PREFIX)
+    .option('--pause', 'wait for Enter before each step (for a workshop; needs a terminal)')
+    .action(async (labArg: string, opts: RunOptions) => {
+      requireRoot('tslab run');
+      const ref = resolveLab(labArg);
+      const runtime = resolveRuntime(opts.runtime);
+      const color = process.stdout.isTTY === true;
+      const interactive = opts.pause === true && process.stdin.isTTY === true;
+      const rl = interactive ? createInterface({ input: process.stdin, output: process.stdout }) : undefined;
+      try {
+        const result = await runLab(ref, {
+          runtime,
+          prefix: checkPrefix(opts.namePrefix),
+          sink: narrateSink((s) => process.stdout.write(s), color),
+          beforeStep: rl ? async (i) => { if (i > 0) await rl.question('\n   (Enter for the next step) '); } : undefined,
+        });
+        if (!labPassed(result) && !result.skipped) process.exitCode = 1;
+      } finally {
+        rl?.close();
+      }
+    });
+
+  program.command('test')
+    .description('run labs headless (CI): exit 1 when a check fails or a lab cannot run')
+    .argument('[labs...]', 'lab folders, lab paths or names (default: every lab under labs/)')
+    .option('--runtime <runtime>', 'runc-compatible runtime: a path, or runc, crun, tslab (ours)', 'tslab')
+    .option('--reporter <format>', 'plain | tap | junit', 'plain')
+    .option('--output <file>', 'write the report to FILE instead of stdout')
+    .option('--report <dir>', 'also write an HTML report per lab into DIR')
+    .option('--name-prefix <prefix>', 'prefix of container ids, cgroups and scratch folders', DEFAULT_PREFIX)
+    .action(async (labArgs: string[], opts: TestOptions) => {
+      if (!['plain', 'tap', 'junit'].includes(opts.reporter)) throw new UsageError(`--reporter ${opts.reporter}: use plain, tap or junit`);
+      requireRoot('tslab test');
+      const refs = selectLabs(labArgs);
+      const runtime = resolveRuntime(opts.runtime);
+      const prefix = checkPrefix(opts.namePrefix);
+      const results: LabResult[] = [];
+      const progress = opts.reporter !== 'plain' || opts.output !== undefined;
+      for (const ref of refs) {
+        const result = await runLab(ref, { runtime, prefix });
+        results.push(result);
+        if (progress) {
+          const pass = result.checks.filter((c) => c.status === 'pass').length;
+          const state = result.skipped ? 'SKIP' : labPassed(result) ? 'PASS' : 'FAIL';
+          process.stderr.write(`${state} ${ref.id} (${pass}/${result.checks.length} checks)${result.error ? `: ${result.error}` : ''}\n`);
+        }
+      }
+      const report = opts.reporter === 'tap' ? tapReport(results) : opts.reporter === 'junit' ? junitReport(results) : plainReport(results);
+      if (opts.output) {
+        mkdirSync(dirname(opts.output), { recursive: true });
+        writeFileSync(opts.output, report);
+        process.stderr.write(`${totals(results)}\n`);
+      } else process.stdout.write(report);
+      if (opts.report) writeHtmlReports(results, opts.report);
+      if (results.some((r) => !r.skipped && !labPassed(r))) process.exitCode = 1;
+    });
+
+  const lab = program.command('lab').description('the labs: list them');
+  lab.command('list')
+    .description('every lab under labs/ with its title')
+    .option('--dir <dir>', 'where the labs are', undefined)
+    .action(async (opts: { dir?: string }) => {
+      const root = opts.dir ?? labsRoot();
+      const refs = findLabs(root, root);
+      const width = Math.max(0, ...refs.map((r) => r.id.length));
+      for (const ref of refs) {
+        let title: string;
+        try {
+          title = (await loadLab(ref)).title;
+        } catch (err) {
+          title = `(cannot load: ${(err as Error).message})`;
+          process.exitCode = 1;
+        }
+        process.stdout.write(`${ref.id.padEnd(width)}  ${title}\n`);
+      }
+    });
+}

@@ -1,0 +1,60 @@
+// config.json for a lab container: runc's default spec with the lab's changes applied.
+import { defaultSpec, type Namespace, type Spec } from '../oci/spec.js';
+import type { ContainerDef } from './format.js';
+
+export const DEFAULT_ARGS = ['sleep', '1000000'];
+
+export interface BundlePlan {
+  rootfs: string;
+  cgroupsPath: string;
+}
+
+export function labSpec(def: ContainerDef, plan: BundlePlan): Spec {
+  const spec = defaultSpec({ args: def.args ?? DEFAULT_ARGS, terminal: false });
+  const process = spec.process!;
+  const linux = spec.linux!;
+  spec.root = { path: plan.rootfs, readonly: def.readonly ?? (def.rootfs !== 'overlay') };
+  linux.cgroupsPath = plan.cgroupsPath;
+  if (def.env) process.env = [...process.env!, ...def.env];
+  if (def.user) process.user = { uid: def.user.uid, gid: def.user.gid };
+  if (def.capabilities) {
+    const caps = [...def.capabilities];
+    process.capabilities = { bounding: caps, effective: caps, permitted: caps, ambient: caps };
+  }
+  if (def.noNewPrivileges !== undefined) process.noNewPrivileges = def.noNewPrivileges;
+  if (def.namespaces) linux.namespaces = def.namespaces.map((type): Namespace => ({ type }));
+  const has = (type: string): boolean => linux.namespaces!.some((n) => n.type === type);
+  if (def.hostname !== undefined) spec.hostname = def.hostname;
+  if (def.domainname !== undefined) spec.domainname = def.domainname;
+  if (!has('uts')) delete spec.hostname;
+  if (def.idMap) {
+    if (!has('user')) linux.namespaces!.push({ type: 'user' });
+    linux.uidMappings = [{ containerID: 0, hostID: def.idMap.hostId, size: def.idMap.size }];
+    linux.gidMappings = [{ containerID: 0, hostID: def.idMap.hostId, size: def.idMap.size }];
+    // sysfs and cgroupfs cannot be mounted from a user namespace that does not own the netns /
+    // cgroupns of the mounter in every kernel: bind the host's read-only instead, as rootless runc does.
+    spec.mounts = spec.mounts!.map((m) => m.type === 'cgroup'
+      ? { destination: m.destination, type: 'bind', source: '/sys/fs/cgroup', options: ['rbind', 'nosuid', 'noexec', 'nodev', 'ro'] }
+      : m);
+  }
+  if (def.mounts) spec.mounts = [...spec.mounts!, ...def.mounts];
+  if (def.maskedPaths) linux.maskedPaths = [...def.maskedPaths];
+  if (def.readonlyPaths) linux.readonlyPaths = [...def.readonlyPaths];
+  const limits = def.limits;
+  if (limits) {
+    const resources = linux.resources ?? {};
+    if (limits.memoryBytes !== undefined) resources.memory = { limit: limits.memoryBytes };
+    if (limits.pids !== undefined) resources.pids = { limit: limits.pids };
+    if (limits.cpuQuotaUs !== undefined || limits.cpus !== undefined) {
+      resources.cpu = {};
+      if (limits.cpuQuotaUs !== undefined) {
+        resources.cpu.quota = limits.cpuQuotaUs;
+        resources.cpu.period = limits.cpuPeriodUs ?? 100_000;
+      }
+      if (limits.cpus !== undefined) resources.cpu.cpus = limits.cpus;
+    }
+    linux.resources = resources;
+  }
+  def.editSpec?.(spec);
+  return spec;
+}

@@ -1,0 +1,105 @@
+// Finding labs: a lab is a folder with a lab.ts (or lab.js). Users name one by path or by a name
+// that is unique under labs/ (`pid-namespace`, `labs/pid-namespace`, `namespaces/pid-namespace`).
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { basename, join, relative, resolve, sep } from 'node:path';
+import { UsageError } from '../cli/errors.js';
+import { packageRoot } from './runtime-cli.js';
+
+export const DEFINITION_FILES = ['lab.ts', 'lab.mts', 'lab.js', 'lab.mjs'];
+
+export interface LabRef {
+  /** the folder's name: pid-namespace */
+  name: string;
+  /** path below the labs root, or the folder as given: namespaces/pid-namespace */
+  id: string;
+  dir: string;
+  /** the definition file */
+  file: string;
+}
+
+export function definitionFile(dir: string): string | undefined {
+  for (const f of DEFINITION_FILES) if (existsSync(join(dir, f))) return join(dir, f);
+  return undefined;
+}
+
+/** labs/ of the current folder when it has one, else the one shipped with tslab. */
+export function labsRoot(): string {
+  const here = resolve('labs');
+  return existsSync(here) ? here : join(packageRoot(), 'labs');
+}
+
+function refFor(dir: string, root: string): LabRef {
+  const rel = relative(root, dir);
+  const id = rel && !rel.startsWith('..') ? rel.split(sep).join('/') : relative(process.cwd(), dir) || basename(dir);
+  return { name: basename(dir), id, dir, file: definitionFile(dir)! };
+}
+
+/** Every lab at or below `dir`, sorted by path. */
+export function findLabs(dir: string, root = labsRoot()): LabRef[] {
+  const found: LabRef[] = [];
+  const walk = (d: string): void => {
+    if (definitionFile(d)) {
+      found.push(refFor(d, root));
+      return;
+    }
+    let entries: string[];
+    try {
+      entries = readdirSync(d).sort();
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      if (e === 'node_modules' || e.startsWith('.')) continue;
+      const p = join(d, e);
+      try {
+        if (statSync(p).isDirectory()) walk(p);
+      } catch {
+        // vanished or unreadable: not a lab
+      }
+    }
+  };
+  walk(resolve(dir));
+  return found;
+}
+
+/** One lab, from a path or a unique name. */
+export function resolveLab(arg: string, root = labsRoot()): LabRef {
+  const asPath = resolve(arg);
+  if (existsSync(asPath) && statSync(asPath).isDirectory()) {
+    if (definitionFile(asPath)) return refFor(asPath, root);
+    const inside = findLabs(asPath, root);
+    if (inside.length === 1) return inside[0]!;
+    throw new UsageError(inside.length === 0
+      ? `${arg} holds no lab (a lab is a folder with lab.ts)`
+      : `${arg} holds ${inside.length} labs; name one: ${inside.map((l) => l.id).join(', ')}`);
+  }
+  const wanted = arg.replace(/^\.?\/?labs\//, '').replace(/\/+$/, '');
+  const all = findLabs(root, root);
+  const matches = all.filter((l) => l.id === wanted || l.id.endsWith(`/${wanted}`) || l.name === wanted);
+  if (matches.length === 1) return matches[0]!;
+  if (matches.length > 1) {
+    throw new UsageError(`"${arg}" names ${matches.length} labs: ${matches.map((l) => l.id).join(', ')}; give the path`);
+  }
+  throw new UsageError(`no lab "${arg}" under ${root} (tslab lab list shows them all)`);
+}
+
+/** Labs for `tslab test`: each argument a folder (every lab below it) or a lab; default all. */
+export function selectLabs(args: string[], root = labsRoot()): LabRef[] {
+  if (args.length === 0) return findLabs(root, root);
+  const seen = new Set<string>();
+  const refs: LabRef[] = [];
+  for (const arg of args) {
+    const asPath = resolve(arg);
+    const list = existsSync(asPath) && statSync(asPath).isDirectory() && !definitionFile(asPath)
+      ? findLabs(asPath, root)
+      : [resolveLab(arg, root)];
+    if (list.length === 0) throw new UsageError(`${arg} holds no lab (a lab is a folder with lab.ts)`);
+    for (const ref of list) {
+      if (!seen.has(ref.dir)) {
+        seen.add(ref.dir);
+        refs.push(ref);
+      }
+    }
+  }
+  return refs;
+}

@@ -1,0 +1,45 @@
+// What the runner reports while a lab runs; renderers (plain lines, the TUI) and reporters (TAP,
+// JUnit) consume these.
+import type { LabRef } from './catalog.js';
+import type { CommandResult } from './format.js';
+
+export interface CheckOutcome {
+  step: string;
+  title: string;
+  from: 'inside' | 'outside';
+  status: 'pass' | 'fail' | 'error';
+  expected?: string;
+  seen?: string;
+  hint?: string;
+  /** for status error: what went wrong, with lab.ts:line when known */
+  error?: string;
+  durationMs: number;
+}
+
+export interface LabResult {
+  ref: LabRef;
+  title: string;
+  runtime: string;
+  checks: CheckOutcome[];
+  /** the lab could not load, start or finish its steps */
+  error?: string;
+  skipped?: string;
+  durationMs: number;
+  /** problems cleaning up (a container or mount that would not go away) */
+  cleanupErrors: string[];
+}
+
+export function labPassed(r: LabResult): boolean {
+  return !r.error && r.cleanupErrors.length === 0 && r.checks.every((c) => c.status === 'pass');
+}
+
+export type LabEvent =
+  | { type: 'lab-start'; ref: LabRef; title: string; summary: string; runtime: string }
+  | { type: 'container'; name: string; id: string; phase: 'created' | 'started' | 'deleted'; pid?: number; detail?: string }
+  | { type: 'step'; index: number; total: number; title: string; say: string }
+  | { type: 'command-start'; container?: string; sh: string }
+  | { type: 'command'; container?: string; sh: string; result?: CommandResult; error?: string; durationMs: number }
+  | { type: 'check'; outcome: CheckOutcome }
+  | { type: 'lab-end'; result: LabResult };
+
+export type LabSink = (event: LabEvent) => void;

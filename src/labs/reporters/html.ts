@@ -1,0 +1,33 @@
+// `tslab test --report DIR`: one self-contained HTML page per lab, and an index.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { LabResult } from '../events.js';
+import { labPassed } from '../events.js';
+import { xmlEscape as esc } from './junit.js';
+
+const STYLE = `body{font:15px/1.4 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}
+.pass{color:#176f2c}.fail,.error{color:#b3261e}td,th{padding:.2rem .6rem;text-align:left;vertical-align:top}
+pre{background:#f4f4f4;padding:.5rem;white-space:pre-wrap}`;
+
+function page(title: string, body: string): string {
+  return `<!doctype html>\n<html><head><meta charset="utf-8"><title>${esc(title)}</title><style>${STYLE}</style></head>\n<body>${body}</body></html>\n`;
+}
+
+const fileName = (r: LabResult): string => `${r.ref.id.replace(/\//g, '--')}.html`;
+
+export function writeHtmlReports(results: LabResult[], dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  for (const r of results) {
+    const rows = r.checks.map((c) => `<tr class="${c.status}"><td>${c.status.toUpperCase()}</td><td>${esc(c.step)}</td><td>${esc(c.title)}</td>` +
+      `<td>${c.from}</td><td>${c.status === 'pass' ? '' : `<pre>${esc([c.error && `error: ${c.error}`, c.expected !== undefined && `expected: ${c.expected}`,
+        c.seen !== undefined && `seen: ${c.seen}`, c.hint && `hint: ${c.hint}`].filter(Boolean).join('\n'))}</pre>`}</td></tr>`).join('\n');
+    const state = r.skipped ? 'skipped' : labPassed(r) ? 'pass' : 'fail';
+    writeFileSync(join(dir, fileName(r)), page(r.title, `<h1>${esc(r.ref.id)}: ${esc(r.title)}</h1>
+<p class="${state}">${state.toUpperCase()} with runtime <code>${esc(r.runtime)}</code> in ${(r.durationMs / 1000).toFixed(1)} s</p>
+${r.skipped ? `<p>Skipped: ${esc(r.skipped)}</p>` : ''}${r.error ? `<pre class="error">${esc(r.error)}</pre>` : ''}
+${r.cleanupErrors.map((e) => `<pre class="error">cleanup: ${esc(e)}</pre>`).join('')}
+<table><tr><th></th><th>step</th><th>check</th><th>from</th><th>details</th></tr>\n${rows}\n</table>`));
+  }
+  const items = results.map((r) => `<li class="${r.skipped ? '' : labPassed(r) ? 'pass' : 'fail'}"><a href="${esc(fileName(r))}">${esc(r.ref.id)}</a>: ${esc(r.title)}</li>`);
+  writeFileSync(join(dir, 'index.html'), page('tslab labs', `<h1>tslab labs</h1><ul>${items.join('\n')}</ul>`));
+}

@@ -1,0 +1,76 @@
+// `tslab run` without a TTY (and in a terminal until the lab view of the TUI exists): plain lines
+// that narrate the lab, show each command and its output, and each check turning PASS or FAIL.
+import type { LabEvent, LabSink } from '../events.js';
+import { labPassed } from '../events.js';
+
+const paint = (on: boolean, code: string, text: string): string => (on ? `\x1b[${code}m${text}\x1b[0m` : text);
+
+function wrap(text: string, width = 96, indent = '   '): string {
+  const out: string[] = [];
+  for (const para of text.trim().split(/\n\s*\n/)) {
+    let line = '';
+    for (const word of para.split(/\s+/)) {
+      if (line && line.length + word.length + 1 > width) {
+        out.push(indent + line);
+        line = word;
+      } else line = line ? `${line} ${word}` : word;
+    }
+    if (line) out.push(indent + line);
+    out.push('');
+  }
+  return out.join('\n').replace(/\n$/, '');
+}
+
+const indentLines = (text: string, prefix: string): string =>
+  text.replace(/\n$/, '').split('\n').map((l) => `${prefix}${l}`).join('\n');
+
+export function narrateSink(write: (s: string) => void, color = false): LabSink {
+  return (e: LabEvent) => {
+    switch (e.type) {
+      case 'lab-start':
+        write(`${paint(color, '1', `Lab ${e.ref.id}: ${e.title}`)}\n${wrap(e.summary)}\n   runtime: ${e.runtime}\n\n`);
+        break;
+      case 'container':
+        write(paint(color, '2', `   [container ${e.name}] ${e.phase} ${e.id}${e.pid ? ` (host pid ${e.pid})` : ''}\n`));
+        break;
+      case 'step':
+        write(`\n${paint(color, '1;36', `== Step ${e.index + 1}/${e.total}: ${e.title}`)}\n${wrap(e.say)}\n\n`);
+        break;
+      case 'command-start':
+        write(`   ${paint(color, '33', e.container ? `${e.container} #` : 'host $')} ${e.sh.includes('\n') ? `\n${indentLines(e.sh, '       ')}` : e.sh}\n`);
+        break;
+      case 'command': {
+        if (e.error) write(paint(color, '31', `     ! ${e.error}\n`));
+        const r = e.result;
+        if (r) {
+          const text = (r.stdout + (r.stderr ? r.stderr : '')).replace(/\s+$/, '');
+          const lines = text ? text.split('\n') : [];
+          const shown = lines.length > 40 ? [...lines.slice(0, 20), `… ${lines.length - 30} more lines …`, ...lines.slice(-10)] : lines;
+          if (shown.length) write(`${indentLines(shown.join('\n'), '     ')}\n`);
+          if (r.code !== 0) write(paint(color, '2', `     (exit ${r.code ?? r.signal})\n`));
+        }
+        break;
+      }
+      case 'check': {
+        const o = e.outcome;
+        if (o.status === 'pass') write(`   ${paint(color, '32', 'PASS')} (${o.from}) ${o.title}\n`);
+        else {
+          write(`   ${paint(color, '31', o.status === 'fail' ? 'FAIL' : 'ERROR')} (${o.from}) ${o.title}\n`);
+          if (o.error) write(`        error:    ${o.error}\n`);
+          if (o.expected !== undefined) write(`        expected: ${o.expected}\n        seen:     ${o.seen}\n`);
+          if (o.hint) write(`        hint:     ${o.hint}\n`);
+        }
+        break;
+      }
+      case 'lab-end': {
+        const r = e.result;
+        const pass = r.checks.filter((c) => c.status === 'pass').length;
+        if (r.error) write(`\n   ${paint(color, '31', 'ERROR')} ${r.error}\n`);
+        for (const c of r.cleanupErrors) write(`   ${paint(color, '31', 'CLEANUP')} ${c}\n`);
+        if (r.skipped) write(`\n   SKIPPED: ${r.skipped}\n`);
+        else write(`\n${paint(color, labPassed(r) ? '1;32' : '1;31', labPassed(r) ? 'PASSED' : 'FAILED')}: ${pass}/${r.checks.length} checks passed in ${(r.durationMs / 1000).toFixed(1)} s\n`);
+        break;
+      }
+    }
+  };
+}
