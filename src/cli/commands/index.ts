@@ -1,7 +1,8 @@
 // Every top-level command group registers itself here, one line each.
 import type { Command } from 'commander';
 import { registerOci } from './oci.js';
+import { registerLab } from './lab.js';
 
 export type Registrar = (program: Command, binName: string) => void;
 
-export const registrars: Registrar[] = [registerOci];
+export const registrars: Registrar[] = [registerOci, registerLab];
