@@ -1,6 +1,6 @@
 // Doing work inside another network namespace. setns() moves only the calling thread (DESIGN §2), so
-// this runs on the main thread, synchronously: open the target's nsfs file, join it, run fn (which
-// must not await), then join the saved original namespace again.
+// this runs on the main thread, synchronously: join the target namespace, run fn (which must not
+// await), then join the saved original namespace again.
 import { closeSync, openSync } from 'node:fs';
 import { CLONE, sys } from '../runtime/sys/index.js';
 
@@ -8,12 +8,11 @@ export function netnsPathOfPid(pid: number): string {
   return `/proc/${pid}/ns/net`;
 }
 
-export function inNetns<T>(path: string, fn: () => T): T {
+/** Runs fn inside the network namespace open at `fd` (an nsfs file such as /proc/<pid>/ns/net). */
+export function inNetnsFd<T>(fd: number, label: string, fn: () => T): T {
   const home = openSync('/proc/thread-self/ns/net', 'r');
-  let target: number | undefined;
   try {
-    target = openSync(path, 'r');
-    sys.setns(target, CLONE.CLONE_NEWNET, path);
+    sys.setns(fd, CLONE.CLONE_NEWNET, label);
     try {
       const result = fn();
       if (result instanceof Promise) throw new Error('inNetns: fn must be synchronous (setns moves only this thread)');
@@ -22,7 +21,15 @@ export function inNetns<T>(path: string, fn: () => T): T {
       sys.setns(home, CLONE.CLONE_NEWNET, 'back to the runtime\'s own network namespace');
     }
   } finally {
-    if (target !== undefined) closeSync(target);
     closeSync(home);
+  }
+}
+
+export function inNetns<T>(path: string, fn: () => T): T {
+  const fd = openSync(path, 'r');
+  try {
+    return inNetnsFd(fd, path, fn);
+  } finally {
+    closeSync(fd);
   }
 }

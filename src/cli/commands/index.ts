@@ -2,7 +2,8 @@
 import type { Command } from 'commander';
 import { registerOci } from './oci.js';
 import { registerLab } from './lab.js';
+import { registerNetwork } from './network.js';
 
 export type Registrar = (program: Command, binName: string) => void;
 
-export const registrars: Registrar[] = [registerOci, registerLab];
+export const registrars: Registrar[] = [registerOci, registerLab, registerNetwork];

@@ -1,0 +1,39 @@
+// The bridge of a network, in the runtime's own (the host's) network namespace: created on first
+// use with the gateway address, brought up, and allowed to carry 127.0.0.0/8 sources
+// (route_localnet) so that ports published on 127.0.0.1 can be DNATed to containers.
+import { existsSync } from 'node:fs';
+import { writeKernelFile } from '../runtime/sys/index.js';
+import { rtnl, withNetlink, type NetlinkSocket } from './netlink/index.js';
+import type { NetworkDef } from './networks.js';
+
+export function ensureBridgeWith(nl: NetlinkSocket, net: NetworkDef): number {
+  const existing = rtnl.findLink(nl, net.bridge);
+  if (existing) {
+    if (existing.kind !== 'bridge') throw new Error(`link ${net.bridge} exists but is a ${existing.kind ?? 'plain'} link, not a bridge`);
+    if (!existing.up) rtnl.setLink(nl, { index: existing.index, name: net.bridge }, { up: true });
+    return existing.index;
+  }
+  const br = rtnl.createBridge(nl, net.bridge);
+  rtnl.addAddress(nl, { index: br.index, linkName: net.bridge, address: net.gateway, prefix: net.prefix });
+  rtnl.setLink(nl, { index: br.index, name: net.bridge }, { up: true });
+  const sysctl = `/proc/sys/net/ipv4/conf/${net.bridge}/route_localnet`;
+  if (existsSync(sysctl)) {
+    writeKernelFile(sysctl, '1\n', 'sysctl.route_localnet',
+      `sysctl net.ipv4.conf.${net.bridge}.route_localnet=1 (let DNATed 127.0.0.1 traffic leave through the bridge)`);
+  }
+  return br.index;
+}
+
+export function ensureBridge(net: NetworkDef): number {
+  return withNetlink((nl) => ensureBridgeWith(nl, net));
+}
+
+/** Deletes the bridge if it exists; its address and routes go with it. */
+export function deleteBridge(net: NetworkDef): boolean {
+  return withNetlink((nl) => {
+    const link = rtnl.findLink(nl, net.bridge);
+    if (!link) return false;
+    rtnl.deleteLink(nl, { index: link.index, name: net.bridge });
+    return true;
+  });
+}
