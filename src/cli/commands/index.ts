@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import { registerOci } from './oci.js';
 import { registerLab } from './lab.js';
 import { registerNetwork } from './network.js';
+import { registerImage, registerLogin } from './image.js';
 
 export type Registrar = (program: Command, binName: string) => void;
 
-export const registrars: Registrar[] = [registerOci, registerLab, registerNetwork];
+export const registrars: Registrar[] = [registerOci, registerLab, registerNetwork, registerImage, registerLogin];

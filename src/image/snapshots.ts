@@ -1,0 +1,104 @@
+// Snapshots: each layer unpacked once into <dataRoot>/snapshots/<chain-id hex>/fs, the way
+// overlayfs wants a lowerdir (whiteouts as 0:0 devices, opaque xattrs). The chain ID names the
+// layer *and everything under it*, so two images that share a base share its folders. A snapshot
+// is unpacked in tmp/ and renamed into place only when complete and its diff ID verified.
+import { createReadStream, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { chainIds, digestHex, VerifyingStream } from './digest.js';
+import { decompressor } from './compression.js';
+import { layerCompression, type Descriptor, type ImageConfig, type Manifest } from './media.js';
+import type { ImageStore } from './store.js';
+import { applyLayer } from './unpack.js';
+
+export interface SnapshotMeta {
+  chainId: string;
+  diffId: string;
+  layer: string;
+  parent?: string;
+  entries: number;
+}
+
+export function snapshotDir(store: ImageStore, chainId: string): string {
+  return join(store.snapshots, digestHex(chainId));
+}
+
+/** The folder to use as an overlay lowerdir. */
+export function snapshotFs(store: ImageStore, chainId: string): string {
+  return join(snapshotDir(store, chainId), 'fs');
+}
+
+export function hasSnapshot(store: ImageStore, chainId: string): boolean {
+  return existsSync(join(snapshotDir(store, chainId), 'meta.json'));
+}
+
+export function listSnapshots(store: ImageStore): string[] {
+  return readdirSync(store.snapshots).filter((n) => /^[a-f0-9]{64}$/.test(n)).map((n) => `sha256:${n}`);
+}
+
+export function removeSnapshot(store: ImageStore, chainId: string): void {
+  // rename first so a half-deleted folder is never mistaken for a snapshot
+  const dir = snapshotDir(store, chainId);
+  if (!existsSync(dir)) return;
+  const doomed = store.tempPath('doomed');
+  renameSync(dir, doomed);
+  rmSync(doomed, { recursive: true, force: true });
+}
+
+export function imageChainIds(config: ImageConfig): string[] {
+  return chainIds(config.rootfs?.diff_ids ?? []);
+}
+
+/** Unpacks one layer blob into the snapshot for `chainId` (no-op when it exists). */
+export async function unpackSnapshot(
+  store: ImageStore, layer: Descriptor, diffId: string, chainId: string, parentChain: string[],
+): Promise<void> {
+  if (hasSnapshot(store, chainId)) return;
+  const compression = layerCompression(layer.mediaType);
+  if (!compression) {
+    throw new Error(`layer ${layer.digest} has media type ${layer.mediaType}, which tslab cannot unpack (supported: tar, tar+gzip, tar+zstd)`);
+  }
+  const work = store.tempPath('snap');
+  mkdirSync(join(work, 'fs'), { recursive: true, mode: 0o755 });
+  try {
+    const lowers = [...parentChain].reverse().map((c) => snapshotFs(store, c));
+    const source = createReadStream(store.blobPath(layer.digest), { highWaterMark: 1024 * 1024 });
+    const inflated = source.pipe(decompressor(compression));
+    source.on('error', (err) => inflated.destroy(err));
+    const verified = inflated.pipe(new VerifyingStream(diffId, undefined, `layer ${layer.digest} (uncompressed diff ID)`));
+    inflated.on('error', (err) => verified.destroy(new Error(`layer ${layer.digest} cannot be decompressed: ${err.message}`)));
+    const result = await applyLayer(verified, join(work, 'fs'), { whiteouts: 'overlay', lowers });
+    const meta: SnapshotMeta = { chainId, diffId, layer: layer.digest, parent: parentChain[parentChain.length - 1], entries: result.entries };
+    writeFileSync(join(work, 'meta.json'), JSON.stringify(meta));
+    try {
+      renameSync(work, snapshotDir(store, chainId));
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw err;
+      rmSync(work, { recursive: true, force: true }); // another process unpacked it first
+    }
+  } catch (err) {
+    rmSync(work, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+/** Makes sure every layer of an image is unpacked; returns its chain IDs, bottom first. */
+export async function ensureSnapshots(store: ImageStore, manifest: Manifest, config: ImageConfig,
+  onLayer?: (index: number, total: number, chainId: string) => void): Promise<string[]> {
+  const diffIds = config.rootfs?.diff_ids ?? [];
+  if (diffIds.length !== manifest.layers.length) {
+    throw new Error(`image config lists ${diffIds.length} diff IDs but the manifest has ${manifest.layers.length} layers`);
+  }
+  const chain = chainIds(diffIds);
+  for (let i = 0; i < chain.length; i++) {
+    if (!hasSnapshot(store, chain[i]!)) {
+      onLayer?.(i, chain.length, chain[i]!);
+      await unpackSnapshot(store, manifest.layers[i]!, diffIds[i]!, chain[i]!, chain.slice(0, i));
+    }
+  }
+  return chain;
+}
+
+export function readSnapshotMeta(store: ImageStore, chainId: string): SnapshotMeta {
+  return JSON.parse(readFileSync(join(snapshotDir(store, chainId), 'meta.json'), 'utf8')) as SnapshotMeta;
+}
