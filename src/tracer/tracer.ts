@@ -26,6 +26,7 @@ export const ENV_CONTROL_FD = 'TSLAB_CONTROL_FD';
 export const ENV_FAULT = 'TSLAB_FAULT';
 
 interface Fault {
+  stage?: string;
   step: string;
   occurrence: number;
   errno: string;
@@ -73,16 +74,20 @@ export class Tracer {
     return this.controlFd !== undefined;
   }
 
-  /** TSLAB_FAULT=step:occurrence:ERRNO[,…] makes the Nth call of that step fail without running. */
+  /**
+   * TSLAB_FAULT=[stage/]step:occurrence:ERRNO[,…] makes the Nth call of that step (in that stage's
+   * process, e.g. init/unshare:1:EINVAL) fail without running.
+   */
   setFaults(spec: string | undefined): void {
     this.faults = [];
     if (!spec) return;
     for (const part of spec.split(',')) {
-      const [step, occ, errno] = part.split(':');
-      if (!step || !occ || !errno || !/^\d+$/.test(occ)) {
-        throw new Error(`${ENV_FAULT}: "${part}" is not step:occurrence:ERRNO (e.g. mount:2:EPERM)`);
+      const [where, occ, errno] = part.split(':');
+      if (!where || !occ || !errno || !/^\d+$/.test(occ)) {
+        throw new Error(`${ENV_FAULT}: "${part}" is not [stage/]step:occurrence:ERRNO (e.g. init/mount:2:EPERM)`);
       }
-      this.faults.push({ step, occurrence: Number(occ), errno });
+      const [stage, step] = where.includes('/') ? where.split('/', 2) as [string, string] : [undefined, where];
+      this.faults.push({ ...(stage ? { stage } : {}), step, occurrence: Number(occ), errno });
     }
   }
 
@@ -170,7 +175,7 @@ export class Tracer {
     if (this.faults.length === 0) return;
     const n = (this.counts.get(step) ?? 0) + 1;
     this.counts.set(step, n);
-    const fault = this.faults.find((f) => f.step === step && f.occurrence === n);
+    const fault = this.faults.find((f) => f.step === step && f.occurrence === n && (f.stage === undefined || f.stage === this.stage));
     if (fault) throw new InjectedFault(step, fault.errno);
   }
 

@@ -55,6 +55,7 @@ function main(): void {
   tracer.addSink(fdSink(UP_FD));
   const controlFd = process.env[ENV_CONTROL_FD];
   if (controlFd) tracer.setControlFd(Number(controlFd));
+  tracer.setFaults(process.env.TSLAB_FAULT);
   const config = JSON.parse(readFileSync(process.env.TSLAB_INIT_CONFIG!, 'utf8')) as InitConfig;
   tracer.container = config.id;
   const { spec } = config;
@@ -84,9 +85,10 @@ function main(): void {
   runHooksInContainer('createContainer', spec.hooks?.createContainer, stateForHooks);
 
   pivotRoot(config.rootfs);
+  // sysctls first: /proc/sys becomes read-only with the readonly paths.
+  sysctl(spec.linux?.sysctl);
   maskPaths(spec.linux?.maskedPaths ?? []);
   readonlyPaths(spec.linux?.readonlyPaths ?? []);
-  sysctl(spec.linux?.sysctl);
   if (spec.root?.readonly) remountRootReadonly();
   applyRlimits(proc);
 

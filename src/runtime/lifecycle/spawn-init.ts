@@ -66,7 +66,9 @@ function trampolineAvailable(): string {
 export async function spawnInit(options: SpawnInitOptions): Promise<RunningInit> {
   const fifoFd = openSync(options.fifoPath, O_PATH);
   const stdio: StdioOptions = [...options.stdio, 'pipe', 'pipe', fifoFd];
+  // A minimal environment: NODE_OPTIONS and friends can cost ~50 ms per process (DESIGN §2).
   const env: NodeJS.ProcessEnv = { TSLAB_INIT_CONFIG: options.configPath, PATH: '/usr/sbin:/usr/bin:/sbin:/bin' };
+  if (process.env.TSLAB_FAULT) env.TSLAB_FAULT = process.env.TSLAB_FAULT;
   if (options.controlFd !== undefined) {
     stdio.push(options.controlFd);
     env.TSLAB_CONTROL_FD = '6';
