@@ -8,7 +8,7 @@ export {
   type PrepareOptions, type AttachOptions, type Attachment, type DetachResult, type FileMount,
 } from './attach.js';
 export { gcNetworks, endpointAlive, type GcOptions, type GcResult } from './gc.js';
-export { createNetwork, removeNetwork, type CreateOptions } from './manage.js';
+export { createNetwork, removeNetwork, resetNetworking, type CreateOptions } from './manage.js';
 export { listNetworks, findNetwork, getNetwork, type NetworkDef } from './networks.js';
 export { listEndpoints, readEndpoint, type Endpoint } from './endpoints.js';
 export { parsePortSpec, formatPort, type PortMapping } from './ports.js';

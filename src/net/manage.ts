@@ -1,12 +1,13 @@
 // `tslab network create|rm`: a user-defined network is a definition file plus its bridge, created at
 // once (as docker does) so `ip link` shows it.
 import { deleteBridge, ensureBridgeWith } from './bridge.js';
+import { deleteTable } from './ports.js';
 import { listEndpoints } from './endpoints.js';
 import { parseSubnet, type Subnet } from './ip.js';
 import { removeLeaseFile } from './ipam.js';
 import { withNetworkLock } from './lock.js';
 import { rtnl, withNetlink } from './netlink/index.js';
-import { defineNetwork, forgetNetwork, getNetwork, type NetworkDef } from './networks.js';
+import { defineNetwork, forgetNetwork, getNetwork, listNetworks, type NetworkDef } from './networks.js';
 import { DEFAULT_NETWORK, loadSettings } from './settings.js';
 
 export interface CreateOptions {
@@ -44,5 +45,19 @@ export function removeNetwork(name: string, settings = loadSettings()): NetworkD
     removeLeaseFile(settings.root, name);
     forgetNetwork(settings, name);
     return net;
+  });
+}
+
+/**
+ * Deletes every bridge of every network and the nft table: the host as before tslab. Refuses while
+ * containers are attached. Definitions of user-defined networks stay (their bridges come back on use).
+ */
+export function resetNetworking(settings = loadSettings()): string[] {
+  return withNetworkLock(settings.root, () => {
+    const users = listEndpoints(settings.root);
+    if (users.length > 0) throw new Error(`containers are still attached: ${users.map((u) => u.id).join(', ')}`);
+    const removed = listNetworks(settings).filter((n) => deleteBridge(n)).map((n) => n.bridge);
+    deleteTable(settings.nftTable);
+    return removed;
   });
 }

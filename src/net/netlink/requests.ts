@@ -60,6 +60,7 @@ export interface VethSpec {
   peerNetns?: NetnsRef;
   /** attach the host end to this bridge index at creation */
   master?: number;
+  masterName?: string;
 }
 
 export function newVeth(spec: VethSpec): NetlinkRequest {
@@ -74,10 +75,10 @@ export function newVeth(spec: VethSpec): NetlinkRequest {
     nestedAttr(IFLA_INFO.IFLA_INFO_DATA, [peer]),
   ]));
   const where = spec.peerNetns ? ` in ${describeNetns(spec.peerNetns)}` : '';
-  const master = spec.master !== undefined ? ` master ${spec.master}` : '';
+  const master = spec.master !== undefined ? ` master ${spec.masterName ?? spec.master}` : '';
   const args: Record<string, ArgValue> = { kind: 'veth', ifname: spec.name, peer: spec.peerName };
   if (spec.peerNetns) args.peer_netns = describeNetns(spec.peerNetns);
-  if (spec.master !== undefined) args.master = spec.master;
+  if (spec.master !== undefined) args.master = spec.masterName ?? spec.master;
   return request(RTM.RTM_NEWLINK, CREATE, Buffer.concat([encodeIfInfo({}), encodeAttrs(attrs)]),
     `veth ${spec.name} peer ${spec.peerName}${where}${master}`, args);
 }

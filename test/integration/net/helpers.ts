@@ -9,7 +9,7 @@ export function uniqueName(prefix = 'tslabt'): string {
 }
 
 export function ip(args: string[]): string {
-  return execFileSync('ip', args, { encoding: 'utf8' });
+  return execFileSync('ip', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 export function ipJson<T>(args: string[]): T {
@@ -68,4 +68,60 @@ export async function startFakeContainer(): Promise<FakeContainer> {
       await exited;
     },
   };
+}
+
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { NetworkSettings } from '../../../src/net/settings.js';
+import { loadSettings } from '../../../src/net/settings.js';
+
+/** A private network world for one test file: data root, bridge, subnet and nft table, all tslabt…. */
+export interface TestNetworking {
+  dataRoot: string;
+  env: NodeJS.ProcessEnv;
+  settings: NetworkSettings;
+  subnetPrefix: string;
+}
+
+export function testNetworking(): TestNetworking {
+  const dataRoot = mkdtempSync('/tmp/tslabt-net-');
+  const third = 100 + Math.floor(Math.random() * 150);
+  const subnetPrefix = `10.213.${third}`;
+  mkdirSync(join(dataRoot, 'network'), { recursive: true });
+  writeFileSync(join(dataRoot, 'network', 'config.json'), JSON.stringify({
+    bridge: uniqueName(), subnet: `${subnetPrefix}.0/24`, nftTable: uniqueName(), userSubnetPool: `10.214.${third}.0/24`,
+  }));
+  const env = { ...process.env, TSLAB_DATA_ROOT: dataRoot };
+  return { dataRoot, env, settings: loadSettings(env), subnetPrefix };
+}
+
+export function removeDataRoot(t: TestNetworking): void {
+  rmSync(t.dataRoot, { recursive: true, force: true });
+}
+
+export function nsenter(pid: number, args: string[], extra: string[] = []): { code: number; out: string } {
+  try {
+    const out = execFileSync('nsenter', ['-t', String(pid), '-n', ...extra, '--', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    return { code: 0, out };
+  } catch (err) {
+    const e = err as { status?: number; stdout?: string };
+    return { code: e.status ?? 1, out: e.stdout ?? '' };
+  }
+}
+
+export function linkExists(name: string): boolean {
+  try {
+    ip(['link', 'show', 'dev', name]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function nftTableText(table: string): string {
+  try {
+    return execFileSync('nft', ['list', 'table', 'ip', table], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  } catch {
+    return '';
+  }
 }
