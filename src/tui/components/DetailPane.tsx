@@ -1,0 +1,65 @@
+// The selected step in full: arguments, result or errno, and the catalogue's explanation.
+import React from 'react';
+import { Box } from 'ink';
+import type { ArgValue } from '../../tracer/event.js';
+import type { StepRow } from '../model.js';
+import { explain, eventNotes } from '../../explain/index.js';
+import { Styled } from './theme.js';
+import { fit, formatMs, wrap } from '../text.js';
+
+export interface DetailPaneProps {
+  row: StepRow | undefined;
+  waiting: boolean;
+  height: number;
+  width: number;
+}
+
+interface Line {
+  text: string;
+  color?: string;
+  bold?: boolean;
+  dim?: boolean;
+}
+
+export function formatArg(value: ArgValue): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return `[${value.map(formatArg).join(', ')}]`;
+  if (typeof value === 'object') return `{${Object.entries(value).map(([k, v]) => `${k}: ${formatArg(v)}`).join(', ')}}`;
+  return String(value);
+}
+
+/** The detail text of a step as lines of at most `width` columns (exported for the plain report). */
+export function detailLines(row: StepRow, waiting: boolean, width: number): Line[] {
+  const lines: Line[] = [];
+  const state = waiting ? 'waiting for you: space runs it' : row.status === 'pending' ? 'running (or exec\'d: no end event)' :
+    row.status === 'failed' ? `failed ${row.errno ?? ''}` : `ok in ${formatMs(row.dur)}`;
+  lines.push({ text: fit(`${row.step}  [${row.stage} pid ${row.pid}]  ${state}`, width), bold: true, ...(row.status === 'failed' ? { color: 'red' } : {}) });
+  const args = Object.entries(row.args).map(([k, v]) => `${k}=${formatArg(v)}`).join('  ');
+  if (args) for (const l of wrap(`args: ${args}`, width, '  ').slice(0, 2)) lines.push({ text: l });
+  if (row.result !== undefined) lines.push({ text: fit(`result: ${formatArg(row.result)}`, width) });
+  if (row.errno) for (const l of wrap(`error: ${row.errno}${row.error ? ` — ${row.error}` : ''}`, width, '  ')) lines.push({ text: l, color: 'red' });
+  const e = explain(row.step);
+  if (!e) {
+    lines.push({ text: fit(`No explanation for "${row.step}" yet (src/explain).`, width), dim: true });
+    return lines;
+  }
+  lines.push({ text: fit(`${e.title} — man ${e.man}`, width), color: 'cyan', bold: true });
+  for (const [label, text] of [['What', e.what], ['Why', e.why], ['Without it', e.without]] as const) {
+    for (const l of wrap(`${label}: ${text}`, width, '  ')) lines.push({ text: l });
+  }
+  for (const note of eventNotes(row)) for (const l of wrap(`• ${note}`, width, '  ')) lines.push({ text: l, color: 'yellow' });
+  return lines;
+}
+
+export function DetailPane({ row, waiting, height, width }: DetailPaneProps): React.ReactElement {
+  const lines: Line[] = row ? detailLines(row, waiting, width) : [{ text: 'No step yet: the command has not emitted any.', dim: true }];
+  const shown = lines.slice(0, height);
+  if (lines.length > height && height > 0) shown[height - 1] = { text: fit(`… (${lines.length - height + 1} more lines: enlarge the terminal)`, width), dim: true };
+  return (
+    <Box flexDirection="column" width={width} height={height}>
+      {shown.map((l, i) => (
+        <Styled key={i} {...(l.color ? { color: l.color } : {})} bold={l.bold ?? false} dim={l.dim ?? false}>{l.text}</Styled>
+      ))}
+    </Box>
+  );
+}

@@ -1,0 +1,133 @@
+// The entry points command authors call: runUnderTui() for `--tui` / `--step`, runReplay() for
+// `tslab trace view`. On a terminal they draw the Ink TUI; otherwise they print plain step lines.
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import React from 'react';
+import { render } from 'ink';
+import type { TraceEvent } from '../tracer/event.js';
+import { App, type TuiResult } from './App.js';
+import { LiveSource } from './sources/live.js';
+import { ReplaySource } from './sources/replay.js';
+import type { EventSource } from './sources/source.js';
+import { plainLine } from './plain.js';
+import { ENV_CONTROL_FD, ENV_EVENTS_FD } from '../tracer/tracer.js';
+
+export interface RunUnderTuiOptions {
+  /** stop before every step and wait for a key (`--step`); false watches live (`--tui`) */
+  step: boolean;
+  /** shown in the header; defaults to the command line */
+  title?: string;
+  /** the program to run instead of this package's bin/tslab (argv is appended) */
+  command?: string[];
+  env?: NodeJS.ProcessEnv;
+  /** where plain mode writes step lines (default stderr, so stdout stays the container's) */
+  write?: (text: string) => void;
+  /** force the plain renderer (default: plain unless stdout and stdin are terminals) */
+  plain?: boolean;
+}
+
+/** The flags that brought us here must not reach the child, or it would open a TUI of its own. */
+export function stripTuiFlags(argv: readonly string[]): string[] {
+  return argv.filter((a) => a !== '--tui' && a !== '--step');
+}
+
+/** bin/tslab of this package, found from this module (dist/src/tui or src/tui). */
+export function tslabBin(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    const candidate = join(dir, 'bin', 'tslab');
+    if (existsSync(candidate) && existsSync(join(dir, 'package.json'))) return candidate;
+    dir = dirname(dir);
+  }
+  throw new Error('cannot find bin/tslab above ' + fileURLToPath(import.meta.url));
+}
+
+function exitCodeOf(code: number | null, signal: NodeJS.Signals | null): number {
+  if (code !== null) return code;
+  const signals: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
+  return 128 + (signal ? signals[signal] ?? 1 : 1);
+}
+
+function isInteractive(): boolean {
+  return process.stdout.isTTY === true && process.stdin.isTTY === true;
+}
+
+/**
+ * Runs a tslab command (argv as given to bin/tslab, e.g. ['oci', 'run', '--bundle', B, id]) as a
+ * child and shows its trace: live with step=false, stepping with step=true. Resolves to the child's
+ * exit code (128+n when it died of signal n).
+ */
+export async function runUnderTui(argv: readonly string[], opts: RunUnderTuiOptions): Promise<number> {
+  if (process.env[ENV_EVENTS_FD] !== undefined || process.env[ENV_CONTROL_FD] !== undefined) {
+    throw new Error('already running under a tslab TUI: --tui/--step cannot nest');
+  }
+  const args = stripTuiFlags(argv);
+  const command = [...(opts.command ?? [process.execPath, tslabBin()]), ...args];
+  const title = opts.title ?? `tslab ${args.join(' ')}`;
+  const write = opts.write ?? ((s: string) => void process.stderr.write(s));
+  const plain = opts.plain ?? !isInteractive();
+  if (plain) {
+    if (opts.step) write('tslab: --step needs a terminal (stdin and stdout): running without stopping, one line per step\n');
+    const source = new LiveSource({ command, stepping: false, ...(opts.env ? { env: opts.env } : {}) });
+    return runPlain(source, write);
+  }
+  const source = new LiveSource({ command, stepping: opts.step, ...(opts.env ? { env: opts.env } : {}) });
+  const result = await runInk(source, title);
+  return exitCodeOf(result.code, result.signal);
+}
+
+/** Steps through a recorded trace as if it were live (`tslab trace view`). */
+export async function runReplay(events: readonly TraceEvent[], opts: { title: string; write?: (s: string) => void; plain?: boolean }): Promise<number> {
+  const plain = opts.plain ?? !isInteractive();
+  if (plain) {
+    const write = opts.write ?? ((s: string) => void process.stdout.write(s));
+    for (const e of events) {
+      const line = plainLine(e, { color: process.stdout.isTTY === true });
+      if (line !== undefined) write(line + '\n');
+    }
+    return 0;
+  }
+  await runInk(new ReplaySource(events), opts.title);
+  return 0;
+}
+
+function runPlain(source: LiveSource, write: (s: string) => void): Promise<number> {
+  const color = process.stderr.isTTY === true;
+  return new Promise((resolve) => {
+    source.start({
+      events: (batch) => {
+        for (const e of batch) {
+          const line = plainLine(e, { color });
+          if (line !== undefined) write(line + '\n');
+        }
+      },
+      output: (text, stream) => void (stream === 'stdout' ? process.stdout : process.stderr).write(text),
+      exit: (code, signal) => resolve(exitCodeOf(code, signal)),
+    });
+  });
+}
+
+async function runInk(source: EventSource, title: string): Promise<TuiResult> {
+  let result: TuiResult = { code: null, signal: null, output: [], quit: false };
+  const onSigint = (): void => source.stop();
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
+  try {
+    const app = render(
+      React.createElement(App, { source, title, color: true, onDone: (r: TuiResult) => { result = r; } }),
+      { exitOnCtrlC: false },
+    );
+    await app.waitUntilExit();
+  } finally {
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
+  }
+  // The screen is gone with the TUI: leave what the command printed, and how it ended, in the terminal.
+  if (result.output.length > 0) process.stdout.write(result.output.join('\n') + '\n');
+  if (source.kind === 'live') {
+    const how = result.signal ? `killed by ${result.signal}` : `exit code ${result.code}`;
+    process.stderr.write(`tslab: ${title}: ${how}${result.quit ? ' (quit from the TUI)' : ''}\n`);
+  }
+  return result;
+}

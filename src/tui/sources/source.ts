@@ -1,0 +1,23 @@
+// Where the TUI's events come from: a live child process, or a recorded trace replayed.
+import type { TraceEvent } from '../../tracer/event.js';
+
+export interface SourceHandlers {
+  /** events in emission order (called with small batches) */
+  events(batch: TraceEvent[]): void;
+  /** text the watched command wrote to stdout or stderr */
+  output(text: string, stream: 'stdout' | 'stderr'): void;
+  /** the watched command ended (replay: the trace ran out) */
+  exit(code: number | null, signal: NodeJS.Signals | null): void;
+}
+
+export interface EventSource {
+  /** true when every begin waits for release() */
+  readonly stepping: boolean;
+  /** 'live' for a running command, 'replay' for a recorded trace */
+  readonly kind: 'live' | 'replay';
+  start(handlers: SourceHandlers): void;
+  /** lets the oldest waiting begin run */
+  release(): void;
+  /** stops waiting for the controller and ends the watched command (q) */
+  stop(): void;
+}
