@@ -24,7 +24,7 @@ export default {
         {
           title: 'inside, the container\'s cgroup is /',
           from: 'inside',
-          hint: (seen) => `Inside sees "${seen}": the container shares the host's cgroup namespace ("cgroup" in linux.namespaces?).`,
+          hint: (seen) => `Inside sees ${seen}: the container shares the host's cgroup namespace ("cgroup" in linux.namespaces?).`,
           verify: async (lab) => lab.expect.equal(pathOf((await lab.inside('c', 'cat /proc/1/cgroup')).out, lab.host.cgroup), '/'),
         },
         {

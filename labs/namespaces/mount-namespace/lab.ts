@@ -115,5 +115,30 @@ export default {
         },
       ],
     },
+    {
+      title: 'Peel off the container\'s root: nothing underneath',
+      say: 'Last, from the host, we lazily unmount "/" in the container\'s mount namespace (and only there: the ' +
+        'command first makes sure that namespace is not the host\'s) and look at what lies beneath. After pivot_root ' +
+        'and the unmount of the old root there is nothing of the host left: not even a shell to run. A runtime that ' +
+        'only moved the image on top of the host\'s root (runc --no-pivot) leaves the whole host there.',
+      run: [
+        {
+          sh: (lab) => [
+            '[ "$(readlink /proc/$PID_C/ns/mnt)" != "$(readlink /proc/self/ns/mnt)" ] || { echo "the container shares the host mount namespace: not touching it"; exit 1; }',
+            'nsenter -t $PID_C -m umount -l /',
+            `if nsenter -t $PID_C -m /bin/sh -c 'test -e ${lab.memo.marker}' 2>/dev/null; then echo HOST-ROOT-UNDERNEATH; else echo NOTHING-UNDERNEATH; fi`,
+          ].join('\n'),
+          saveAs: 'underneath',
+        },
+      ],
+      checks: [
+        {
+          title: 'under the container\'s root there is no host filesystem',
+          from: 'outside',
+          hint: 'The host\'s root lies under the container\'s: the runtime did not pivot_root and unmount the old root (--no-pivot uses MS_MOVE + chroot).',
+          verify: (lab) => lab.expect.equal(lab.memo.underneath ?? '', 'NOTHING-UNDERNEATH'),
+        },
+      ],
+    },
   ],
 } satisfies LabDefinition;

@@ -18,7 +18,7 @@ export default {
         {
           title: 'PID 1 inside is the container\'s sleep',
           from: 'inside',
-          hint: (seen) => `PID 1 is "${seen}": without a PID namespace PID 1 is the host's init (is "pid" in linux.namespaces?)`,
+          hint: (seen) => `PID 1 is ${seen}: without a PID namespace PID 1 is the host's init (is "pid" in linux.namespaces?)`,
           verify: async (lab) => lab.expect.equal((await lab.inside('c', 'cat /proc/1/comm')).out, 'sleep'),
         },
         {

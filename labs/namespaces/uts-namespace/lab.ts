@@ -18,7 +18,7 @@ export default {
         {
           title: 'inside, the hostname is the one config.json asked for',
           from: 'inside',
-          hint: (seen) => `Inside sees "${seen}": is "uts" in linux.namespaces and "hostname" set in config.json?`,
+          hint: (seen) => `Inside sees ${seen}: is "uts" in linux.namespaces and "hostname" set in config.json?`,
           verify: async (lab) => lab.expect.equal((await lab.inside('c', 'hostname')).out, 'lab-box'),
         },
         {
