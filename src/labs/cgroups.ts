@@ -57,9 +57,16 @@ export function cgroupProcsFiles(pid: number, mode: CgroupMode): string[] {
 }
 
 export class ContainerCgroup implements CgroupView {
-  constructor(readonly mode: CgroupMode, private readonly pid: number) {}
+  /** pid: follow that process's cgroups; fixedPath: a cgroup path below each hierarchy's root instead */
+  constructor(readonly mode: CgroupMode, private readonly pid: number, private readonly fixedPath?: string) {}
 
   dir(controller: string): string {
+    if (this.fixedPath !== undefined) {
+      if (this.mode === 'v2') return join(CGROUP_ROOT, this.fixedPath);
+      const mountPoint = v1MountPoints().get(controller);
+      if (!mountPoint) throw new Error(`the ${controller} controller is not mounted (cgroup v1)`);
+      return join(mountPoint, this.fixedPath);
+    }
     const lines = procCgroups(this.pid);
     if (this.mode === 'v2') {
       const unified = lines.find((l) => l.controllers.length === 0);
@@ -93,6 +100,10 @@ export class ContainerCgroup implements CgroupView {
   }
 
   freeze(frozen: boolean): void {
+    const dir = this.dir('freezer');
+    if (dir === CGROUP_ROOT || dir === v1MountPoints().get('freezer')) {
+      throw new Error('the container is in the root cgroup: refusing to freeze the whole machine');
+    }
     if (this.mode === 'v2') {
       writeKernelFile(this.path({ v1: '', v2: 'cgroup.freeze' }), frozen ? '1' : '0', 'cgroup.freeze');
     } else {

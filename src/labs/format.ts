@@ -122,6 +122,8 @@ export interface LabDefinition {
 export interface HostFacts {
   cgroup: 'v1' | 'v2';
   arch: string;
+  /** CPUs this process may run on */
+  cpus: number;
   runtime: string;
 }
 
@@ -157,7 +159,10 @@ export interface ContainerView {
   overlay?: { lower: string; upper: string; work: string; merged: string };
   /** everything the container's process wrote to stdout and stderr so far */
   output(): string;
+  /** the cgroup the container's init is in (from /proc/<pid>/cgroup) */
   cgroup: CgroupView;
+  /** the cgroup config.json asked for (linux.cgroupsPath), wherever the init really is */
+  configuredCgroup: CgroupView;
 }
 
 export interface LabContext {
@@ -171,6 +176,11 @@ export interface LabContext {
   readFile(path: string): string;
   /** poll until probe returns a value (not undefined), or fail after timeoutMs saying what was awaited */
   waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs?: number): Promise<T>;
+  /**
+   * poll probe until done(value) or timeoutMs, and return the last value either way: for checks whose
+   * failure is the value not changing (a counter that must stop, a throttle count that must grow)
+   */
+  pollUntil<T>(probe: () => Promise<T> | T, done: (value: T) => boolean, timeoutMs: number): Promise<T>;
   /** values kept between steps (Command.saveAs lands here) */
   memo: Record<string, string>;
   /** verdict helpers */

@@ -1,7 +1,7 @@
 // Runs one lab: builds a bundle per container, starts the containers with the chosen runtime's CLI,
 // narrates the steps, runs their commands and checks, and always tears everything down.
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LabRef } from './catalog.js';
 import { labSpec } from './bundle.js';
@@ -98,7 +98,7 @@ export async function runLab(ref: LabRef, options: RunLabOptions): Promise<LabRe
   }
   result.title = lab.title;
   const mode = detectCgroupMode();
-  const host: HostFacts = { cgroup: mode, arch: process.arch, runtime: options.runtime };
+  const host: HostFacts = { cgroup: mode, arch: process.arch, cpus: availableParallelism(), runtime: options.runtime };
   emit({ type: 'lab-start', ref, title: lab.title, summary: lab.summary, runtime: options.runtime });
   const skip = lab.skipIf?.(host);
   if (skip) {
@@ -120,6 +120,7 @@ export async function runLab(ref: LabRef, options: RunLabOptions): Promise<LabRe
       name, id: c.id, pid: c.pid, bundle: c.bundle, rootfs: c.rootfs, overlay: c.overlay,
       output: () => (existsSync(c.outputFile) ? readFileSync(c.outputFile, 'utf8') : ''),
       cgroup: new ContainerCgroup(mode, c.pid),
+      configuredCgroup: new ContainerCgroup(mode, c.pid, `/${c.id}`),
     };
   };
   const hostEnv = (): Record<string, string> => {
@@ -142,8 +143,16 @@ export async function runLab(ref: LabRef, options: RunLabOptions): Promise<LabRe
   };
   const outside = (sh: string, o: { timeoutMs?: number } = {}): Promise<CommandResult> =>
     runOutside(sh, { env: hostEnv(), timeoutMs: o.timeoutMs });
+  const pollUntil = async <T>(probe: () => Promise<T> | T, done: (v: T) => boolean, timeoutMs: number): Promise<T> => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const value = await probe();
+      if (done(value) || Date.now() >= deadline) return value;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
   const ctx: LabContext = {
-    host, inside, outside, memo, expect, waitFor,
+    host, inside, outside, memo, expect, waitFor, pollUntil,
     container: view,
     readFile: (path) => {
       try {
