@@ -167,9 +167,9 @@ export function attachContainer(opts: AttachOptions, settings = loadSettings()):
         rtnl.setLink(nl, { index: eth0.index, name: 'eth0' }, { up: true });
         rtnl.addRoute(nl, { gateway: ep.gateway, oif: eth0.index, oifName: 'eth0' });
       }));
-      publishPorts(settings.nftTable, ep.id, ep.address, ep.ports);
+      const nftRules = publishPorts(settings.nftTable, ep.id, ep.address, ep.ports);
       const attached: Endpoint = {
-        ...ep, state: 'attached', pid: opts.pid, netnsInode: fstatSync(nsFd).ino,
+        ...ep, state: 'attached', pid: opts.pid, netnsInode: fstatSync(nsFd).ino, nftRules,
       };
       writeEndpoint(settings.root, attached);
       return toAttachment(attached, mac);
@@ -235,7 +235,8 @@ export function detachContainer(id: string, settings = loadSettings()): DetachRe
     const ep = readEndpoint(settings.root, id);
     const hostVeth = ep?.hostVeth ?? hostVethName(id);
     const vethDeleted = deleteLinkIfPresent(hostVeth);
-    const rulesDeleted = unpublishPorts(settings.nftTable, id);
+    // Rules exist only for published ports; an unknown id (gc of a lost record) is looked up by comment.
+    const rulesDeleted = ep && ep.ports.length === 0 ? 0 : unpublishPorts(settings.nftTable, id, ep?.nftRules ?? []);
     let addressesReleased: string[] = [];
     if (ep) {
       addressesReleased = release(settings.root, ep.network, networkSubnet(settings, ep), id);

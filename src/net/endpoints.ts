@@ -3,7 +3,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { readJson, removeFile, writeJson } from './state.js';
-import type { PortMapping } from './ports.js';
+import type { PortMapping, RuleHandle } from './ports.js';
 
 export interface Endpoint {
   id: string;
@@ -18,6 +18,8 @@ export interface Endpoint {
   name: string;
   hostname: string;
   ports: PortMapping[];
+  /** nft rule handles of the published ports, for a one-step removal */
+  nftRules?: RuleHandle[];
   /** prepared: address and files exist; attached: the veth pair and routes exist */
   state: 'prepared' | 'attached';
   /** the init's pid and its netns inode when attached (for gc: pids are reused, inodes of live netns are not) */

@@ -29,20 +29,25 @@ function run(args: string[], input?: string): { status: number | null; stdout: s
   return { status: res.status, stdout: res.stdout, stderr: res.stderr };
 }
 
-/** Applies the lines in one transaction; each line is its own traced event before the batch runs. */
-export function nftApply(what: string, lines: NftLine[]): void {
+/**
+ * Applies the lines in one transaction; each line is its own traced event before the batch runs.
+ * With echo, nft prints what it added with the rule handles (`… # handle 7`), returned as text.
+ */
+export function nftApply(what: string, lines: NftLine[], echo = false): string {
   const text = lines.map(lineOf);
   for (let i = 0; i < lines.length; i++) {
     const l = lines[i]!;
     tracer.point('exec', 'nft.rule', { rule: text[i]!, ...(l.why ? { why: l.why } : {}) }, `nft ${text[i]!}`);
   }
-  tracer.step({ kind: 'exec', step: 'nft', args: { argv: ['nft', '-f', '-'], script: text }, summary: `nft -f - (${what})` }, () => {
-    const res = run(['-f', '-'], text.join('\n') + '\n');
+  const argv = echo ? ['-e', '-a', '-f', '-'] : ['-f', '-'];
+  return tracer.step({ kind: 'exec', step: 'nft', args: { argv: ['nft', ...argv], script: text }, summary: `nft ${argv.join(' ')} (${what})` }, () => {
+    const res = run(argv, text.join('\n') + '\n');
     if (res.status !== 0) {
       const err = new Error(`nft refused "${what}": ${res.stderr.trim()}`) as Error & { errno?: string };
       err.errno = 'ENFT';
       throw err;
     }
+    return res.stdout;
   });
 }
 

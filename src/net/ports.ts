@@ -1,5 +1,6 @@
 // Published ports: `-p [HOSTIP:]HOSTPORT:CONTAINERPORT[/tcp|udp]`, done with nftables NAT.
-//   prerouting/output (nat): traffic to a local address and the host port is DNATed to the container;
+//   prerouting (nat): traffic arriving for a local address and the host port is DNATed to the container;
+//   output (nat): the same for connections made by the host's own processes (curl 127.0.0.1:PORT);
 //   postrouting (nat): traffic that came from 127.0.0.0/8 is masqueraded to the bridge address,
 //   because the container would otherwise answer to its own loopback. Together with
 //   route_localnet=1 on the bridge this makes `curl 127.0.0.1:HOSTPORT` work without a proxy process.
@@ -42,27 +43,30 @@ export function portsClash(a: PortMapping, b: PortMapping): boolean {
     (a.hostIp === b.hostIp || a.hostIp === '0.0.0.0' || b.hostIp === '0.0.0.0');
 }
 
-/** The base table: NAT chains hooked into prerouting, output and postrouting. */
+/**
+ * The base table: three NAT base chains. `add` is idempotent for tables and chains, so this prelude
+ * rides along with every publish in the same transaction, without first asking whether it exists.
+ */
 export function baseTableScript(table: string): string[] {
   return [
     `add table ip ${table}`,
-    `add chain ip ${table} published`,
     `add chain ip ${table} prerouting { type nat hook prerouting priority dstnat; policy accept; }`,
     `add chain ip ${table} output { type nat hook output priority -100; policy accept; }`,
     `add chain ip ${table} postrouting { type nat hook postrouting priority srcnat; policy accept; }`,
-    `add rule ip ${table} prerouting fib daddr type local jump published`,
-    `add rule ip ${table} output fib daddr type local jump published`,
   ];
 }
 
 export function portRules(table: string, id: string, address: string, p: PortMapping): NftRule[] {
   const comment = `comment "${commentFor(id)}"`;
-  const daddr = p.hostIp === '0.0.0.0' ? '' : `ip daddr ${p.hostIp} `;
-  const rules: NftRule[] = [{
-    chain: 'published',
-    rule: `${daddr}${p.protocol} dport ${p.hostPort} dnat to ${address}:${p.containerPort} ${comment}`,
-    why: `${formatPort(p)}: send connections to host port ${p.hostPort} to ${address}:${p.containerPort}`,
-  }];
+  const daddr = p.hostIp === '0.0.0.0' ? '' : ` ip daddr ${p.hostIp}`;
+  const match = `fib daddr type local${daddr} ${p.protocol} dport ${p.hostPort}`;
+  const dnat = `dnat to ${address}:${p.containerPort} ${comment}`;
+  const rules: NftRule[] = [
+    { chain: 'prerouting', rule: `${match} ${dnat}`,
+      why: `${formatPort(p)}: connections from other machines and containers to host port ${p.hostPort} go to ${address}:${p.containerPort}` },
+    { chain: 'output', rule: `${match} ${dnat}`,
+      why: `${formatPort(p)}: connections from this host's own processes (curl 127.0.0.1:${p.hostPort}) too` },
+  ];
   if (p.hostIp === '0.0.0.0' || p.hostIp.startsWith('127.')) {
     rules.push({
       chain: 'postrouting',
@@ -73,13 +77,27 @@ export function portRules(table: string, id: string, address: string, p: PortMap
   return rules.map((r) => ({ ...r, table }));
 }
 
-/** Installs the table if missing and the rules of one container's ports, in one nft transaction. */
-export function publishPorts(table: string, id: string, address: string, ports: PortMapping[]): void {
-  if (ports.length === 0) return;
-  const hasTable = nftList(table) !== undefined;
-  const script = hasTable ? [] : baseTableScript(table).map((line) => ({ line }));
+export interface RuleHandle {
+  chain: string;
+  handle: number;
+}
+
+/** Handles of the rules nft echoed back (`add rule ip T CHAIN … # handle N`). */
+export function parseEcho(text: string): RuleHandle[] {
+  const out: RuleHandle[] = [];
+  for (const line of text.split('\n')) {
+    const m = /^add rule ip \S+ (\S+) .*# handle (\d+)\s*$/.exec(line);
+    if (m) out.push({ chain: m[1]!, handle: Number(m[2]) });
+  }
+  return out;
+}
+
+/** Installs the table if missing and one container's port rules, in one nft transaction. */
+export function publishPorts(table: string, id: string, address: string, ports: PortMapping[]): RuleHandle[] {
+  if (ports.length === 0) return [];
+  const script = baseTableScript(table).map((line) => ({ line }));
   const rules = ports.flatMap((p) => portRules(table, id, address, p));
-  nftApply(`publish ${ports.map(formatPort).join(', ')} for ${id}`, [...script, ...rules]);
+  return parseEcho(nftApply(`publish ${ports.map(formatPort).join(', ')} for ${id}`, [...script, ...rules], true));
 }
 
 interface ListedRule { chain: string; handle: number; comment?: string }
@@ -109,8 +127,20 @@ export function publishedIds(table: string): string[] {
   return [...new Set(ids.map((c) => c.slice('tslab:'.length)))];
 }
 
-/** Deletes every rule commented tslab:<id>; returns how many. */
-export function unpublishPorts(table: string, id: string): number {
+/**
+ * Deletes every rule commented tslab:<id>; returns how many. With the handles recorded at publish
+ * time that is one nft run; without them (or when they are stale) the table is listed first.
+ */
+export function unpublishPorts(table: string, id: string, handles: RuleHandle[] = []): number {
+  if (handles.length > 0) {
+    try {
+      nftApply(`remove the published ports of ${id}`,
+        handles.map((h) => ({ line: `delete rule ip ${table} ${h.chain} handle ${h.handle}`, why: `rule ${h.handle} of ${id}` })));
+      return handles.length;
+    } catch {
+      // a handle was stale (the table was flushed or recreated): find the rules by their comment
+    }
+  }
   const listing = nftList(table);
   if (!listing) return 0;
   const mine = parseListing(listing).filter((r) => r.comment === commentFor(id));

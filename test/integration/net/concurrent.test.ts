@@ -39,7 +39,7 @@ describe.skipIf(!isRoot)('concurrent connects (needs root; drives bin/tslab, so 
       for (const a of addresses) expect(a.startsWith(`${w.subnetPrefix}.`)).toBe(true);
       const onBridge = ipJson<Array<{ ifname: string; master?: string }>>(['link', 'show']).filter((l) => l.master === w.settings.bridge);
       expect(onBridge).toHaveLength(20);
-      expect(nftTableText(w.settings.nftTable).match(/comment "tslab:/g)).toHaveLength(40);
+      expect(nftTableText(w.settings.nftTable).match(/comment "tslab:/g)).toHaveLength(60);
 
       const removed = await Promise.all(ids.map((id) => run(['network', 'disconnect', id], w.env)));
       expect(removed.map((r) => r.code)).toEqual(removed.map(() => 0));

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { allocate, readLeases, release } from '../../../src/net/ipam.js';
 import { broadcastOf, gatewayOf, intToIp, ipToInt, overlaps, parseSubnet } from '../../../src/net/ip.js';
-import { baseTableScript, parseListing, parsePortSpec, portRules, portsClash } from '../../../src/net/ports.js';
+import { baseTableScript, parseEcho, parseListing, parsePortSpec, portRules, portsClash } from '../../../src/net/ports.js';
 import { renderHosts, renderResolvConf } from '../../../src/net/files.js';
 import { hostVethName } from '../../../src/net/attach.js';
 import type { Endpoint } from '../../../src/net/endpoints.js';
@@ -73,11 +73,14 @@ describe('published ports', () => {
   it('writes a DNAT rule and, for loopback, a masquerade rule, both commented with the container id', () => {
     const rules = portRules('tslab', 'c1', '10.87.0.5', parsePortSpec('127.0.0.1:18080:80'));
     expect(rules.map((r) => `${r.chain}: ${r.rule}`)).toEqual([
-      'published: ip daddr 127.0.0.1 tcp dport 18080 dnat to 10.87.0.5:80 comment "tslab:c1"',
+      'prerouting: fib daddr type local ip daddr 127.0.0.1 tcp dport 18080 dnat to 10.87.0.5:80 comment "tslab:c1"',
+      'output: fib daddr type local ip daddr 127.0.0.1 tcp dport 18080 dnat to 10.87.0.5:80 comment "tslab:c1"',
       'postrouting: ip saddr 127.0.0.0/8 ip daddr 10.87.0.5 tcp dport 80 masquerade comment "tslab:c1"',
     ]);
-    expect(portRules('tslab', 'c1', '10.87.0.5', parsePortSpec('192.0.2.2:18080:80'))).toHaveLength(1);
-    expect(baseTableScript('tslab')).toContain('add rule ip tslab output fib daddr type local jump published');
+    expect(portRules('tslab', 'c1', '10.87.0.5', parsePortSpec('192.0.2.2:18080:80'))).toHaveLength(2);
+    expect(baseTableScript('tslab')).toContain('add chain ip tslab output { type nat hook output priority -100; policy accept; }');
+    expect(parseEcho('add table ip tslab\nadd rule ip tslab output fib daddr type local tcp dport 1 dnat to 10.0.0.2:80 comment "tslab:c1" # handle 12\n# new generation 3 by process 7118 (nft)\n'))
+      .toEqual([{ chain: 'output', handle: 12 }]);
   });
 
   it('reads rule handles and comments out of `nft -a list table`', () => {
