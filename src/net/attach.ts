@@ -3,7 +3,7 @@
 // container's netns as eth0, enslave the host end to the bridge, then from inside the container's
 // netns bring lo and eth0 up, add the address and the default route. Published ports become nft rules.
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, statSync } from 'node:fs';
 import { tracer } from '../tracer/tracer.js';
 import { ensureBridgeWith } from './bridge.js';
 import { listEndpoints, readEndpoint, removeEndpoint, writeEndpoint, type Endpoint } from './endpoints.js';
@@ -152,6 +152,10 @@ export function attachContainer(opts: AttachOptions, settings = loadSettings()):
     }
     let vethCreated = false;
     try {
+      if (fstatSync(nsFd).ino === statSync('/proc/thread-self/ns/net').ino) {
+        throw new Error(`process ${opts.pid} is in tslab's own network namespace, not a container's: ` +
+          'a container needs a network namespace of its own ("network" in linux.namespaces) to be attached to a bridge');
+      }
       let mac: string | undefined;
       withNetlink((nl) => {
         const bridgeIndex = ensureBridgeWith(nl, net);

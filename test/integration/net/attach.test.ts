@@ -224,4 +224,13 @@ describe.skipIf(!isRoot)('attaching containers to a bridge (needs root)', () => 
       expect(nsenter(c.pid, ['ip', 'link', 'show', 'eth0']).code).not.toBe(0);
     });
   });
+
+  it('refuses a process that shares the host\'s network namespace, and leaves nothing behind', async () => {
+    await withWorld(async (w) => {
+      const id = uniqueName('tslabt-h-');
+      expect(() => attachContainer({ id, pid: process.pid }, w.settings)).toThrow(/own network namespace/);
+      expect(listEndpoints(w.settings.root)).toEqual([]);
+      expect(ipJson<Array<{ ifname: string; master?: string }>>(['link', 'show']).filter((l) => l.master === w.settings.bridge)).toEqual([]);
+    });
+  });
 });
