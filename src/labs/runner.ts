@@ -72,8 +72,9 @@ function cgroupDirsOf(pid: number, mode: CgroupMode): string[] {
   const points = v1MountPoints();
   const dirs: string[] = [];
   for (const line of procCgroups(pid)) {
-    const mp = line.controllers[0] ? points.get(line.controllers[0]) : undefined;
-    if (mp && line.path !== '/') dirs.push(join(mp, line.path));
+    // the hybrid layout's cgroup2 line lives under /sys/fs/cgroup/unified (runc creates it there too)
+    const mp = line.controllers[0] ? points.get(line.controllers[0]) : '/sys/fs/cgroup/unified';
+    if (mp && line.path !== '/' && existsSync(join(mp, line.path))) dirs.push(join(mp, line.path));
   }
   return dirs;
 }

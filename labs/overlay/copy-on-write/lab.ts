@@ -1,0 +1,70 @@
+import type { LabDefinition } from '../../../src/labs/format.js';
+
+const ORIGINAL = 'Welcome to a tslab lab container.';
+
+export default {
+  title: 'Overlay copy-on-write: writes land in the upper layer',
+  summary: 'The container\'s root is an overlay: the image as the read-only lower layer, an empty upper layer ' +
+    'of its own on top. Changing a file copies it up first; the image is never touched.',
+  containers: { c: { image: 'busybox', rootfs: 'overlay' } },
+  steps: [
+    {
+      title: 'The layers before',
+      say: 'The lab mounted overlay with lowerdir = the busybox image, upperdir and workdir = empty folders of this ' +
+        'container, and gave the merged mount to the runtime as the bundle\'s rootfs.',
+      run: [
+        { sh: 'grep " $ROOTFS_C " /proc/self/mountinfo | sed "s/.* - //"' },
+        { sh: 'echo "upper: $(find "$UPPER_C" -mindepth 1 | wc -l) entries"' },
+      ],
+      checks: [
+        {
+          title: 'the rootfs is an overlay whose lower layer is the image',
+          from: 'outside',
+          hint: 'The rootfs is not the lab\'s overlay mount.',
+          verify: (lab) => {
+            const c = lab.container('c');
+            const line = lab.readFile('/proc/self/mountinfo').split('\n').find((l) => l.split(' ')[4] === c.rootfs) ?? '';
+            return lab.expect.includes(line, `lowerdir=${c.overlay!.lower}`);
+          },
+        },
+      ],
+    },
+    {
+      title: 'Write inside',
+      say: 'The container edits /etc/motd, a file of the image, and creates /root/notes. The first write to /etc/motd ' +
+        'makes overlay copy the whole file up into the upper layer; from then on the container sees the copy.',
+      run: [{ in: 'c', sh: 'echo "written by the container" > /etc/motd && echo "mine" > /root/notes && cat /etc/motd' }],
+      checks: [
+        {
+          title: 'inside, /etc/motd has the new text',
+          from: 'inside',
+          hint: 'The container does not read back what it wrote.',
+          verify: async (lab) => lab.expect.equal((await lab.inside('c', 'cat /etc/motd')).out, 'written by the container'),
+        },
+        {
+          title: 'the changed file was copied up into the upper layer',
+          from: 'outside',
+          hint: 'The upper layer has no etc/motd: the write went somewhere else (is the rootfs the overlay?).',
+          verify: (lab) => lab.expect.equal(lab.readFile(`${lab.container('c').overlay!.upper}/etc/motd`).trim(), 'written by the container'),
+        },
+        {
+          title: 'the new file exists only in the upper layer',
+          from: 'outside',
+          hint: 'root/notes is missing from the upper layer, or it reached the image.',
+          verify: (lab) => {
+            const o = lab.container('c').overlay!;
+            const inUpper = lab.readFile(`${o.upper}/root/notes`).trim() === 'mine';
+            const inLower = lab.readFile(`${o.lower}/root/notes`) !== '';
+            return lab.expect.that(inUpper && !inLower, 'in upper, not in lower', `upper: ${inUpper ? 'yes' : 'no'}, lower: ${inLower ? 'yes' : 'no'}`);
+          },
+        },
+        {
+          title: 'the image (lower layer) is untouched',
+          from: 'outside',
+          hint: 'The image file changed: the container wrote straight into the image.',
+          verify: (lab) => lab.expect.equal(lab.readFile(`${lab.container('c').overlay!.lower}/etc/motd`).trim(), ORIGINAL),
+        },
+      ],
+    },
+  ],
+} satisfies LabDefinition;

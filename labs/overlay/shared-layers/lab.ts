@@ -1,0 +1,95 @@
+import type { LabDefinition } from '../../../src/labs/format.js';
+
+const lowerOf = (mountinfo: string, point: string): string => {
+  const line = mountinfo.split('\n').find((l) => l.split(' ')[4] === point) ?? '';
+  return /lowerdir=([^,\s]+)/.exec(line)?.[1] ?? '';
+};
+
+export default {
+  title: 'Shared layers: two containers, one image on disk',
+  summary: 'Two containers from the same image stack their own upper layers on one shared lower layer. Both run ' +
+    'the very same /bin/busybox file (same inode, one copy on disk and in the page cache), and neither sees the ' +
+    'other\'s writes.',
+  containers: {
+    a: { image: 'busybox', rootfs: 'overlay' },
+    b: { image: 'busybox', rootfs: 'overlay' },
+  },
+  steps: [
+    {
+      title: 'One lower layer',
+      say: 'Each container has its own overlay mount, but both name the same folder as lowerdir.',
+      run: [{ sh: 'for r in "$ROOTFS_A" "$ROOTFS_B"; do grep " $r " /proc/self/mountinfo | grep -o "lowerdir=[^,]*"; done' }],
+      checks: [
+        {
+          title: 'both overlays use the same lower folder',
+          from: 'outside',
+          hint: 'The containers stack on different lower folders: the image was copied.',
+          verify: (lab) => {
+            const info = lab.readFile('/proc/self/mountinfo');
+            const a = lowerOf(info, lab.container('a').rootfs);
+            const b = lowerOf(info, lab.container('b').rootfs);
+            return lab.expect.that(a !== '' && a === b, 'the same lowerdir twice', `${a || '(none)'} and ${b || '(none)'}`);
+          },
+        },
+      ],
+    },
+    {
+      title: 'One file, two containers',
+      say: 'stat(1) inside each container prints the inode of /bin/busybox. For a file that was never copied up, ' +
+        'overlay reports the lower file\'s inode number: both containers run the same file.',
+      run: [
+        { in: 'a', sh: 'stat -c "a: inode %i" /bin/busybox' },
+        { in: 'b', sh: 'stat -c "b: inode %i" /bin/busybox' },
+        { sh: 'stat -c "image: inode %i" "$LOWER/bin/busybox"' },
+      ],
+      checks: [
+        {
+          title: 'both containers see the image\'s /bin/busybox inode',
+          from: 'inside',
+          hint: 'The inodes differ: each container has its own copy of the image.',
+          verify: async (lab) => {
+            const a = (await lab.inside('a', 'stat -c %i /bin/busybox')).out;
+            const b = (await lab.inside('b', 'stat -c %i /bin/busybox')).out;
+            const image = (await lab.outside('stat -c %i "$LOWER/bin/busybox"')).out;
+            return lab.expect.that(a === image && b === image, `inode ${image} in both`, `a: ${a}, b: ${b}`);
+          },
+        },
+        {
+          title: 'the running processes map the image\'s file',
+          from: 'outside',
+          hint: 'The containers\' init does not execute the image\'s busybox.',
+          verify: async (lab) => {
+            const r = await lab.outside('stat -L -c %i /proc/$PID_A/exe /proc/$PID_B/exe "$LOWER/bin/busybox"');
+            const [a, b, image] = r.out.split('\n');
+            return lab.expect.that(a === image && b === image, `inode ${image} for both`, `a: ${a}, b: ${b}`);
+          },
+        },
+      ],
+    },
+    {
+      title: 'Private writes',
+      say: 'a writes /root/from-a. It lands in a\'s upper layer only; b does not see it.',
+      run: [{ in: 'a', sh: 'echo hello > /root/from-a' }, { in: 'b', sh: 'ls /root' }],
+      checks: [
+        {
+          title: 'b does not see a\'s file',
+          from: 'inside',
+          hint: 'b sees a\'s write: they share a writable layer.',
+          verify: async (lab) => lab.expect.equal((await lab.inside('b', 'test -e /root/from-a && echo visible || echo absent')).out, 'absent'),
+        },
+        {
+          title: 'a\'s file is in a\'s upper layer only',
+          from: 'outside',
+          hint: 'The file is not in a\'s upper layer, or it reached b\'s or the image.',
+          verify: (lab) => {
+            const a = lab.container('a').overlay!;
+            const b = lab.container('b').overlay!;
+            const where = [['a upper', a.upper], ['b upper', b.upper], ['image', a.lower]]
+              .filter(([, dir]) => lab.readFile(`${dir}/root/from-a`) !== '').map(([n]) => n);
+            return lab.expect.equal(where.join(', ') || 'nowhere', 'a upper');
+          },
+        },
+      ],
+    },
+  ],
+} satisfies LabDefinition;
