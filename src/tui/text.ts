@@ -1,4 +1,5 @@
 // Plain-text helpers: the TUI lays out lines itself so that every pane keeps its height.
+import type { ArgValue } from '../tracer/event.js';
 
 /** Cuts a line to `width` columns, marking the cut with an ellipsis. */
 export function fit(text: string, width: number): string {
@@ -52,4 +53,12 @@ export function formatBytes(n: number): string {
   if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
   if (n < 1024 ** 3) return `${(n / 1024 / 1024).toFixed(1)} MiB`;
   return `${(n / 1024 ** 3).toFixed(2)} GiB`;
+}
+
+/** An argument value as one line: arrays in brackets, objects as {k: v}. */
+export function formatArg(value: ArgValue): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return `[${value.map(formatArg).join(', ')}]`;
+  if (typeof value === 'object') return `{${Object.entries(value).map(([k, v]) => `${k}: ${formatArg(v)}`).join(', ')}}`;
+  return String(value);
 }

@@ -4,7 +4,8 @@ import { registerOci } from './oci.js';
 import { registerLab } from './lab.js';
 import { registerNetwork } from './network.js';
 import { registerImage, registerLogin } from './image.js';
+import { registerTrace } from './trace.js';
 
 export type Registrar = (program: Command, binName: string) => void;
 
-export const registrars: Registrar[] = [registerOci, registerLab, registerNetwork, registerImage, registerLogin];
+export const registrars: Registrar[] = [registerOci, registerLab, registerNetwork, registerImage, registerLogin, registerTrace];

@@ -1,11 +1,10 @@
 // The selected step in full: arguments, result or errno, and the catalogue's explanation.
 import React from 'react';
 import { Box } from 'ink';
-import type { ArgValue } from '../../tracer/event.js';
 import type { StepRow } from '../model.js';
 import { explain, eventNotes } from '../../explain/index.js';
 import { Styled } from './theme.js';
-import { fit, formatMs, wrap } from '../text.js';
+import { fit, formatArg, formatMs, wrap } from '../text.js';
 
 export interface DetailPaneProps {
   row: StepRow | undefined;
@@ -19,13 +18,6 @@ interface Line {
   color?: string;
   bold?: boolean;
   dim?: boolean;
-}
-
-export function formatArg(value: ArgValue): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return `[${value.map(formatArg).join(', ')}]`;
-  if (typeof value === 'object') return `{${Object.entries(value).map(([k, v]) => `${k}: ${formatArg(v)}`).join(', ')}}`;
-  return String(value);
 }
 
 /** The detail text of a step as lines of at most `width` columns (exported for the plain report). */
