@@ -2,6 +2,7 @@
 // container needs it, what breaks without it, and the man page.
 import { syscallExplanations } from './syscalls.js';
 import { kernelFileExplanations } from './kernel-files.js';
+import { runtimeStepExplanations } from './runtime-steps.js';
 import { hookExplanation, lifecycleExplanations, narrationExplanations, netlinkExplanation } from './lifecycle.js';
 import type { Explanation } from './types.js';
 
@@ -13,6 +14,7 @@ const exact: Record<string, Explanation> = {
   ...kernelFileExplanations,
   ...lifecycleExplanations,
   ...narrationExplanations,
+  ...runtimeStepExplanations,
 };
 
 /** Step names with their own entry (families such as hook.* and netlink.* are matched by prefix). */
