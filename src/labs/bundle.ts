@@ -31,11 +31,6 @@ export function labSpec(def: ContainerDef, plan: BundlePlan): Spec {
     if (!has('user')) linux.namespaces!.push({ type: 'user' });
     linux.uidMappings = [{ containerID: 0, hostID: def.idMap.hostId, size: def.idMap.size }];
     linux.gidMappings = [{ containerID: 0, hostID: def.idMap.hostId, size: def.idMap.size }];
-    // sysfs and cgroupfs cannot be mounted from a user namespace that does not own the netns /
-    // cgroupns of the mounter in every kernel: bind the host's read-only instead, as rootless runc does.
-    spec.mounts = spec.mounts!.map((m) => m.type === 'cgroup'
-      ? { destination: m.destination, type: 'bind', source: '/sys/fs/cgroup', options: ['rbind', 'nosuid', 'noexec', 'nodev', 'ro'] }
-      : m);
   }
   if (def.mounts) spec.mounts = [...spec.mounts!, ...def.mounts];
   if (def.maskedPaths) linux.maskedPaths = [...def.maskedPaths];

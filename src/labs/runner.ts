@@ -221,6 +221,10 @@ export async function runLab(ref: LabRef, options: RunLabOptions): Promise<LabRe
         closeSync(out);
       }
       c.pid = Number(readFileSync(pidFile, 'utf8').trim());
+      if (!existsSync(`/proc/${c.pid}`) || !isOurInit(c.pid)) {
+        const said = readFileSync(c.outputFile, 'utf8').trim().split('\n').slice(-3).join(' | ');
+        throw new Error(`container "${name}": ${options.runtime} create succeeded, but the container's init (pid ${c.pid}) is already gone${said ? `: ${said}` : ''}`);
+      }
       c.cgroupDirs = cgroupDirsOf(c.pid, mode);
       emit({ type: 'container', name, id, phase: 'created', pid: c.pid });
       await runtime.mustRun(`container "${name}": start`, ['start', id]);

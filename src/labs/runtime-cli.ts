@@ -64,11 +64,18 @@ export class RuntimeCli {
       let stderr = '';
       child.stdout?.on('data', (d: Buffer) => { stdout += d.toString(); });
       child.stderr?.on('data', (d: Buffer) => { stderr += d.toString(); });
+      const timeoutMs = options.timeoutMs ?? 30_000;
+      let timedOut = false;
       const timer = setTimeout(() => {
+        timedOut = true;
         child.kill('SIGKILL');
-      }, options.timeoutMs ?? 30_000);
+      }, timeoutMs);
       child.on('error', (err) => { clearTimeout(timer); reject(err); });
-      child.on('close', (code) => { clearTimeout(timer); resolvePromise({ code, stdout, stderr }); });
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        if (timedOut) stderr += `(did not finish within ${timeoutMs / 1000} s: killed)`;
+        resolvePromise({ code, stdout, stderr });
+      });
     });
   }
 
@@ -76,7 +83,7 @@ export class RuntimeCli {
     const result = await this.run(args, options);
     if (result.code !== 0) {
       const said = (result.stderr || result.stdout).trim().split('\n').slice(-3).join(' | ');
-      throw new Error(`${what} failed: ${this.path} ${args.join(' ')} exited ${result.code}${said ? `: ${said}` : ''}`);
+      throw new Error(`${what} failed: ${this.path} ${args.join(' ')} exited ${result.code ?? '(killed)'}${said ? `: ${said}` : ''}`);
     }
     return result;
   }
