@@ -38,6 +38,8 @@ export interface AppProps {
   rows?: number;
   /** how often live panes re-read /proc and the cgroup */
   pollMs?: number;
+  /** how long the watched process may wait on a released begin of its own before a nudge */
+  stallMs?: number;
   /** shared model, so a caller can inspect what was drawn (benchmarks, tests) */
   model?: TraceModel;
 }
@@ -47,12 +49,14 @@ const PANES: BottomPane[] = ['namespaces', 'cgroup', 'output'];
 const MAX_OUTPUT_LINES = 2000;
 
 export function App(props: AppProps): React.ReactElement {
-  const { source, title, exitWhenDone = false, onDone, pollMs = 500 } = props;
+  const { source, title, exitWhenDone = false, onDone, pollMs = 500, stallMs = 400 } = props;
   const { exit } = useApp();
   const { stdout } = useStdout();
   const { isRawModeSupported } = useStdin();
   const model = useMemo(() => props.model ?? new TraceModel(), [props.model]);
-  const controller = useMemo(() => new StepController(() => source.release(), source.stepping), [source]);
+  const controller = useMemo(() => new StepController(() => source.release(), source.stepping,
+    (e) => source.rootPid !== undefined && e.pid !== source.rootPid), [source]);
+  const lastEventAt = useRef(Date.now());
   const output = useRef<string[]>([]);
   const partial = useRef('');
   const [, setTick] = useState(0);
@@ -86,6 +90,7 @@ export function App(props: AppProps): React.ReactElement {
     let done: { code: number | null; signal: NodeJS.Signals | null } | undefined;
     source.start({
       events: (batch: TraceEvent[]) => {
+        lastEventAt.current = Date.now();
         for (const e of batch) {
           model.add(e);
           controller.onEvent(e);
@@ -112,6 +117,20 @@ export function App(props: AppProps): React.ReactElement {
     };
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [source]);
+
+  // Stall watch (see StepController.nudge): everything visible was released, the watched process
+  // still waits in a begin of its own, and nothing has arrived for a while.
+  useEffect(() => {
+    if (source.kind !== 'live' || !source.stepping) return;
+    const timer = setInterval(() => {
+      const root = source.rootPid;
+      if (endedRef.current || quittingRef.current || root === undefined || controller.pending > 0) return;
+      if (Date.now() - lastEventAt.current < stallMs || !model.hasPendingOf(root)) return;
+      lastEventAt.current = Date.now(); // one nudge per quiet period
+      controller.nudge();
+    }, Math.max(20, stallMs / 4));
+    return () => clearInterval(timer);
+  }, [source, controller, model, stallMs]);
 
   // Follow the terminal's size.
   useEffect(() => {

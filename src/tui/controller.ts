@@ -5,6 +5,14 @@ import type { TraceEvent } from '../tracer/event.js';
 
 export type RunMode = 'step' | 'continue';
 
+/**
+ * Every process of a run reads the same control pipe, but only the watched process writes its
+ * events to us directly: the init's events are relayed by it. So the init can block on a begin we
+ * have not seen yet and take the 'g' meant for the runtime's visible begin; the runtime then waits
+ * for a 'g' that never comes, and cannot relay the init's begin while it waits. `nudge()` sends
+ * the missing 'g' and remembers that one relayed begin, when it shows up, has already run.
+ */
+
 export class StepController {
   mode: RunMode = 'step';
   readonly breakpoints = new Set<string>();
@@ -13,11 +21,23 @@ export class StepController {
   /** the step name of the breakpoint that stopped a `continue`, until the next key */
   stoppedAt: string | undefined;
 
-  constructor(private readonly release: () => void, readonly stepping: boolean) {}
+  /** 'g's sent for relayed begins we have not seen yet (see nudge) */
+  credits = 0;
+
+  constructor(
+    private readonly release: () => void,
+    readonly stepping: boolean,
+    /** true for events relayed from another process (the init) rather than written by the watched one */
+    private readonly relayed: (event: TraceEvent) => boolean = () => false,
+  ) {}
 
   /** Called for every event, in order. */
   onEvent(event: TraceEvent): void {
     if (!this.stepping || event.phase !== 'begin') return;
+    if (this.credits > 0 && this.relayed(event)) {
+      this.credits--; // it already ran on the 'g' it took
+      return;
+    }
     this.pending++;
     if (this.mode !== 'continue') return;
     if (this.breakpoints.has(event.step)) {
@@ -49,6 +69,12 @@ export class StepController {
     if (this.breakpoints.delete(step)) return false;
     this.breakpoints.add(step);
     return true;
+  }
+
+  /** The watched process waits on a released begin while nothing arrives: its 'g' was taken by a relayed begin. */
+  nudge(): void {
+    this.credits++;
+    this.release();
   }
 
   private releaseOne(): void {

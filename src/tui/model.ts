@@ -103,6 +103,15 @@ export class TraceModel {
     return this.states[this.states.length - 1];
   }
 
+  /** Whether a step of process `pid` has begun and not ended (among the latest steps). */
+  hasPendingOf(pid: number): boolean {
+    for (let i = this.rows.length - 1; i >= 0 && i >= this.rows.length - 64; i--) {
+      const r = this.rows[i]!;
+      if (r.status === 'pending' && r.pid === pid) return true;
+    }
+    return false;
+  }
+
   /** The last step that has begun but not ended: where a stepped run is waiting. */
   lastPending(): StepRow | undefined {
     for (let i = this.rows.length - 1; i >= 0 && i >= this.rows.length - 64; i--) {
@@ -119,7 +128,11 @@ export class TraceModel {
     if (end.error) row.error = end.error;
     if (row.step === 'cgroup.write' && typeof row.args.path === 'string') {
       const path = row.args.path;
-      this.cgroupWrites.push({ path, file: path.slice(path.lastIndexOf('/') + 1), value: String(row.args.value ?? '').trim(), ok: !end.errno });
+      const file = path.slice(path.lastIndexOf('/') + 1);
+      const value = String(row.args.value ?? '').trim();
+      this.cgroupWrites.push({ path, file, value, ok: !end.errno });
+      // the runtime moves the init into its cgroup before the init says anything
+      if (file === 'cgroup.procs' && this.initPid === undefined && /^\d+$/.test(value)) this.initPid = Number(value);
     }
   }
 }

@@ -58,7 +58,10 @@ const USAGE_FILES: Array<[string, (raw: string) => string]> = [
   ['memory.usage_in_bytes', (r) => formatBytes(Number(r))],
   ['memory.peak', (r) => formatBytes(Number(r))],
   ['pids.current', (r) => r],
-  ['cpu.stat', (r) => `${((Number(/usage_usec (\d+)/.exec(r)?.[1] ?? 0)) / 1000).toFixed(1)}ms cpu`],
+  ['cpu.stat', (r) => {
+    const usec = /usage_usec (\d+)/.exec(r)?.[1]; // v2 only; v1's cpu.stat counts throttling
+    return usec === undefined ? '' : `${(Number(usec) / 1000).toFixed(1)}ms cpu`;
+  }],
   ['cpuacct.usage', (r) => `${(Number(r) / 1e6).toFixed(1)}ms cpu`],
 ];
 
@@ -72,7 +75,8 @@ export function readCgroupUsage(writes: readonly CgroupWrite[]): CgroupUsage {
       const p = join(dir, file);
       if (!existsSync(p)) continue;
       try {
-        items.push({ name: file, value: show(readFileSync(p, 'utf8').trim()) });
+        const value = show(readFileSync(p, 'utf8').trim());
+        if (value !== '') items.push({ name: file, value });
       } catch {
         // the cgroup went away between the check and the read
       }

@@ -37,6 +37,10 @@ export class LiveSource implements EventSource {
     return this.child?.pid;
   }
 
+  get rootPid(): number | undefined {
+    return this.child?.pid;
+  }
+
   start(handlers: SourceHandlers): void {
     const [program, ...args] = this.opts.command;
     if (!program) throw new Error('LiveSource: empty command');

@@ -15,6 +15,8 @@ export interface EventSource {
   readonly stepping: boolean;
   /** 'live' for a running command, 'replay' for a recorded trace */
   readonly kind: 'live' | 'replay';
+  /** pid of the process that writes events directly (others' events are relayed by it) */
+  readonly rootPid?: number | undefined;
   start(handlers: SourceHandlers): void;
   /** lets the oldest waiting begin run */
   release(): void;

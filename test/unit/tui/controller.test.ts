@@ -48,4 +48,23 @@ describe('StepController', () => {
     c.onEvent(beginOf('pivot_root'));
     expect(released).toBe(4);
   });
+
+  it('nudge: a relayed begin that took the watched process\'s go is credited, not released again', () => {
+    let released = 0;
+    const c = new StepController(() => released++, true, (e) => e.stage === 'init');
+    c.continueRun();
+    c.onEvent(beginOf('state.creating')); // cli, visible: released
+    expect(released).toBe(1);
+    // the init took that 'g'; the cli still waits; nothing arrives: the stall watch nudges
+    c.nudge();
+    expect(released).toBe(2);
+    expect(c.credits).toBe(1);
+    c.onEvent(beginOf('mkdir')); // a later begin of the watched process is released normally
+    expect(released).toBe(3);
+    c.onEvent(begins.find((e) => e.stage === 'init')!); // the init's begin finally relayed: it already ran
+    expect(released).toBe(3);
+    expect(c.credits).toBe(0);
+    c.onEvent(begins.filter((e) => e.stage === 'init')[1]!);
+    expect(released).toBe(4);
+  });
 });
