@@ -1,6 +1,5 @@
 // The tslab CLI. `tslab-runtime` is the same program with runc's command line at the top level.
 import { Command, CommanderError } from 'commander';
-import { registrars } from './commands/index.js';
 import { UsageError } from './errors.js';
 import { configureFromEnv } from '../tracer/tracer.js';
 import { logError } from './log.js';
@@ -17,7 +16,15 @@ export async function main(argv: string[], binName: 'tslab' | 'tslab-runtime'): 
     .option('--trace <file>', 'write every trace event of this command to FILE (JSON lines)')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
-  for (const register of registrars) register(program, binName);
+  // tslab-runtime loads only the runtime's commands: engines call it for every container operation,
+  // so its start-up time is the runtime's start-up time.
+  if (binName === 'tslab-runtime') {
+    const { registerOci } = await import('./commands/oci.js');
+    registerOci(program, binName);
+  } else {
+    const { registrars } = await import('./commands/index.js');
+    for (const register of registrars) register(program, binName);
+  }
 
   let closeTrace: () => void = () => {};
   program.hook('preAction', (thisCommand) => {

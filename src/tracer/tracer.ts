@@ -7,7 +7,7 @@ export type Sink = (event: TraceEvent) => void;
 
 /** An error that carries an errno name, so the end event can report it. */
 export interface ErrnoLike {
-  errno?: string;
+  errno?: string | number;
   code?: string;
   message: string;
 }
@@ -38,6 +38,13 @@ export class InjectedFault extends Error {
     super(`${step} failed: ${errno} (injected by TSLAB_FAULT)`);
     this.errno = errno;
   }
+}
+
+/** The errno name of an error: ours carry it as `errno`, Node's fs errors as `code` (errno is a number there). */
+export function errnoOf(err: unknown): string {
+  const e = err as ErrnoLike;
+  if (typeof e.errno === 'string') return e.errno;
+  return e.code ?? 'ERROR';
 }
 
 export class Tracer {
@@ -140,8 +147,7 @@ export class Tracer {
       finish(describeResult ? { result: describeResult(value) } : {});
       return value;
     } catch (err) {
-      const e = err as ErrnoLike;
-      finish({ errno: e.errno ?? e.code ?? 'ERROR', error: e.message });
+      finish({ errno: errnoOf(err), error: (err as Error).message });
       throw err;
     }
   }
@@ -165,8 +171,7 @@ export class Tracer {
       finish(describeResult ? { result: describeResult(value) } : {});
       return value;
     } catch (err) {
-      const e = err as ErrnoLike;
-      finish({ errno: e.errno ?? e.code ?? 'ERROR', error: e.message });
+      finish({ errno: errnoOf(err), error: (err as Error).message });
       throw err;
     }
   }

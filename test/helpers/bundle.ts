@@ -1,7 +1,7 @@
 // Test bundles: a busybox root filesystem made from the host's busybox-static and a config.json
 // from our default spec, in a fresh tslabt-* directory.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultSpec, type Spec } from '../../src/oci/spec.js';
@@ -34,6 +34,8 @@ export interface TestBundle {
 
 export function makeBundle(args: string[], edit?: (spec: Spec, id: string) => void, id = uniqueId('b')): TestBundle {
   const dir = mkdtempSync(join(tmpdir(), `${TEST_PREFIX}-bundle-`));
+  // mkdtemp makes it 0700: a user-namespaced root (an unprivileged id on the host) must traverse it.
+  chmodSync(dir, 0o755);
   makeBusyboxRootfs(join(dir, 'rootfs'));
   const spec = defaultSpec({ args, terminal: false });
   spec.linux!.cgroupsPath = `/${id}`;

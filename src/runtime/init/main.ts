@@ -65,6 +65,13 @@ function main(): void {
   sendUp({ msg: 'ready' });
   if (waitForParent() !== 'go') process.exit(1);
 
+  // In a new user namespace we start as the overflow id with the caps the trampoline kept; now that
+  // the parent has written our maps, become the namespace's root so files we make are owned by it.
+  if (config.inUserNamespace) {
+    sys.setresgid(0);
+    sys.setresuid(0);
+  }
+
   // 2. Namespaces: join those given by path, create the rest.
   joinNamespaces(config);
   if (config.unshareFlags !== 0) sys.unshare(config.unshareFlags);

@@ -1,6 +1,6 @@
 // create: everything up to the point where the init waits on exec.fifo. A create that fails at any
 // step kills the init, removes the cgroup and the state directory: nothing is left behind.
-import { mkdirSync, rmSync, writeFileSync, renameSync } from 'node:fs';
+import { chmodSync, mkdirSync, rmSync, writeFileSync, renameSync } from 'node:fs';
 import { join, dirname, basename } from 'node:path';
 import { tracer } from '../../tracer/tracer.js';
 import { CLONE, NAMESPACES, sys, writeKernelFile } from '../sys/index.js';
@@ -60,6 +60,8 @@ export async function createContainer(options: CreateOptions): Promise<Created> 
     writeFileSync(join(dir, 'config.json'), JSON.stringify(spec));
     const fifo = join(dir, 'exec.fifo');
     sys.mkfifo(fifo, 0o622);
+    // The umask took the write bits: give them back so a user-namespaced init (not host root) can open it.
+    chmodSync(fifo, 0o622);
     cgroup = cgroupManagerFor(spec.linux?.cgroupsPath, options.id);
     cgroup.create();
     cgroup.apply(spec.linux?.resources);

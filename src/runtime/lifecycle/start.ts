@@ -4,7 +4,7 @@ import { closeSync, constants, openSync, readSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { tracer } from '../../tracer/tracer.js';
 import { isTraceEvent, type TraceEvent } from '../../tracer/event.js';
-import { ociState, readState, stateDir, writeState, type ContainerState } from '../state.js';
+import { ociState, processAlive, readState, stateDir, writeState, type ContainerState } from '../state.js';
 import type { Spec } from '../../oci/spec.js';
 import { readFileSync } from 'node:fs';
 import { runHooks } from './hooks.js';
@@ -13,24 +13,40 @@ export function readSavedSpec(root: string, id: string): Spec {
   return JSON.parse(readFileSync(join(stateDir(root, id), 'config.json'), 'utf8')) as Spec;
 }
 
-export async function startContainer(root: string, id: string): Promise<ContainerState> {
-  const state = readState(root, id);
-  if (state.status !== 'created') {
-    throw new Error(`cannot start container "${id}": it is ${state.status}, not created`);
-  }
-  tracer.container = id;
-  const fifo = join(stateDir(root, id), 'exec.fifo');
-  // Open without blocking first: if the init died, a blocking open would wait forever.
-  const probe = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
-  const fd = openSync(fifo, constants.O_RDONLY);
-  closeSync(probe);
+/**
+ * Reads the init's last events from exec.fifo until EOF. The fifo is opened non-blocking, so an
+ * init that died before opening its end cannot hang us: until the writer shows up, a read returns 0
+ * and we check that the init still lives.
+ */
+async function drainFifo(fifo: string, state: ContainerState): Promise<string | undefined> {
+  const fd = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
   let failure: string | undefined;
+  let connected = false;
+  let pending = '';
+  const buf = Buffer.alloc(65536);
+  const deadline = Date.now() + 30_000;
   try {
-    let pending = '';
-    const buf = Buffer.alloc(65536);
     for (;;) {
-      const n = readSync(fd, buf, 0, buf.length, null);
-      if (n === 0) break;
+      let n: number;
+      try {
+        n = readSync(fd, buf, 0, buf.length, null);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+        connected = true;
+        await new Promise((r) => setTimeout(r, 1));
+        continue;
+      }
+      if (n === 0) {
+        if (connected) break;
+        if (!processAlive(state.pid, state.pidStartTime)) {
+          failure ??= 'the init exited before it could start the program';
+          break;
+        }
+        if (Date.now() > deadline) throw new Error(`container "${state.id}": the init did not answer start within 30 s`);
+        await new Promise((r) => setTimeout(r, 1));
+        continue;
+      }
+      connected = true;
       pending += buf.toString('utf8', 0, n);
       let nl: number;
       while ((nl = pending.indexOf('\n')) >= 0) {
@@ -58,6 +74,17 @@ export async function startContainer(root: string, id: string): Promise<Containe
       // already gone
     }
   }
+  return failure;
+}
+
+export async function startContainer(root: string, id: string): Promise<ContainerState> {
+  const state = readState(root, id);
+  if (state.status !== 'created') {
+    throw new Error(`cannot start container "${id}": it is ${state.status}, not created`);
+  }
+  tracer.container = id;
+  const fifo = join(stateDir(root, id), 'exec.fifo');
+  const failure = await drainFifo(fifo, state);
   if (failure) {
     writeState(root, { ...state, status: 'stopped' });
     throw new Error(`container "${id}" failed to start: ${failure}`);

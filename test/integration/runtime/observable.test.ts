@@ -127,6 +127,18 @@ describe.each(['tslab', 'runc'])('%s runs a busybox bundle', (name) => {
     expect(r.stdout.trim()).toBe('1');
   });
 
+  it('is root inside a user namespace and an unprivileged id outside', async () => {
+    const r = await runIn(rt(), ['sh', '-c', 'id -u; cat /proc/self/uid_map; cat /proc/self/status | grep ^Uid'], (s) => {
+      s.linux!.namespaces!.push({ type: 'user' });
+      s.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+      s.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    });
+    const lines = r.stdout.trim().split('\n');
+    expect(lines[0]).toBe('0');
+    expect(lines[1]!.trim().split(/\s+/)).toEqual(['0', '100000', '65536']);
+    expect(r.code).toBe(0);
+  });
+
   it('bind-mounts a host directory read-only', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tslabt-bind-'));
     writeFileSync(join(dir, 'hello'), 'from host\n');
