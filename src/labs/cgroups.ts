@@ -105,9 +105,9 @@ export class ContainerCgroup implements CgroupView {
       throw new Error('the container is in the root cgroup: refusing to freeze the whole machine');
     }
     if (this.mode === 'v2') {
-      writeKernelFile(this.path({ v1: '', v2: 'cgroup.freeze' }), frozen ? '1' : '0', 'cgroup.freeze');
+      writeKernelFile(this.path({ v1: '', v2: 'cgroup.freeze' }), frozen ? '1' : '0', 'cgroup.write');
     } else {
-      writeKernelFile(this.path({ v1: 'freezer/freezer.state', v2: '' }), frozen ? 'FROZEN' : 'THAWED', 'freezer.state');
+      writeKernelFile(this.path({ v1: 'freezer/freezer.state', v2: '' }), frozen ? 'FROZEN' : 'THAWED', 'cgroup.write');
     }
   }
 

@@ -77,7 +77,7 @@ export function runInside(pid: number, procsFiles: string[], script: string, opt
   return runShell(['-c', trampoline, 'tslab-inside', String(pid), script], {
     ...options,
     beforeGo: (child) => {
-      for (const file of procsFiles) writeKernelFile(file, String(child), 'cgroup.procs', `join ${file} (lab command)`);
+      for (const file of procsFiles) writeKernelFile(file, String(child), 'cgroup.write', `write cgroup.procs = ${child} (lab command joins ${file})`);
     },
   });
 }

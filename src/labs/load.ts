@@ -8,6 +8,7 @@ import { pathToFileURL, fileURLToPath } from 'node:url';
 import type { LabRef } from './catalog.js';
 import type { LabDefinition } from './format.js';
 import { packageRoot } from './runtime-cli.js';
+import { decodeMappings, originalPosition, type LineMap } from './sourcemap.js';
 
 process.setSourceMapsEnabled(true);
 
@@ -36,12 +37,15 @@ async function loadTypescript(): Promise<Ts | null> {
 
 let loads = 0;
 
+/** compiled file → the lab it came from and its decoded source map */
+const compiled = new Map<string, { source: string; map: LineMap }>();
+
 function shown(file: string): string {
   const rel = relative(process.cwd(), file);
   return rel.startsWith('..') ? file : rel;
 }
 
-async function compile(ref: LabRef, ts: Ts): Promise<string> {
+async function compile(ref: LabRef, ts: Ts, target: string): Promise<string> {
   const source = readFileSync(ref.file, 'utf8');
   const output = ts.transpileModule(source, {
     fileName: ref.file,
@@ -63,8 +67,9 @@ async function compile(ref: LabRef, ts: Ts): Promise<string> {
     }
     throw new LabError(ref.id, where ?? shown(ref.file), `syntax error: ${message}`);
   }
-  const map = JSON.parse(output.sourceMapText!) as { sources: string[]; file?: string };
-  map.sources = [pathToFileURL(ref.file).href];
+  const map = JSON.parse(output.sourceMapText!) as { sources: string[]; file?: string; mappings: string };
+  map.sources = [ref.file];
+  compiled.set(target, { source: ref.file, map: decodeMappings(map.mappings) });
   const code = output.outputText.replace(/\n\/\/# sourceMappingURL=.*\s*$/, '\n');
   return `${code}//# sourceMappingURL=data:application/json;base64,${Buffer.from(JSON.stringify(map)).toString('base64')}\n`;
 }
@@ -109,8 +114,8 @@ export async function loadLab(ref: LabRef): Promise<LabDefinition> {
   let module: { default?: unknown };
   const ts = ref.file.endsWith('ts') ? await loadTypescript() : null;
   if (ts) {
-    const code = await compile(ref, ts);
     const tmp = join(tmpdir(), `tslab-lab-load-${process.pid}-${++loads}.mjs`);
+    const code = await compile(ref, ts, tmp);
     writeFileSync(tmp, code);
     try {
       module = (await import(pathToFileURL(tmp).href)) as { default?: unknown };
@@ -139,7 +144,13 @@ export function locate(err: unknown, file: string): string | undefined {
     const m = /\(?((?:file:\/\/)?[^\s()]+):(\d+):(\d+)\)?\s*$/.exec(line.trim());
     if (!m) continue;
     const path = m[1]!.startsWith('file://') ? fileURLToPath(m[1]!) : m[1]!;
-    if (path === file || m[1] === url) return `${shown(file)}:${m[2]}:${m[3]}`;
+    if (path === file || m[1] === url || path.endsWith(`:${file}`)) return `${shown(file)}:${m[2]}:${m[3]}`;
+    // a frame in the compiled copy (source maps not applied by whoever printed the stack)
+    const copy = compiled.get(path);
+    if (copy?.source === file) {
+      const at = originalPosition(copy.map, Number(m[2]), Number(m[3]));
+      if (at) return `${shown(file)}:${at.line}:${at.column}`;
+    }
   }
   return undefined;
 }
