@@ -43,6 +43,8 @@ export interface SysBackend {
   kill(pid: number, signal: number): void;
   socket(domain: number, type: number, protocol: number): number;
   bind(fd: number, addr: Buffer): void;
+  /** setsockopt with an int option value (netlink's NETLINK_EXT_ACK and the like) */
+  setsockoptInt(fd: number, level: number, name: number, value: number): void;
   sendto(fd: number, data: Buffer, addr: Buffer | null): number;
   recv(fd: number, buf: Buffer): number;
   close(fd: number): void;

@@ -167,6 +167,9 @@ export const sys = {
   bind(fd: number, addr: Buffer, summary: string): void {
     call('syscall', 'bind', { fd }, summary, () => raw().bind(fd, addr));
   },
+  setsockoptInt(fd: number, level: number, name: number, value: number, summary: string): void {
+    call('syscall', 'setsockopt', { fd, level, name, value }, summary, () => raw().setsockoptInt(fd, level, name, value));
+  },
   /** Raw send/recv for netlink: the netlink layer traces each message with its decoded meaning. */
   sendtoRaw(fd: number, data: Buffer, addr: Buffer | null): number {
     return raw().sendto(fd, data, addr);

@@ -64,6 +64,7 @@ export function createLinuxBackend(): SysBackend {
     kill: f('int kill(int pid, int sig)'),
     socket: f('int socket(int domain, int type, int protocol)'),
     bind: f('int bind(int fd, void *addr, uint32_t len)'),
+    setsockopt: f('int setsockopt(int fd, int level, int name, void *value, uint32_t len)'),
     sendto: f('long sendto(int fd, void *buf, size_t len, int flags, void *addr, uint32_t alen)'),
     recv: f('long recv(int fd, void *buf, size_t len, int flags)'),
     close: f('int close(int fd)'),
@@ -147,6 +148,11 @@ export function createLinuxBackend(): SysBackend {
     kill: (pid, signal) => void check(c.kill(pid, signal), 'kill', { pid, signal }),
     socket: (domain, type, protocol) => check(c.socket(domain, type, protocol), 'socket', { domain, type, protocol }),
     bind: (fd, addr) => void check(c.bind(fd, addr, addr.length), 'bind', { fd }),
+    setsockoptInt: (fd, level, name, value) => {
+      const v = Buffer.alloc(4);
+      v.writeInt32LE(value, 0);
+      check(c.setsockopt(fd, level, name, v, 4), 'setsockopt', { fd, level, name, value });
+    },
     sendto: (fd, data, addr) => check(c.sendto(fd, data, data.length, 0, addr, addr ? addr.length : 0), 'sendto', { fd, bytes: data.length }),
     recv: (fd, buf) => check(c.recv(fd, buf, buf.length, 0), 'recv', { fd }),
     close: (fd) => void check(c.close(fd), 'close', { fd }),

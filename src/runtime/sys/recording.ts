@@ -65,6 +65,7 @@ export class RecordingBackend implements SysBackend {
   kill(pid: number, signal: number): void { this.record('kill', pid, signal); }
   socket(domain: number, type: number, protocol: number): number { this.record('socket', domain, type, protocol); return 100; }
   bind(fd: number, addr: Buffer): void { this.record('bind', fd, addr); }
+  setsockoptInt(fd: number, level: number, name: number, value: number): void { this.record('setsockopt', fd, level, name, value); }
   sendto(fd: number, data: Buffer, addr: Buffer | null): number { this.record('sendto', fd, data, addr); return data.length; }
   recv(fd: number, buf: Buffer): number { this.record('recv', fd, buf.length); return 0; }
   close(fd: number): void { this.record('close', fd); }
