@@ -9,6 +9,8 @@ export const SOCK_RAW = 3;
 export const SOCK_STREAM = 1;
 export const SOCK_CLOEXEC = 0o2000000;
 export const NETLINK_ROUTE = 0;
+export const SOL_NETLINK = 270;
+export const NETLINK_EXT_ACK = 11;
 
 export const NLMSG_HDRLEN = 16;
 export const NLA_HDRLEN = 4;

@@ -4,7 +4,7 @@
 import { sys } from '../../runtime/sys/index.js';
 import { tracer } from '../../tracer/tracer.js';
 import type { ArgValue } from '../../tracer/event.js';
-import { AF_NETLINK, NETLINK_ROUTE, NLMSG, NLM_F, NLM_F_DUMP, SOCK_CLOEXEC, SOCK_RAW, messageTypeName, nlmFlagNames } from './constants.js';
+import { AF_NETLINK, NETLINK_EXT_ACK, NETLINK_ROUTE, SOL_NETLINK, NLMSG, NLM_F, NLM_F_DUMP, SOCK_CLOEXEC, SOCK_RAW, messageTypeName, nlmFlagNames } from './constants.js';
 import { decodeError, encodeMessage, parseMessages, type NetlinkMessage } from './message.js';
 import type { NetlinkRequest } from './requests.js';
 
@@ -50,6 +50,12 @@ export class NetlinkSocket {
   /** Opens a NETLINK_ROUTE socket in the calling thread's current network namespace. */
   static open(): NetlinkSocket {
     const fd = sys.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE, 'socket AF_NETLINK SOCK_RAW NETLINK_ROUTE (rtnetlink)');
+    try {
+      // Extended ACKs: the kernel then says why it refused ("Unknown device type"), not only the errno.
+      sys.setsockoptInt(fd, SOL_NETLINK, NETLINK_EXT_ACK, 1, 'setsockopt SOL_NETLINK NETLINK_EXT_ACK 1 (ask the kernel to explain refusals)');
+    } catch {
+      // kernels before 4.12 lack it: errors then carry only their errno
+    }
     return new NetlinkSocket(fd);
   }
 

@@ -40,6 +40,8 @@ describe.skipIf(!isRoot)('rtnetlink against the kernel (needs root: creates netw
       rtnl.setLink(nl, { index: peer.index }, { rename: 'eth7' });
       rtnl.addRoute(nl, { dst: { address: '10.214.0.0', prefix: 16 }, gateway: '10.213.7.9', oif: br.index });
       expect(() => rtnl.createBridge(nl, 'tslabtbr')).toThrow(/EEXIST/);
+      // With NETLINK_EXT_ACK the kernel says why, not only the errno.
+      expect(() => rtnl.createBridge(nl, 'tslabt-name-too-long-for-ifnamsiz')).toThrow(/failed: E[A-Z]+ \(kernel: [^)]+\)/);
       const links = rtnl.listLinks(nl);
       expect(links.map((l) => l.name).sort()).toEqual(['eth7', 'lo', 'tslabtbr', 'tslabtva']);
       expect(links.find((l) => l.name === 'tslabtva')!.master).toBe(br.index);

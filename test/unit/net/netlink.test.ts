@@ -220,7 +220,8 @@ describe('NetlinkSocket', () => {
     expect(ends).toHaveLength(1);
     expect(ends[0]).toMatchObject({ step: 'netlink.RTM_NEWLINK', summary: 'RTM_NEWLINK veth tslab-3f2a peer eth0', result: 'ACK' });
     expect(ends[0]!.args.nlmsg_flags).toBe('NLM_F_REQUEST|NLM_F_ACK|NLM_F_EXCL|NLM_F_CREATE');
-    expect(kernel.calls.map((c) => c.call)).toEqual(['socket', 'sendto', 'recv', 'close']);
+    expect(kernel.calls.map((c) => c.call)).toEqual(['socket', 'setsockopt', 'sendto', 'recv', 'close']);
+    expect(kernel.calls[1]!.args).toEqual([100, 270, 11, 1]); // SOL_NETLINK, NETLINK_EXT_ACK
     expect(kernel.calls[0]!.args).toEqual([16, 3 | 0o2000000, 0]);
   });
 
