@@ -13,7 +13,7 @@ import { withNetworkLock } from './lock.js';
 import { NetlinkError, rtnl, withNetlink } from './netlink/index.js';
 import { getNetwork, type NetworkDef } from './networks.js';
 import { inNetnsFd, netnsPathOfPid } from './netns.js';
-import { formatPort, parsePortSpec, portsClash, publishPorts, unpublishPorts, type PortMapping } from './ports.js';
+import { formatPort, hostPortInUse, parsePortSpec, portsClash, publishPorts, unpublishPorts, type PortMapping } from './ports.js';
 import { DEFAULT_NETWORK, loadSettings, type NetworkSettings } from './settings.js';
 
 export interface PrepareOptions {
@@ -90,6 +90,9 @@ function prepareLocked(settings: NetworkSettings, opts: PrepareOptions): Endpoin
   for (const p of ports) {
     const taken = everyone.find((e) => e.ports.some((q) => portsClash(p, q)));
     if (taken) throw new Error(`host port ${p.hostPort}/${p.protocol} is already published by container ${taken.id}`);
+    if (hostPortInUse(p)) {
+      throw new Error(`host port ${p.hostPort}/${p.protocol} is in use by a process on this host (see ss -lnp): pick another`);
+    }
   }
   const address = tracer.step(
     { kind: 'info', step: 'ipam.allocate', args: { network: net.name, subnet: net.subnet, container: opts.id },

@@ -5,6 +5,7 @@
 //   because the container would otherwise answer to its own loopback. Together with
 //   route_localnet=1 on the bridge this makes `curl 127.0.0.1:HOSTPORT` work without a proxy process.
 // Every rule carries the comment "tslab:<container id>", which is how removal and gc find them.
+import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { nftApply, nftList, type NftRule } from './nft.js';
 
@@ -41,6 +42,29 @@ export function commentFor(id: string): string {
 export function portsClash(a: PortMapping, b: PortMapping): boolean {
   return a.protocol === b.protocol && a.hostPort === b.hostPort &&
     (a.hostIp === b.hostIp || a.hostIp === '0.0.0.0' || b.hostIp === '0.0.0.0');
+}
+
+/**
+ * True when a socket of this host listens on the port (TCP LISTEN / bound UDP). DNAT would silently
+ * steal its local traffic, so publishing refuses instead, as docker's "port is already allocated".
+ */
+export function hostPortInUse(p: PortMapping): boolean {
+  const files = p.protocol === 'tcp' ? ['/proc/net/tcp', '/proc/net/tcp6'] : ['/proc/net/udp', '/proc/net/udp6'];
+  const wantState = p.protocol === 'tcp' ? '0A' : '07';
+  const port = p.hostPort.toString(16).toUpperCase().padStart(4, '0');
+  for (const file of files) {
+    let text = '';
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f.length > 3 && f[1]!.endsWith(`:${port}`) && f[3] === wantState) return true;
+    }
+  }
+  return false;
 }
 
 /**

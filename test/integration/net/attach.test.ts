@@ -2,6 +2,7 @@
 // with the API the container engine calls, then observed from the host (ip, nft) and from inside
 // (nsenter + busybox). Every object is named tslabt… and removed in finally.
 import { spawn } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
@@ -222,6 +223,27 @@ describe.skipIf(!isRoot)('attaching containers to a bridge (needs root)', () => 
       const links = ipJson<Array<{ ifname: string; master?: string }>>(['link', 'show']);
       expect(links.filter((l) => l.master === w.settings.bridge)).toEqual([]);
       expect(nsenter(c.pid, ['ip', 'link', 'show', 'eth0']).code).not.toBe(0);
+    });
+  });
+
+  it('refuses a host port that a host process listens on, or that another container publishes', async () => {
+    await withWorld(async (w, containers) => {
+      const c = await startFakeContainer();
+      containers.push(c);
+      const server = createServer();
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+      try {
+        const busy = (server.address() as AddressInfo).port;
+        expect(() => attachContainer({ id: uniqueName('tslabt-q-'), pid: c.pid, ports: [`${busy}:80`] }, w.settings))
+          .toThrow(/in use by a process on this host/);
+        const free = busy === 65535 ? busy - 1 : busy + 1;
+        const first = attachContainer({ id: uniqueName('tslabt-q-'), pid: c.pid, ports: [`127.0.0.1:${free}:80`] }, w.settings);
+        expect(() => prepareContainer({ id: uniqueName('tslabt-q-'), ports: [`${free}:81`] }, w.settings))
+          .toThrow(new RegExp(`already published by container ${first.id}`));
+        expect(listEndpoints(w.settings.root).map((e) => e.id)).toEqual([first.id]);
+      } finally {
+        await new Promise((r) => server.close(r));
+      }
     });
   });
 
