@@ -21,7 +21,7 @@ export function parsePortSpec(spec: string): PortMapping {
   const m = /^(?:(\d{1,3}(?:\.\d{1,3}){3}):)?(\d{1,5}):(\d{1,5})(?:\/(tcp|udp))?$/.exec(spec.trim());
   const bad = (why: string): Error =>
     new Error(`-p ${spec}: ${why} (expected [HOSTIP:]HOSTPORT:CONTAINERPORT[/tcp|udp], e.g. 127.0.0.1:18080:80/tcp)`);
-  if (!m) return (() => { throw bad('not a port mapping'); })();
+  if (!m) throw bad('not a port mapping');
   const hostIp = m[1] ?? '0.0.0.0';
   if (isIP(hostIp) !== 4) throw bad(`${hostIp} is not an IPv4 address`);
   const hostPort = Number(m[2]);
