@@ -4,8 +4,9 @@ import { registerOci } from './oci.js';
 import { registerLab } from './lab.js';
 import { registerNetwork } from './network.js';
 import { registerImage, registerLogin } from './image.js';
+import { registerContainer } from './container.js';
 import { registerTrace } from './trace.js';
 
 export type Registrar = (program: Command, binName: string) => void;
 
-export const registrars: Registrar[] = [registerOci, registerLab, registerNetwork, registerImage, registerLogin, registerTrace];
+export const registrars: Registrar[] = [registerOci, registerLab, registerNetwork, registerImage, registerLogin, registerTrace, registerContainer];

@@ -9,6 +9,7 @@ import { startContainer } from '../../runtime/lifecycle/start.js';
 import { killContainer, parseSignal } from '../../runtime/lifecycle/kill.js';
 import { deleteContainer } from '../../runtime/lifecycle/delete.js';
 import { runContainer } from '../../runtime/lifecycle/run.js';
+import { loadBundle } from '../../runtime/lifecycle/bundle.js';
 import { cgroupManager } from '../../runtime/cgroups/index.js';
 import { requireRoot, UsageError } from '../errors.js';
 import { setLog } from '../log.js';
@@ -70,6 +71,9 @@ function addRuntimeCommands(parent: Command, binName: string): void {
       const g = globals(cmd);
       requireRoot(`${binName} create`);
       checkConsole(opts.bundle, opts.consoleSocket, true);
+      if (loadBundle(opts.bundle).spec.process?.terminal) {
+        throw new UsageError('process.terminal is true: create needs --console-socket for the pty, which tslab does not support yet; set "terminal": false (tslab oci run in the foreground gives you a terminal)');
+      }
       const { init } = await createContainer({
         root: g.root, id, bundle: opts.bundle, pidFile: opts.pidFile && resolve(opts.pidFile), controlFd: controlFdFromEnv(),
       });

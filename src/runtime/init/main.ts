@@ -108,7 +108,16 @@ function main(): void {
   tracer.addSink(fdSink(fifo));
   runHooksInContainer('startContainer', spec.hooks?.startContainer, stateForHooks);
 
-  // 5. Become the container's process.
+  // 5. Become the container's process. With a terminal, the pty slave on fd 0 becomes our
+  // controlling terminal (we are a session leader: spawned detached, or setsid here).
+  if (proc.terminal) {
+    try {
+      sys.setsid();
+    } catch {
+      // already a session leader
+    }
+    sys.setControllingTty(0);
+  }
   dropBoundingSet(proc);
   becomeUser(proc, !config.inUserNamespace || setgroupsAllowed());
   setNoNewPrivileges(proc);

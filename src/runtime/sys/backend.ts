@@ -38,6 +38,8 @@ export interface SysBackend {
   unblockAllSignals(): void;
   setsid(): number;
   ioctlSetControllingTty(fd: number): void;
+  /** ioctl with a pointer argument (in/out buffer): pty number, unlock, window size */
+  ioctlBuffer(fd: number, request: number, buf: Buffer): void;
   umask(mask: number): number;
   execve(path: string, argv: string[], envp: string[]): never;
   kill(pid: number, signal: number): void;

@@ -147,6 +147,10 @@ export const sys = {
   setControllingTty(fd: number): void {
     call('syscall', 'ioctl', { fd, request: 'TIOCSCTTY' }, `ioctl ${fd} TIOCSCTTY`, () => raw().ioctlSetControllingTty(fd));
   },
+  /** ioctl with a buffer; `name` says which request it is (TIOCGPTN, TIOCSPTLCK, TIOCSWINSZ). */
+  ioctlBuffer(fd: number, request: number, name: string, buf: Buffer): void {
+    call('syscall', 'ioctl', { fd, request: name }, `ioctl ${fd} ${name}`, () => raw().ioctlBuffer(fd, request, buf));
+  },
   umask(mask: number): number {
     return call('syscall', 'umask', { mask: `0${mask.toString(8)}` }, `umask 0${mask.toString(8)}`, () => raw().umask(mask));
   },

@@ -59,6 +59,7 @@ export function createLinuxBackend(): SysBackend {
     sigprocmask: f('int sigprocmask(int how, void *set, void *old)'),
     setsid: f('int setsid(void)'),
     ioctl: f('int ioctl(int fd, unsigned long request, unsigned long arg)'),
+    ioctlPtr: f('int ioctl(int fd, unsigned long request, void *arg)'),
     umask: f('uint32_t umask(uint32_t mask)'),
     execve: f('int execve(const char *path, const char **argv, const char **envp)'),
     kill: f('int kill(int pid, int sig)'),
@@ -139,6 +140,7 @@ export function createLinuxBackend(): SysBackend {
     resetSignal: (signal) => void c.signal(signal, null),
     unblockAllSignals: () => void check(c.sigprocmask(SIG_SETMASK, Buffer.alloc(128), null), 'sigprocmask', {}),
     setsid: () => check(c.setsid(), 'setsid', {}),
+    ioctlBuffer: (fd, request, buf) => void check(c.ioctlPtr(fd, request, buf), 'ioctl', { fd, request: `0x${request.toString(16)}` }),
     ioctlSetControllingTty: (fd) => void check(c.ioctl(fd, TIOCSCTTY, 0), 'ioctl', { fd, request: 'TIOCSCTTY' }),
     umask: (mask) => c.umask(mask),
     execve: (path, argv, envp) => {

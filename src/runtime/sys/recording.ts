@@ -57,6 +57,7 @@ export class RecordingBackend implements SysBackend {
   unblockAllSignals(): void { this.record('unblock_signals'); }
   setsid(): number { this.record('setsid'); return 1; }
   ioctlSetControllingTty(fd: number): void { this.record('ioctl_tiocsctty', fd); }
+  ioctlBuffer(fd: number, request: number, buf: Buffer): void { this.record('ioctl', fd, request, buf.length); }
   umask(mask: number): number { this.record('umask', mask); return 0o022; }
   execve(path: string, argv: string[], envp: string[]): never {
     this.record('execve', path, argv, envp);

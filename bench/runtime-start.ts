@@ -1,0 +1,89 @@
+// Start-to-exit of /bin/true from the same bundle: tslab vs runc (and crun where it runs),
+// alternating in one run so that machine load hits all of them alike. Prints medians and ratios.
+// Run: npm run build && node dist/bench/runtime-start.js [iterations]
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { defaultSpec } from '../src/oci/spec.js';
+
+const iterations = Number(process.argv[2] ?? 20);
+const tslab = fileURLToPath(new URL('../../bin/tslab-runtime', import.meta.url));
+
+function bundle(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'tslab-bench-'));
+  chmodSync(dir, 0o755);
+  mkdirSync(join(dir, 'rootfs/bin'), { recursive: true });
+  for (const d of ['proc', 'sys', 'dev']) mkdirSync(join(dir, 'rootfs', d));
+  copyFileSync('/bin/busybox', join(dir, 'rootfs/bin/busybox'));
+  symlinkSync('busybox', join(dir, 'rootfs/bin/true'));
+  const spec = defaultSpec({ args: ['/bin/true'], terminal: false });
+  spec.linux!.cgroupsPath = `/tslab-bench-${process.pid}`;
+  writeFileSync(join(dir, 'config.json'), JSON.stringify(spec));
+  return dir;
+}
+
+interface Candidate {
+  name: string;
+  cmd: string;
+  root: string;
+  times: number[];
+}
+
+function once(c: Candidate, dir: string, i: number): number | undefined {
+  const id = `bench-${c.name}-${process.pid}-${i}`;
+  const start = process.hrtime.bigint();
+  const r = spawnSync(c.cmd, ['--root', c.root, 'run', '--bundle', dir, id], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  if (r.status !== 0) {
+    spawnSync(c.cmd, ['--root', c.root, 'delete', '--force', id], { stdio: 'ignore' });
+    return undefined;
+  }
+  return ms;
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+function main(): void {
+  if (process.getuid?.() !== 0) throw new Error('the benchmark starts real containers: run it as root');
+  const dir = bundle();
+  const stateRoot = mkdtempSync(join(tmpdir(), 'tslab-bench-state-'));
+  const candidates: Candidate[] = [{ name: 'tslab', cmd: tslab, root: join(stateRoot, 'tslab'), times: [] }];
+  for (const [name, paths] of [['runc', ['/usr/sbin/runc', '/usr/bin/runc']], ['crun', ['/usr/bin/crun']]] as const) {
+    const path = paths.find((p) => existsSync(p));
+    if (path) candidates.push({ name, cmd: path, root: join(stateRoot, name), times: [] });
+  }
+  const skipped: string[] = [];
+  try {
+    // one warm-up each; a runtime that cannot run here (crun on hybrid cgroups) is reported, not hidden
+    for (const c of [...candidates]) {
+      if (once(c, dir, -1) === undefined) {
+        skipped.push(`${c.name}: could not run the bundle on this machine (e.g. crun refuses hybrid cgroup v1)`);
+        candidates.splice(candidates.indexOf(c), 1);
+      }
+    }
+    for (let i = 0; i < iterations; i++) {
+      for (const c of candidates) {
+        const ms = once(c, dir, i);
+        if (ms !== undefined) c.times.push(ms);
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(stateRoot, { recursive: true, force: true });
+  }
+  const base = candidates.find((c) => c.name === 'runc');
+  console.log(`start-to-exit of /bin/true, ${iterations} alternating runs each (median, min)`);
+  for (const c of candidates) {
+    const m = median(c.times);
+    const ratio = base && c !== base ? `  ${(m / median(base.times)).toFixed(2)}x runc` : '';
+    console.log(`  ${c.name.padEnd(6)} ${m.toFixed(1).padStart(7)} ms  (min ${Math.min(...c.times).toFixed(1)} ms)${ratio}`);
+  }
+  for (const s of skipped) console.log(`  skipped ${s}`);
+}
+
+main();

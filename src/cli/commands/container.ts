@@ -1,0 +1,349 @@
+// `tslab container …`: docker's container commands (run, create, start, ps, logs, exec, stop,
+// kill, rm, inspect, pause, unpause, diff, export) over an OCI runtime given by --runtime.
+import { createWriteStream, existsSync, openSync, readSync, closeSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import type { Command } from 'commander';
+import { UsageError } from '../errors.js';
+import { collect, type RunFlags } from '../../container/options.js';
+import {
+  createContainer, dataRoot, execInContainer, find, killContainer, logPath, prepareBundle, refresh, removeContainer,
+  runForeground, setPaused, startDetached, stopContainer,
+} from '../../container/lifecycle.js';
+import { containerDir, listRecords, type ContainerRecord } from '../../container/record.js';
+import { diffUpper, isMounted, rootfsPaths, unmountRootfs } from '../../container/rootfs.js';
+import { snapshotFs } from '../../image/snapshots.js';
+import { openStore } from '../../image/index.js';
+import { duration, table, timeAgo } from '../../image/format.js';
+import { listVolumes, removeVolume } from '../../container/volumes.js';
+
+function out(text: string): void {
+  process.stdout.write(text);
+}
+
+function runOptions(cmd: Command): Command {
+  return cmd
+    .option('--name <name>', 'name the container')
+    .option('--rm', 'remove the container when it exits')
+    .option('-d, --detach', 'run in the background and print the container ID')
+    .option('-i, --interactive', 'keep stdin open')
+    .option('-t, --tty', 'give the container a terminal')
+    .option('-e, --env <VAR=value>', 'set an environment variable (repeatable)', collect)
+    .option('--env-file <file>', 'read environment variables from a file (repeatable)', collect)
+    .option('-w, --workdir <dir>', 'working directory inside the container')
+    .option('-u, --user <user[:group]>', 'user (name or uid) to run as')
+    .option('-h, --hostname <name>', 'container hostname')
+    .option('-v, --volume <src:dst[:ro]>', 'bind a host path or a named volume (repeatable)', collect)
+    .option('--mount <spec>', 'type=bind|volume|tmpfs,source=…,target=…[,readonly] (repeatable)', collect)
+    .option('--tmpfs <path[:opts]>', 'mount a tmpfs (repeatable)', collect)
+    .option('-m, --memory <size>', 'memory limit, e.g. 64m')
+    .option('--cpus <n>', 'CPU limit, e.g. 0.5')
+    .option('--pids-limit <n>', 'process limit')
+    .option('--read-only', 'mount the root filesystem read-only')
+    .option('--entrypoint <cmd>', 'override the image entrypoint')
+    .option('--cap-add <cap>', 'add a capability (repeatable)', collect)
+    .option('--cap-drop <cap>', 'drop a capability (repeatable)', collect)
+    .option('--network <mode>', 'none or host (bridge comes with tslab networking)', 'none')
+    .option('--runtime <path>', 'OCI runtime with runc\'s command line (default: bin/tslab-runtime)')
+    .argument('<image>', 'image to run')
+    .argument('[command...]', 'command and arguments')
+    .allowUnknownOption()
+    .passThroughOptions();
+}
+
+function checkImageArg(image: string): void {
+  if (image.startsWith('-')) throw new UsageError(`unknown option "${image}": see tslab container run --help`);
+}
+
+function statusText(r: ContainerRecord): string {
+  const s = r.state;
+  switch (s.status) {
+    case 'created':
+      return 'Created';
+    case 'running':
+      return `Up ${duration(Date.now() - Date.parse(s.startedAt ?? r.created))}`;
+    case 'paused':
+      return `Up ${duration(Date.now() - Date.parse(s.startedAt ?? r.created))} (Paused)`;
+    case 'exited':
+      return `Exited (${s.exitCode ?? '?'}) ${timeAgo(s.finishedAt)}`;
+  }
+}
+
+function commandText(r: ContainerRecord): string {
+  const c = [...r.options.entrypoint, ...r.options.cmd].join(' ');
+  return `"${c.length > 20 ? `${c.slice(0, 19)}…` : c}"`;
+}
+
+async function followLog(record: ContainerRecord, tail: number | undefined, follow: boolean): Promise<void> {
+  const path = logPath(record);
+  let offset = 0;
+  if (existsSync(path) && tail !== undefined) {
+    const size = statSync(path).size;
+    const fd = openSync(path, 'r');
+    const buf = Buffer.alloc(Math.min(size, 4 * 1024 * 1024));
+    readSync(fd, buf, 0, buf.length, size - buf.length);
+    closeSync(fd);
+    const lines = buf.toString('utf8').split('\n');
+    if (lines[lines.length - 1] === '') lines.pop();
+    const shown = lines.slice(Math.max(0, lines.length - tail));
+    out(shown.length ? `${shown.join('\n')}\n` : '');
+    offset = size;
+  }
+  const pump = (): void => {
+    if (!existsSync(path)) return;
+    const size = statSync(path).size;
+    if (size <= offset) return;
+    const fd = openSync(path, 'r');
+    const buf = Buffer.alloc(size - offset);
+    readSync(fd, buf, 0, buf.length, offset);
+    closeSync(fd);
+    offset = size;
+    process.stdout.write(buf);
+  };
+  pump();
+  if (!follow) return;
+  for (;;) {
+    const status = existsSync(containerDir(dataRoot(), record.id)) ? refresh(record).state.status : 'exited';
+    pump();
+    if (status === 'exited' || status === 'created') break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  pump();
+}
+
+function inspectJson(r: ContainerRecord): unknown {
+  const dir = containerDir(dataRoot(), r.id);
+  return {
+    Id: r.id,
+    Name: `/${r.name}`,
+    Created: r.created,
+    Path: [...r.options.entrypoint, ...r.options.cmd][0],
+    Args: [...r.options.entrypoint, ...r.options.cmd].slice(1),
+    State: {
+      Status: r.state.status,
+      Running: r.state.status === 'running' || r.state.status === 'paused',
+      Paused: r.state.status === 'paused',
+      Pid: r.state.pid ?? 0,
+      ExitCode: r.state.exitCode ?? 0,
+      StartedAt: r.state.startedAt,
+      FinishedAt: r.state.finishedAt,
+      Error: r.state.error ?? '',
+    },
+    Image: r.imageId,
+    ImageName: r.image,
+    Runtime: r.runtime,
+    LogPath: join(dir, 'container.log'),
+    Bundle: dir,
+    GraphDriver: {
+      Name: 'overlay',
+      Data: {
+        LowerDir: [...r.chainIds].reverse().map((c) => snapshotFs(openStore(), c)).join(':'),
+        UpperDir: rootfsPaths(dir).upper,
+        WorkDir: rootfsPaths(dir).work,
+        MergedDir: rootfsPaths(dir).rootfs,
+      },
+    },
+    Mounts: r.options.mounts,
+    Config: {
+      Hostname: r.options.hostname || r.id.slice(0, 12),
+      User: r.options.user,
+      Env: r.options.env,
+      Cmd: r.options.cmd,
+      Entrypoint: r.options.entrypoint,
+      WorkingDir: r.options.cwd,
+      Tty: r.options.tty,
+      OpenStdin: r.options.stdin,
+      StopSignal: r.options.stopSignal,
+    },
+    HostConfig: {
+      AutoRemove: r.options.autoRemove,
+      NetworkMode: r.options.network,
+      ReadonlyRootfs: r.options.readOnly,
+      Memory: r.options.memory ?? 0,
+      NanoCpus: r.options.cpus ? Math.round(r.options.cpus * 1e9) : 0,
+      PidsLimit: r.options.pidsLimit ?? 0,
+      CapAdd: r.options.capAdd,
+      CapDrop: r.options.capDrop,
+    },
+  };
+}
+
+export function registerContainer(program: Command, binName: string): void {
+  if (binName !== 'tslab') return;
+  const container = program.command('container').description('run and manage containers like docker (image + flags → OCI bundle → runtime)')
+    .enablePositionalOptions();
+
+  runOptions(container.command('run').description('create and start a container'))
+    .action(async (image: string, command: string[], flags: RunFlags) => {
+      checkImageArg(image);
+      const record = await createContainer(image, command, flags);
+      if (record.options.detach) {
+        await startDetached(record);
+        out(`${record.id}\n`);
+        return;
+      }
+      process.exitCode = await runForeground(record);
+    });
+
+  runOptions(container.command('create').description('create a container without starting it'))
+    .action(async (image: string, command: string[], flags: RunFlags) => {
+      checkImageArg(image);
+      const record = await createContainer(image, command, flags);
+      out(`${record.id}\n`);
+    });
+
+  container.command('start <containers...>').description('start created or stopped containers')
+    .option('-a, --attach', 'attach output and wait for the exit (one container)')
+    .action(async (names: string[], opts: { attach?: boolean }) => {
+      if (opts.attach && names.length > 1) throw new UsageError('-a attaches to one container at a time');
+      for (const n of names) {
+        const record = find(n);
+        if (record.state.status === 'running' || record.state.status === 'paused') {
+          out(`${n}\n`);
+          continue;
+        }
+        if (opts.attach) {
+          process.exitCode = await runForeground(record);
+          return;
+        }
+        await startDetached(record);
+        out(`${n}\n`);
+      }
+    });
+
+  container.command('ps').alias('ls').description('list containers')
+    .option('-a, --all', 'show all containers (default: running)')
+    .option('-q, --quiet', 'only IDs')
+    .option('--no-trunc', 'full IDs and commands')
+    .action((opts: { all?: boolean; quiet?: boolean; trunc: boolean }) => {
+      const records = listRecords(dataRoot()).map(refresh).filter((r) => opts.all || r.state.status === 'running' || r.state.status === 'paused');
+      if (opts.quiet) {
+        out(records.map((r) => `${opts.trunc ? r.id.slice(0, 12) : r.id}\n`).join(''));
+        return;
+      }
+      out(table(['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'NAMES'], records.map((r) => [
+        opts.trunc ? r.id.slice(0, 12) : r.id,
+        r.image.replace(/^docker\.io\/library\//, '').replace(/:latest$/, ''),
+        commandText(r),
+        timeAgo(r.created),
+        statusText(r),
+        r.name,
+      ])));
+    });
+
+  container.command('logs <container>').description('show a container\'s output')
+    .option('-f, --follow', 'keep following until the container exits')
+    .option('-n, --tail <lines>', 'only the last N lines')
+    .action(async (name: string, opts: { follow?: boolean; tail?: string }) => {
+      const tail = opts.tail === undefined || opts.tail === 'all' ? undefined : Number(opts.tail);
+      if (tail !== undefined && (!Number.isInteger(tail) || tail < 0)) throw new UsageError(`--tail "${opts.tail}": give a number of lines`);
+      await followLog(find(name), tail, opts.follow ?? false);
+    });
+
+  container.command('exec').description('run a command in a running container')
+    .option('-i, --interactive', 'keep stdin open')
+    .option('-t, --tty', 'use the terminal')
+    .option('-u, --user <user[:group]>', 'user to run as')
+    .option('-e, --env <VAR=value>', 'extra environment (repeatable)', collect)
+    .option('-w, --workdir <dir>', 'working directory')
+    .argument('<container>')
+    .argument('<command...>')
+    .allowUnknownOption()
+    .passThroughOptions()
+    .action(async (name: string, command: string[], opts: { interactive?: boolean; tty?: boolean; user?: string; env?: string[]; workdir?: string }) => {
+      checkImageArg(name);
+      process.exitCode = await execInContainer(find(name), command, opts);
+    });
+
+  container.command('stop <containers...>').description('stop containers (stop signal, then SIGKILL after a grace period)')
+    .option('-t, --time <seconds>', 'grace period before SIGKILL', '10')
+    .action(async (names: string[], opts: { time: string }) => {
+      const t = Number(opts.time);
+      if (!Number.isFinite(t) || t < 0) throw new UsageError(`--time "${opts.time}": give seconds`);
+      for (const n of names) {
+        await stopContainer(find(n), t);
+        out(`${n}\n`);
+      }
+    });
+
+  container.command('kill <containers...>').description('send a signal to containers')
+    .option('-s, --signal <signal>', 'signal to send', 'KILL')
+    .action((names: string[], opts: { signal: string }) => {
+      const sig = opts.signal.toUpperCase();
+      if (!/^(SIG)?[A-Z0-9+-]+$/.test(sig) && !/^\d+$/.test(sig)) throw new UsageError(`invalid signal "${opts.signal}"`);
+      for (const n of names) {
+        killContainer(find(n), /^\d+$/.test(sig) ? sig : sig.startsWith('SIG') ? sig : `SIG${sig}`);
+        out(`${n}\n`);
+      }
+    });
+
+  container.command('rm <containers...>').alias('remove').description('remove containers (named volumes stay)')
+    .option('-f, --force', 'kill running containers first')
+    .action((names: string[], opts: { force?: boolean }) => {
+      for (const n of names) {
+        removeContainer(find(n), opts.force ?? false);
+        out(`${n}\n`);
+      }
+    });
+
+  container.command('inspect <containers...>').description('show container details as JSON')
+    .action((names: string[]) => {
+      out(`${JSON.stringify(names.map((n) => inspectJson(find(n))), null, 2)}\n`);
+    });
+
+  container.command('pause <containers...>').description('freeze every process of containers (cgroup freezer)')
+    .action(async (names: string[]) => {
+      for (const n of names) {
+        await setPaused(find(n), true);
+        out(`${n}\n`);
+      }
+    });
+
+  container.command('unpause <containers...>').description('thaw paused containers')
+    .action(async (names: string[]) => {
+      for (const n of names) {
+        await setPaused(find(n), false);
+        out(`${n}\n`);
+      }
+    });
+
+  container.command('diff <container>').description('list files added (A), changed (C) and deleted (D) in the container')
+    .action((name: string) => {
+      const r = find(name);
+      const dir = containerDir(dataRoot(), r.id);
+      const lowers = [...r.chainIds].reverse().map((c) => snapshotFs(openStore(), c));
+      out(diffUpper(rootfsPaths(dir).upper, lowers).map((c) => `${c.kind} ${c.path}\n`).join(''));
+    });
+
+  container.command('export <container>').description('write the container\'s filesystem as a tar')
+    .option('-o, --output <file>', 'write to FILE instead of stdout')
+    .action(async (name: string, opts: { output?: string }) => {
+      const r = find(name);
+      if (!opts.output && process.stdout.isTTY) throw new UsageError('refusing to write a tar to a terminal: use -o FILE or redirect stdout');
+      const dir = containerDir(dataRoot(), r.id);
+      const rootfs = rootfsPaths(dir).rootfs;
+      const mountedHere = !isMounted(rootfs);
+      if (mountedHere) prepareBundle(r);
+      try {
+        const sink = opts.output ? createWriteStream(opts.output) : process.stdout;
+        const tar = spawn('tar', ['--numeric-owner', '--xattrs', '-C', rootfs, '-cf', '-', '.'], { stdio: ['ignore', 'pipe', 'inherit'] });
+        tar.stdout.pipe(sink);
+        const code = await new Promise<number>((resolve) => tar.on('close', (c) => resolve(c ?? 1)));
+        if (code !== 0) throw new Error(`tar failed with status ${code}`);
+      } finally {
+        if (mountedHere) unmountRootfs(dir);
+      }
+    });
+
+  const volume = program.command('volume').description('named volumes (they outlive containers)');
+  volume.command('ls').description('list volumes').action(() => {
+    out(table(['VOLUME NAME'], listVolumes(dataRoot()).map((v) => [v])));
+  });
+  volume.command('rm <names...>').description('remove volumes no container uses').action((names: string[]) => {
+    for (const n of names) {
+      const users = listRecords(dataRoot()).filter((r) => r.options.mounts.some((m) => m.type === 'volume' && m.source === n)).map((r) => r.name);
+      removeVolume(dataRoot(), n, users);
+      out(`${n}\n`);
+    }
+  });
+}
