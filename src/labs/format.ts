@@ -28,8 +28,9 @@ export interface ContainerDef {
   /** the container's process; default: a long sleep, so steps can enter it with nsenter */
   args?: string[];
   /**
-   * image (default): the image's root filesystem, read-only, shared by every container;
-   * overlay: an overlay mounted by the lab (lower = the image, upper/work per container), writable.
+   * Every container's root is an overlay the lab mounts: the image's layers as lowerdirs, an upper and
+   * work folder of its own (so nothing reaches the image store). image (default): mounted read-only
+   * in the container; overlay: writable, for labs about the layers.
    */
   rootfs?: 'image' | 'overlay';
   /** root.readonly; default true for `image`, false for `overlay` */
@@ -155,7 +156,7 @@ export interface ContainerView {
   bundle: string;
   /** the root filesystem the runtime was given (for overlay: the merged mount) */
   rootfs: string;
-  /** present when rootfs is `overlay` */
+  /** the overlay under the container's root: lower (the image's layers, ':'-joined), upper, work, merged */
   overlay?: { lower: string; upper: string; work: string; merged: string };
   /** everything the container's process wrote to stdout and stderr so far */
   output(): string;

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { MNT, sys } from '../runtime/sys/index.js';
 
 export interface OverlayMount {
+  /** lowerdir as mounted: one folder, or several joined with ':' (top layer first) */
   lower: string;
   upper: string;
   work: string;

@@ -1,7 +1,8 @@
-// Root filesystems for lab containers. Until the image store (src/image) offers ensureImage(), a lab's
-// `busybox` image is built here from the host's busybox-static: one binary plus a link per applet.
-// Built once per busybox version into a cache folder; a build goes to a temp folder and is renamed
-// into place, so concurrent runs never see half a rootfs.
+// Root filesystems for lab containers: the image's layers from the image store (src/image's
+// ensureImage, which builds busybox from the host's busybox-static when it cannot pull). Labs do not
+// pull: an image other than busybox must be in the store (`tslab image pull`). Should the store fail
+// for busybox, a plain busybox folder is built here instead (one binary plus a link per applet),
+// once per busybox version, in a temp folder renamed into place so concurrent runs never see half of it.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
@@ -65,14 +66,8 @@ function buildBusyboxRootfs(binary: string, target: string): void {
   renameSync(tmp, target);
 }
 
-/**
- * The root filesystem folder of an image, read-only by convention (labs that write use an overlay).
- * Only `busybox` exists until the image store lands.
- */
-export function imageRootfs(image: string): string {
-  if (image !== 'busybox') {
-    throw new MissingImageError(image, 'labs can use "busybox" (built from busybox-static) until the image store lands');
-  }
+/** The host-built busybox folder (the fallback when the image store cannot give busybox). */
+export function hostBusyboxRootfs(): string {
   const binary = findBusybox();
   const version = createHash('sha256').update(readFileSync(binary)).digest('hex').slice(0, 16);
   const target = join(cacheRoot(), `busybox-${version}`);
@@ -85,4 +80,26 @@ export function imageRootfs(image: string): string {
     }
   }
   return target;
+}
+
+/**
+ * The layers of an image as overlay lowerdirs, top layer first. The lab mounts them under a
+ * per-container upper layer, so nothing a container (or a broken runtime) does reaches the store.
+ */
+export async function imageLayers(image: string, say: (line: string) => void): Promise<string[]> {
+  let store: typeof import('../image/index.js');
+  try {
+    store = await import('../image/index.js');
+  } catch (err) {
+    if (image !== 'busybox') throw new MissingImageError(image, `the image store cannot load: ${(err as Error).message}`);
+    say(`tslab: the image store cannot load (${(err as Error).message}); using a busybox folder built from the host`);
+    return [hostBusyboxRootfs()];
+  }
+  try {
+    return (await store.ensureImage(image, { pull: false, say })).lowerDirs;
+  } catch (err) {
+    if (image !== 'busybox') throw new MissingImageError(image, (err as Error).message);
+    say(`tslab: the image store could not give busybox (${(err as Error).message}); using a busybox folder built from the host`);
+    return [hostBusyboxRootfs()];
+  }
 }

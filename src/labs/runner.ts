@@ -1,8 +1,8 @@
 // Runs one lab: builds a bundle per container, starts the containers with the chosen runtime's CLI,
 // narrates the steps, runs their commands and checks, and always tears everything down.
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import type { LabRef } from './catalog.js';
 import { labSpec } from './bundle.js';
 import { ContainerCgroup, cgroupProcsFiles, detectCgroupMode, procCgroups, v1MountPoints, type CgroupMode } from './cgroups.js';
@@ -12,7 +12,7 @@ import { expect } from './expect.js';
 import type { Command, CommandResult, ContainerDef, ContainerView, HostFacts, LabContext, LabDefinition } from './format.js';
 import { LabError, loadLab, locate } from './load.js';
 import { mountOverlay, unmountOverlay, type OverlayMount } from './overlay.js';
-import { imageRootfs, MissingImageError } from './rootfs.js';
+import { imageLayers, MissingImageError } from './rootfs.js';
 import { RuntimeCli } from './runtime-cli.js';
 
 export const DEFAULT_PREFIX = 'tslab-lab-';
@@ -45,7 +45,8 @@ function lineOf(file: string, needle: RegExp): string | undefined {
   try {
     const lines = readFileSync(file, 'utf8').split('\n');
     const i = lines.findIndex((l) => needle.test(l));
-    return i >= 0 ? `${file}:${i + 1}` : undefined;
+    const rel = relative(process.cwd(), file);
+    return i >= 0 ? `${rel.startsWith('..') ? file : rel}:${i + 1}` : undefined;
   } catch {
     return undefined;
   }
@@ -108,6 +109,8 @@ export async function runLab(ref: LabRef, options: RunLabOptions): Promise<LabRe
   }
 
   const scratch = mkdtempSync(join(tmpdir(), `${prefix}${ref.name}-`));
+  // a user-namespaced container's root (an unprivileged host uid) must be able to reach its rootfs
+  chmodSync(scratch, 0o711);
   const runtime = new RuntimeCli(options.runtime, join(scratch, 'state'));
   mkdirSync(runtime.root, { recursive: true });
   const live = new Map<string, LiveContainer>();
@@ -188,9 +191,9 @@ export async function runLab(ref: LabRef, options: RunLabOptions): Promise<LabRe
       const id = `${prefix}${ref.name}-${name}-${rand()}`;
       const bundle = join(scratch, name);
       mkdirSync(bundle, { recursive: true });
-      let image: string;
+      let layers: string[];
       try {
-        image = imageRootfs(def.image);
+        layers = await imageLayers(def.image, (line) => process.stderr.write(`${line}\n`));
       } catch (err) {
         if (err instanceof MissingImageError) {
           throw new LabError(ref.id, lineOf(ref.file, new RegExp(`image:\\s*['"\`]${def.image.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`)),
@@ -199,13 +202,12 @@ export async function runLab(ref: LabRef, options: RunLabOptions): Promise<LabRe
         throw err;
       }
       const c: LiveContainer = {
-        name, def, id, bundle, rootfs: image, outputFile: join(scratch, `${name}.output`), created: false, cgroupDirs: [],
+        name, def, id, bundle, rootfs: '', outputFile: join(scratch, `${name}.output`), created: false, cgroupDirs: [],
       };
       live.set(name, c);
-      if (def.rootfs === 'overlay') {
-        c.overlay = mountOverlay(image, join(scratch, `${name}-overlay`));
-        c.rootfs = c.overlay.merged;
-      }
+      // every container's root is an overlay: the image's layers below, this container's upper on top
+      c.overlay = mountOverlay(layers.join(':'), join(scratch, `${name}-overlay`));
+      c.rootfs = c.overlay.merged;
       const spec = labSpec(def, { rootfs: c.rootfs, cgroupsPath: `/${id}` });
       writeFileSync(join(bundle, 'config.json'), JSON.stringify(spec, null, 2));
       const pidFile = join(bundle, 'init.pid');

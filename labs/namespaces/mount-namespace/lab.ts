@@ -47,15 +47,15 @@ export default {
   steps: [
     {
       title: 'A mount inside stays inside',
-      say: 'We mount a tmpfs on /mnt inside the container. It is listed in the container\'s mountinfo, but the ' +
+      say: 'We mount a tmpfs on /tmp inside the container. It is listed in the container\'s mountinfo, but the ' +
         'host\'s mount table does not change: each mount namespace has its own copy of the table.',
       run: [
-        { in: 'c', sh: 'mount -t tmpfs tslab-lab-probe /mnt && grep tslab-lab-probe /proc/self/mountinfo' },
+        { in: 'c', sh: 'mount -t tmpfs tslab-lab-probe /tmp && grep tslab-lab-probe /proc/self/mountinfo' },
         { sh: 'grep -c tslab-lab-probe /proc/self/mountinfo || true' },
       ],
       checks: [
         {
-          title: 'the container lists its tmpfs on /mnt',
+          title: 'the container lists its tmpfs on /tmp',
           from: 'inside',
           hint: 'The mount did not happen inside: was the command run in the container\'s mount namespace?',
           verify: async (lab) => lab.expect.includes((await lab.inside('c', 'cat /proc/self/mountinfo')).out, 'tslab-lab-probe'),

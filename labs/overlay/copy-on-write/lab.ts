@@ -1,6 +1,6 @@
 import type { LabDefinition } from '../../../src/labs/format.js';
 
-const ORIGINAL = 'Welcome to a tslab lab container.';
+const ADDED = 'lab:x:1000:1000:lab:/home:/bin/sh';
 
 export default {
   title: 'Overlay copy-on-write: writes land in the upper layer',
@@ -31,21 +31,21 @@ export default {
     },
     {
       title: 'Write inside',
-      say: 'The container edits /etc/motd, a file of the image, and creates /root/notes. The first write to /etc/motd ' +
-        'makes overlay copy the whole file up into the upper layer; from then on the container sees the copy.',
-      run: [{ in: 'c', sh: 'echo "written by the container" > /etc/motd && echo "mine" > /root/notes && cat /etc/motd' }],
+      say: 'The container adds a user to /etc/passwd, a file of the image, and creates /root/notes. The first write to ' +
+        '/etc/passwd makes overlay copy the whole file up into the upper layer; from then on the container sees the copy.',
+      run: [{ in: 'c', sh: `echo '${ADDED}' >> /etc/passwd && echo "mine" > /root/notes && tail -n 2 /etc/passwd` }],
       checks: [
         {
-          title: 'inside, /etc/motd has the new text',
+          title: 'inside, /etc/passwd has the new line',
           from: 'inside',
           hint: 'The container does not read back what it wrote.',
-          verify: async (lab) => lab.expect.equal((await lab.inside('c', 'cat /etc/motd')).out, 'written by the container'),
+          verify: async (lab) => lab.expect.includes((await lab.inside('c', 'cat /etc/passwd')).out, ADDED),
         },
         {
           title: 'the changed file was copied up into the upper layer',
           from: 'outside',
-          hint: 'The upper layer has no etc/motd: the write went somewhere else (is the rootfs the overlay?).',
-          verify: (lab) => lab.expect.equal(lab.readFile(`${lab.container('c').overlay!.upper}/etc/motd`).trim(), 'written by the container'),
+          hint: 'The upper layer has no etc/passwd with the new line: the write went somewhere else (is the rootfs the overlay?).',
+          verify: (lab) => lab.expect.includes(lab.readFile(`${lab.container('c').overlay!.upper}/etc/passwd`), ADDED),
         },
         {
           title: 'the new file exists only in the upper layer',
@@ -62,7 +62,11 @@ export default {
           title: 'the image (lower layer) is untouched',
           from: 'outside',
           hint: 'The image file changed: the container wrote straight into the image.',
-          verify: (lab) => lab.expect.equal(lab.readFile(`${lab.container('c').overlay!.lower}/etc/motd`).trim(), ORIGINAL),
+          verify: (lab) => {
+            const lower = lab.readFile(`${lab.container('c').overlay!.lower}/etc/passwd`);
+            return lab.expect.that(lower.startsWith('root:') && !lower.includes(ADDED), 'the image\'s /etc/passwd without the new line',
+              lower.includes(ADDED) ? 'the image\'s /etc/passwd has the new line' : `${lower.split('\n').length - 1} lines, unchanged`);
+          },
         },
       ],
     },

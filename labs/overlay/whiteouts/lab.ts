@@ -8,33 +8,33 @@ export default {
   steps: [
     {
       title: 'Delete a file of the image',
-      say: 'rm /etc/motd inside. Overlay cannot remove it from the lower layer; it creates upper/etc/motd as a ' +
+      say: 'rm /etc/group inside. Overlay cannot remove it from the lower layer; it creates upper/etc/group as a ' +
         'character device with device number 0:0, which the merged view treats as "not here".',
       run: [
-        { in: 'c', sh: 'rm /etc/motd; ls /etc' },
-        { sh: 'ls -l "$UPPER_C/etc/motd"; ls -l "$LOWER/etc/motd"' },
+        { in: 'c', sh: 'rm /etc/group; ls /etc' },
+        { sh: 'ls -l "$UPPER_C/etc/group"; ls -l "$LOWER/etc/group"' },
       ],
       checks: [
         {
-          title: 'inside, /etc/motd is gone',
+          title: 'inside, /etc/group is gone',
           from: 'inside',
           hint: 'The file is still visible inside after rm.',
-          verify: async (lab) => lab.expect.equal((await lab.inside('c', 'test -e /etc/motd && echo present || echo absent')).out, 'absent'),
+          verify: async (lab) => lab.expect.equal((await lab.inside('c', 'test -e /etc/group && echo present || echo absent')).out, 'absent'),
         },
         {
           title: 'the upper layer has a whiteout: a character device 0:0',
           from: 'outside',
           hint: 'No whiteout in the upper layer: the file was deleted somewhere else (is the rootfs the overlay?).',
           verify: async (lab) => {
-            const r = await lab.outside('stat -c "%F %t:%T" "$UPPER_C/etc/motd" 2>&1');
+            const r = await lab.outside('stat -c "%F %t:%T" "$UPPER_C/etc/group" 2>&1');
             return lab.expect.equal(r.out, 'character special file 0:0');
           },
         },
         {
-          title: 'the image still has /etc/motd',
+          title: 'the image still has /etc/group',
           from: 'outside',
           hint: 'The lower layer lost the file: the container deleted it from the image itself.',
-          verify: (lab) => lab.expect.notEqual(lab.readFile(`${lab.container('c').overlay!.lower}/etc/motd`), ''),
+          verify: (lab) => lab.expect.notEqual(lab.readFile(`${lab.container('c').overlay!.lower}/etc/group`), ''),
         },
       ],
     },

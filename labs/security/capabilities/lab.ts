@@ -7,7 +7,7 @@ const CAP_SYS_ADMIN = 21;
 // what it reports is what its own capabilities allowed (a command entered later with nsenter would
 // carry the lab runner's capabilities instead).
 const PROBE = [
-  'mount -t tmpfs probe /mnt 2>&1; echo "mount exit $?"',
+  'mount -t tmpfs probe /tmp 2>&1; echo "mount exit $?"',
   'echo junk > /dev/shm/probe.ko; insmod /dev/shm/probe.ko 2>&1; echo "insmod exit $?"',
   'grep -E "^Cap(Eff|Bnd)" /proc/self/status',
   'echo probe-done',
