@@ -1,0 +1,150 @@
+// Image + options → OCI bundle: config.json beside the mounted rootfs. This is the contract with
+// the runtime (ours, runc or crun): everything a container is, is written here.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { UsageError } from '../cli/errors.js';
+import { defaultSpec, type Mount, type Spec } from '../oci/spec.js';
+import type { ContainerOptions, ContainerRecord } from './record.js';
+import { volumeDataDir } from './volumes.js';
+
+/** Docker's default capability set. */
+export const DOCKER_CAPABILITIES = [
+  'CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_FSETID', 'CAP_FOWNER', 'CAP_MKNOD', 'CAP_NET_RAW', 'CAP_SETGID', 'CAP_SETUID',
+  'CAP_SETFCAP', 'CAP_SETPCAP', 'CAP_NET_BIND_SERVICE', 'CAP_SYS_CHROOT', 'CAP_KILL', 'CAP_AUDIT_WRITE',
+];
+
+const ALL_CAPABILITIES = [
+  'CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_DAC_READ_SEARCH', 'CAP_FOWNER', 'CAP_FSETID', 'CAP_KILL', 'CAP_SETGID', 'CAP_SETUID',
+  'CAP_SETPCAP', 'CAP_LINUX_IMMUTABLE', 'CAP_NET_BIND_SERVICE', 'CAP_NET_BROADCAST', 'CAP_NET_ADMIN', 'CAP_NET_RAW',
+  'CAP_IPC_LOCK', 'CAP_IPC_OWNER', 'CAP_SYS_MODULE', 'CAP_SYS_RAWIO', 'CAP_SYS_CHROOT', 'CAP_SYS_PTRACE', 'CAP_SYS_PACCT',
+  'CAP_SYS_ADMIN', 'CAP_SYS_BOOT', 'CAP_SYS_NICE', 'CAP_SYS_RESOURCE', 'CAP_SYS_TIME', 'CAP_SYS_TTY_CONFIG', 'CAP_MKNOD',
+  'CAP_LEASE', 'CAP_AUDIT_WRITE', 'CAP_AUDIT_CONTROL', 'CAP_SETFCAP', 'CAP_MAC_OVERRIDE', 'CAP_MAC_ADMIN', 'CAP_SYSLOG',
+  'CAP_WAKE_ALARM', 'CAP_BLOCK_SUSPEND', 'CAP_AUDIT_READ', 'CAP_PERFMON', 'CAP_BPF', 'CAP_CHECKPOINT_RESTORE',
+];
+
+export function capabilities(options: ContainerOptions): string[] {
+  let caps = options.capDrop.includes('ALL') ? [] : DOCKER_CAPABILITIES.filter((c) => !options.capDrop.includes(c));
+  if (options.capAdd.includes('ALL')) caps = [...ALL_CAPABILITIES];
+  for (const c of options.capAdd) if (c !== 'ALL' && !caps.includes(c)) caps.push(c);
+  for (const c of options.capAdd) {
+    if (c !== 'ALL' && !ALL_CAPABILITIES.includes(c)) throw new UsageError(`--cap-add: unknown capability ${c}`);
+  }
+  return caps;
+}
+
+function lookup(file: string, key: string): string[] | undefined {
+  if (!existsSync(file)) return undefined;
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const f = line.split(':');
+    if (f[0] === key) return f;
+  }
+  return undefined;
+}
+
+/** -u user[:group] → numeric ids, names looked up in the container's own /etc/passwd and /etc/group. */
+export function resolveUser(rootfs: string, spec: string): { uid: number; gid: number } {
+  if (!spec) return { uid: 0, gid: 0 };
+  const [userPart, groupPart] = spec.split(':') as [string, string | undefined];
+  let uid: number;
+  let gid: number;
+  if (/^\d+$/.test(userPart)) {
+    uid = Number(userPart);
+    const entry = readFileSync(join(rootfs, 'etc/passwd'), { encoding: 'utf8', flag: 'r' }).split('\n').map((l) => l.split(':')).find((f) => f[2] === userPart);
+    gid = entry ? Number(entry[3]) : 0;
+  } else {
+    const entry = lookup(join(rootfs, 'etc/passwd'), userPart);
+    if (!entry) throw new UsageError(`user "${userPart}" is not in the image's /etc/passwd: give a numeric uid (-u 1000) or a user the image has`);
+    uid = Number(entry[2]);
+    gid = Number(entry[3]);
+  }
+  if (groupPart !== undefined) {
+    if (/^\d+$/.test(groupPart)) gid = Number(groupPart);
+    else {
+      const g = lookup(join(rootfs, 'etc/group'), groupPart);
+      if (!g) throw new UsageError(`group "${groupPart}" is not in the image's /etc/group: give a numeric gid`);
+      gid = Number(g[2]);
+    }
+  }
+  return { uid, gid };
+}
+
+function userSafe(rootfs: string, spec: string): { uid: number; gid: number } {
+  try {
+    return resolveUser(rootfs, spec);
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    if (/^\d+(:\d+)?$/.test(spec)) {
+      const [u, g] = spec.split(':');
+      return { uid: Number(u), gid: Number(g ?? 0) };
+    }
+    throw new UsageError(`cannot resolve user "${spec}": the image has no readable /etc/passwd; give numeric ids`);
+  }
+}
+
+/** Writes /etc/hostname, /etc/hosts and /etc/resolv.conf for the container; returns their bind mounts. */
+function etcFiles(dir: string, hostname: string, network: 'none' | 'host'): Mount[] {
+  const files = join(dir, 'etc');
+  mkdirSync(files, { recursive: true });
+  writeFileSync(join(files, 'hostname'), `${hostname}\n`);
+  writeFileSync(join(files, 'hosts'), `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t${hostname}\n`);
+  let resolv = '';
+  if (network === 'host') {
+    try {
+      resolv = readFileSync('/etc/resolv.conf', 'utf8');
+    } catch {
+      resolv = '';
+    }
+  }
+  writeFileSync(join(files, 'resolv.conf'), resolv);
+  return ['hostname', 'hosts', 'resolv.conf'].map((f) => ({
+    destination: `/etc/${f}`, type: 'bind', source: join(files, f), options: ['rbind', 'rprivate'],
+  }));
+}
+
+/** Builds config.json for a container whose rootfs is mounted at <dir>/rootfs. */
+export function buildSpec(dataRoot: string, dir: string, record: ContainerRecord): Spec {
+  const o = record.options;
+  const args = [...o.entrypoint, ...o.cmd];
+  const spec = defaultSpec({ args, terminal: o.tty });
+  const hostname = o.hostname || record.id.slice(0, 12);
+  const caps = capabilities(o);
+  const user = userSafe(join(dir, 'rootfs'), o.user);
+  spec.process = {
+    ...spec.process!,
+    terminal: o.tty,
+    user,
+    args,
+    env: [...o.env, `HOSTNAME=${hostname}`],
+    cwd: o.cwd,
+    capabilities: { bounding: caps, effective: caps, permitted: caps },
+    noNewPrivileges: false,
+  };
+  spec.root = { path: 'rootfs', readonly: o.readOnly };
+  spec.hostname = hostname;
+  const mounts: Mount[] = [...(spec.mounts ?? [])];
+  if (o.network === 'host') {
+    // a new network namespace is what makes a fresh sysfs mountable; without one, bind the host's
+    const sys = mounts.find((m) => m.destination === '/sys');
+    if (sys) Object.assign(sys, { type: 'bind', source: '/sys', options: ['rbind', 'nosuid', 'noexec', 'nodev', 'ro'] });
+  }
+  mounts.push(...etcFiles(dir, hostname, o.network));
+  for (const m of o.mounts) {
+    if (m.type === 'tmpfs') {
+      mounts.push({ destination: m.target, type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', ...(m.options ?? []), ...(m.readonly ? ['ro'] : [])] });
+    } else {
+      const source = m.type === 'volume' ? volumeDataDir(dataRoot, m.source!, true) : m.source!;
+      mounts.push({ destination: m.target, type: 'bind', source, options: ['rbind', 'rprivate', m.readonly ? 'ro' : 'rw'] });
+    }
+  }
+  spec.mounts = mounts;
+  const linux = spec.linux!;
+  linux.namespaces = (linux.namespaces ?? []).filter((n) => !(n.type === 'network' && o.network === 'host'));
+  linux.cgroupsPath = `/tslab/${record.name}-${record.id.slice(0, 8)}`;
+  const resources = linux.resources ?? {};
+  if (o.memory !== undefined) resources.memory = { limit: o.memory };
+  if (o.cpus !== undefined) resources.cpu = { quota: Math.round(o.cpus * 100_000), period: 100_000 };
+  if (o.pidsLimit !== undefined && o.pidsLimit > 0) resources.pids = { limit: o.pidsLimit };
+  linux.resources = resources;
+  spec.annotations = { 'io.tslab.container.name': record.name, 'io.tslab.image': record.image };
+  return spec;
+}

@@ -1,0 +1,400 @@
+// Containers like docker's: create (record + options), start (mount the overlay, write the
+// bundle, hand it to the runtime), and everything after: state, stop, kill, pause, exec, rm.
+//
+// A detached container is watched by a tiny shell "shim" (sh + the runtime's foreground `run`):
+// the container writes straight into its log file, and the shim records the exit status,
+// deletes the runtime state and unmounts the rootfs when it ends. No Node process stays behind.
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, existsSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { UsageError } from '../cli/errors.js';
+import { loadConfig } from '../config/config.js';
+import { ensureImage } from '../image/index.js';
+import { writeKernelFile } from '../runtime/sys/index.js';
+import { buildSpec } from './bundle.js';
+import { buildOptions, type RunFlags } from './options.js';
+import {
+  containerDir, findRecord, newContainerId, randomName, readRecord, saveRecord, validateName, type ContainerRecord,
+} from './record.js';
+import { mountRootfs, rootfsPaths, unmountRootfs, isMounted } from './rootfs.js';
+import { Runtime, resolveRuntime, runtimeEnv } from './runtime.js';
+import { snapshotFs } from '../image/snapshots.js';
+import { openStore } from '../image/index.js';
+
+export function dataRoot(): string {
+  return loadConfig().dataRoot;
+}
+
+export function runtimeFor(record: ContainerRecord): Runtime {
+  return new Runtime(record.runtime, dataRoot());
+}
+
+export function logPath(record: ContainerRecord): string {
+  return join(containerDir(dataRoot(), record.id), 'container.log');
+}
+
+function alive(pid: number | undefined): boolean {
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Creates a container from an image (pulling or building it when needed). Nothing runs yet. */
+export async function createContainer(imageRef: string, command: string[], flags: RunFlags): Promise<ContainerRecord> {
+  const root = dataRoot();
+  const name = flags.name ?? randomName(root);
+  validateName(root, name);
+  const runtime = resolveRuntime(flags.runtime ?? loadConfig().runtime);
+  const image = await ensureImage(imageRef);
+  const options = buildOptions(flags, image.config, command);
+  const record: ContainerRecord = {
+    id: newContainerId(),
+    name,
+    image: image.names[0] ?? imageRef,
+    imageId: image.configDigest,
+    manifestDigest: image.manifestDigest,
+    chainIds: image.chainIds,
+    created: new Date().toISOString(),
+    runtime,
+    options,
+    state: { status: 'created' },
+  };
+  saveRecord(root, record);
+  return record;
+}
+
+/** Mounts the rootfs and writes config.json; returns the bundle folder. */
+export function prepareBundle(record: ContainerRecord): string {
+  const root = dataRoot();
+  const dir = containerDir(root, record.id);
+  const store = openStore(root);
+  const lowers = [...record.chainIds].reverse().map((c) => snapshotFs(store, c));
+  for (const l of lowers) {
+    if (!existsSync(l)) throw new Error(`snapshot ${l} of image ${record.image} is missing; pull the image again`);
+  }
+  mountRootfs(dir, lowers);
+  try {
+    const spec = buildSpec(root, dir, record);
+    writeFileSync(join(dir, 'config.json'), JSON.stringify(spec, null, 2));
+  } catch (err) {
+    unmountRootfs(dir);
+    throw err;
+  }
+  return dir;
+}
+
+function readExitFile(dir: string): { code: number; at: string } | undefined {
+  try {
+    const [code, at] = readFileSync(join(dir, 'exit'), 'utf8').trim().split(' ');
+    return { code: Number(code), at: at ?? new Date().toISOString() };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Freezer state of the container's cgroup: v1 freezer.state or v2 cgroup.freeze. */
+function freezerFile(pid: number): { path: string; frozen: string; thawed: string } | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/cgroup`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  for (const line of text.split('\n')) {
+    const [, controllers, path] = line.split(':');
+    if (controllers?.split(',').includes('freezer')) {
+      return { path: `/sys/fs/cgroup/freezer${path}/freezer.state`, frozen: 'FROZEN', thawed: 'THAWED' };
+    }
+  }
+  const unified = text.split('\n').find((l) => l.startsWith('0::'));
+  if (unified && existsSync('/sys/fs/cgroup/cgroup.controllers')) {
+    return { path: `/sys/fs/cgroup${unified.slice(3)}/cgroup.freeze`, frozen: '1', thawed: '0' };
+  }
+  return undefined;
+}
+
+function isFrozen(pid: number): boolean {
+  const f = freezerFile(pid);
+  if (!f) return false;
+  try {
+    return readFileSync(f.path, 'utf8').trim() === f.frozen;
+  } catch {
+    return false;
+  }
+}
+
+/** Brings the record's state up to date with the exit file, the monitor and the freezer. */
+export function refresh(record: ContainerRecord): ContainerRecord {
+  const root = dataRoot();
+  const dir = containerDir(root, record.id);
+  const s = record.state;
+  if (s.status === 'running' || s.status === 'paused') {
+    const exit = readExitFile(dir);
+    if (exit) {
+      record.state = { ...s, status: 'exited', exitCode: exit.code, finishedAt: exit.at, pid: undefined };
+      saveRecord(root, record);
+    } else if (!alive(s.monitorPid)) {
+      record.state = { ...s, status: 'exited', exitCode: s.exitCode ?? 255, finishedAt: new Date().toISOString(), error: 'its monitor process went away', pid: undefined };
+      saveRecord(root, record);
+    } else {
+      record.state.status = s.pid && isFrozen(s.pid) ? 'paused' : 'running';
+    }
+  }
+  return record;
+}
+
+export function find(query: string): ContainerRecord {
+  return refresh(findRecord(dataRoot(), query));
+}
+
+async function waitUntil(what: string, fn: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
+    if (fn()) return true;
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, delay));
+    void what;
+  }
+}
+
+const SHIM = `
+"$TSLAB_RT" --root "$TSLAB_RT_ROOT" run --bundle "$TSLAB_DIR" "$TSLAB_ID" </dev/null >>"$TSLAB_DIR/container.log" 2>&1
+code=$?
+echo "$code $(date -u +%Y-%m-%dT%H:%M:%SZ)" > "$TSLAB_DIR/exit.tmp" && mv "$TSLAB_DIR/exit.tmp" "$TSLAB_DIR/exit"
+"$TSLAB_RT" --root "$TSLAB_RT_ROOT" delete --force "$TSLAB_ID" >/dev/null 2>&1
+umount "$TSLAB_DIR/rootfs" 2>/dev/null || umount -l "$TSLAB_DIR/rootfs" 2>/dev/null
+if [ "$TSLAB_RM" = 1 ]; then rm -rf "$TSLAB_DIR"; fi
+`;
+
+/** Starts a created container in the background under the shim; resolves once it runs. */
+export async function startDetached(record: ContainerRecord): Promise<ContainerRecord> {
+  const root = dataRoot();
+  const dir = prepareBundle(record);
+  const runtime = runtimeFor(record);
+  rmSync(join(dir, 'exit'), { force: true });
+  const shim = spawn('/bin/sh', ['-c', SHIM], {
+    detached: true,
+    stdio: 'ignore',
+    env: {
+      ...runtimeEnv(),
+      TSLAB_RT: record.runtime, TSLAB_RT_ROOT: runtime.root, TSLAB_DIR: dir, TSLAB_ID: record.id,
+      TSLAB_RM: record.options.autoRemove ? '1' : '0',
+    },
+  });
+  shim.unref();
+  record.state = { status: 'running', monitorPid: shim.pid, startedAt: new Date().toISOString() };
+  saveRecord(root, record);
+  let state: { status: string; pid?: number } | undefined;
+  const ok = await waitUntil('the container to start', () => {
+    if (existsSync(join(dir, 'exit')) || !existsSync(dir)) return true;
+    state = runtime.state(record.id);
+    return state?.status === 'running' || state?.status === 'stopped';
+  }, 30_000);
+  if (!existsSync(dir)) return { ...record, state: { ...record.state, status: 'exited' } };
+  const exit = readExitFile(dir);
+  if (exit && !state?.pid) {
+    const log = existsSync(join(dir, 'container.log')) ? readFileSync(join(dir, 'container.log'), 'utf8').trim().split('\n').pop() : '';
+    record.state = { ...record.state, status: 'exited', exitCode: exit.code, finishedAt: exit.at };
+    saveRecord(root, record);
+    if (exit.code !== 0 && log) throw new Error(`container ${record.name} failed to start: ${log}`);
+    return record;
+  }
+  if (!ok) throw new Error(`container ${record.name} did not start within 30 s (runtime ${record.runtime})`);
+  record.state.pid = state?.pid;
+  saveRecord(root, record);
+  return record;
+}
+
+/**
+ * Runs a created container in the foreground: the runtime's `run` with our stdio (a real tty
+ * with -t), the output also kept in the log. Resolves with the exit code.
+ */
+export async function runForeground(record: ContainerRecord): Promise<number> {
+  const root = dataRoot();
+  const dir = prepareBundle(record);
+  const runtime = runtimeFor(record);
+  const o = record.options;
+  const child = o.tty
+    ? runtime.spawnRun(dir, record.id, 'inherit')
+    : runtime.spawnRun(dir, record.id, [o.stdin ? 'inherit' : 'ignore', 'pipe', 'pipe']);
+  record.state = { status: 'running', monitorPid: process.pid, startedAt: new Date().toISOString() };
+  saveRecord(root, record);
+  const log = openSync(join(dir, 'container.log'), 'a');
+  child.stdout?.on('data', (c: Buffer) => {
+    process.stdout.write(c);
+    writeSync(log, c);
+  });
+  child.stderr?.on('data', (c: Buffer) => {
+    process.stderr.write(c);
+    writeSync(log, c);
+  });
+  const forward = (signal: NodeJS.Signals): void => {
+    try {
+      runtime.kill(record.id, signal);
+    } catch {
+      // already gone
+    }
+  };
+  process.on('SIGINT', forward);
+  process.on('SIGTERM', forward);
+  // learn the init's PID for exec/pause while it runs
+  void waitUntil('state', () => {
+    const s = runtime.state(record.id);
+    if (s?.pid) {
+      const current = readRecord(root, record.id);
+      if (current && current.state.status === 'running') {
+        current.state.pid = s.pid;
+        saveRecord(root, current);
+      }
+      return true;
+    }
+    return child.exitCode !== null;
+  }, 10_000);
+  const code = await new Promise<number>((resolve) => {
+    child.on('close', (c, signal) => resolve(c ?? (signal ? 128 + (({ SIGKILL: 9, SIGTERM: 15, SIGINT: 2 } as Record<string, number>)[signal] ?? 1) : 1)));
+    child.on('error', (err) => {
+      process.stderr.write(`tslab: cannot run the runtime ${record.runtime}: ${err.message}\n`);
+      resolve(127);
+    });
+  });
+  process.off('SIGINT', forward);
+  process.off('SIGTERM', forward);
+  closeSync(log);
+  runtime.deleteForce(record.id);
+  unmountRootfs(dir);
+  const current = readRecord(root, record.id) ?? record;
+  current.state = { ...current.state, status: 'exited', exitCode: code, finishedAt: new Date().toISOString(), pid: undefined };
+  saveRecord(root, current);
+  if (o.autoRemove) removeContainer(current, true);
+  return code;
+}
+
+export async function stopContainer(record: ContainerRecord, timeoutSec: number): Promise<void> {
+  refresh(record);
+  if (record.state.status !== 'running' && record.state.status !== 'paused') return;
+  const runtime = runtimeFor(record);
+  const dir = containerDir(dataRoot(), record.id);
+  const gone = (): boolean => refresh(record).state.status === 'exited' || !existsSync(dir);
+  if (record.state.status === 'paused') await setPaused(record, false);
+  try {
+    runtime.kill(record.id, record.options.stopSignal);
+  } catch {
+    // it may have exited meanwhile
+  }
+  if (await waitUntil('stop', gone, timeoutSec * 1000)) return;
+  try {
+    runtime.kill(record.id, 'SIGKILL');
+  } catch {
+    // exited meanwhile
+  }
+  if (!(await waitUntil('kill', gone, 15_000))) throw new Error(`container ${record.name} did not stop after SIGKILL`);
+}
+
+export function killContainer(record: ContainerRecord, signal: string): void {
+  refresh(record);
+  if (record.state.status !== 'running' && record.state.status !== 'paused') {
+    throw new UsageError(`container ${record.name} is not running (${record.state.status})`);
+  }
+  runtimeFor(record).kill(record.id, signal);
+}
+
+export async function setPaused(record: ContainerRecord, paused: boolean): Promise<void> {
+  refresh(record);
+  const want = paused ? 'running' : 'paused';
+  if (record.state.status !== want) {
+    throw new UsageError(`container ${record.name} is ${record.state.status}, not ${want}: nothing to ${paused ? 'pause' : 'unpause'}`);
+  }
+  const f = record.state.pid ? freezerFile(record.state.pid) : undefined;
+  if (!f || !existsSync(f.path)) throw new Error(`cannot find the freezer of container ${record.name}: is the freezer cgroup controller mounted?`);
+  writeKernelFile(f.path, paused ? f.frozen : f.thawed, paused ? 'cgroup-freeze' : 'cgroup-thaw');
+  const ok = await waitUntil('freezer', () => readFileSync(f.path, 'utf8').trim() === (paused ? f.frozen : f.thawed), 10_000);
+  if (!ok) throw new Error(`container ${record.name} did not ${paused ? 'freeze' : 'thaw'} within 10 s`);
+}
+
+/** Removes a stopped container: runtime state, mount, folder. Named volumes stay. */
+export function removeContainer(record: ContainerRecord, force: boolean): void {
+  const root = dataRoot();
+  refresh(record);
+  if ((record.state.status === 'running' || record.state.status === 'paused') && !force) {
+    throw new UsageError(`container ${record.name} is ${record.state.status}: stop it first (tslab container stop ${record.name}) or use -f`);
+  }
+  const runtime = runtimeFor(record);
+  if (record.state.status === 'running' || record.state.status === 'paused') {
+    if (record.state.status === 'paused') {
+      try {
+        const f = record.state.pid ? freezerFile(record.state.pid) : undefined;
+        if (f) writeKernelFile(f.path, f.thawed, 'cgroup-thaw');
+      } catch {
+        // SIGKILL works on a frozen task anyway
+      }
+    }
+    try {
+      runtime.kill(record.id, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  runtime.deleteForce(record.id);
+  const dir = containerDir(root, record.id);
+  // the shim may still be unmounting; a lazy unmount keeps rm from failing on a busy mount
+  if (isMounted(rootfsPaths(dir).rootfs)) unmountRootfs(dir);
+  if (record.state.monitorPid && record.state.monitorPid !== process.pid && alive(record.state.monitorPid)) {
+    const deadline = Date.now() + 10_000;
+    while (alive(record.state.monitorPid) && Date.now() < deadline) spawnSync('sleep', ['0.02']);
+    if (isMounted(rootfsPaths(dir).rootfs)) unmountRootfs(dir);
+  }
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** Runs a command in a running container's namespaces (nsenter), in its cgroups. */
+export async function execInContainer(record: ContainerRecord, command: string[], opts: { tty?: boolean; interactive?: boolean; user?: string; env?: string[]; workdir?: string }): Promise<number> {
+  refresh(record);
+  if (record.state.status === 'paused') throw new UsageError(`container ${record.name} is paused: unpause it first`);
+  if (record.state.status !== 'running' || !record.state.pid) throw new UsageError(`container ${record.name} is not running (${record.state.status})`);
+  if (command.length === 0) throw new UsageError('give a command to run, e.g. tslab container exec NAME sh');
+  const pid = record.state.pid;
+  const procs: string[] = [];
+  for (const line of readFileSync(`/proc/${pid}/cgroup`, 'utf8').split('\n')) {
+    const [, controllers, path] = line.split(':');
+    if (!path) continue;
+    if (controllers === '') {
+      if (existsSync(`/sys/fs/cgroup${path}/cgroup.procs`) && existsSync('/sys/fs/cgroup/cgroup.controllers')) procs.push(`/sys/fs/cgroup${path}/cgroup.procs`);
+    }
+    else if (controllers) {
+      const mountName = controllers.startsWith('name=') ? controllers.slice(5) : controllers;
+      const p = `/sys/fs/cgroup/${mountName}${path}/cgroup.procs`;
+      if (existsSync(p)) procs.push(p);
+    }
+  }
+  const spec = JSON.parse(readFileSync(join(containerDir(dataRoot(), record.id), 'config.json'), 'utf8')) as { process: { env: string[]; cwd: string; user: { uid: number; gid: number } } };
+  const nsFlags = ['--mount', '--uts', '--ipc', '--net', '--pid', '--cgroup'];
+  let uid = spec.process.user.uid;
+  let gid = spec.process.user.gid;
+  if (opts.user) {
+    const { resolveUser } = await import('./bundle.js');
+    ({ uid, gid } = resolveUser(`/proc/${pid}/root`, opts.user));
+  }
+  const env = [...spec.process.env, ...(opts.env ?? [])];
+  const envObj: Record<string, string> = {};
+  for (const e of env) {
+    const i = e.indexOf('=');
+    if (i > 0) envObj[e.slice(0, i)] = e.slice(i + 1);
+  }
+  const nsenter = ['/usr/bin/nsenter', '/bin/nsenter'].find((p) => existsSync(p));
+  if (!nsenter) throw new Error('exec needs nsenter (util-linux)');
+  const script = 'for p in $TSLAB_PROCS; do { echo $$ > "$p"; } 2>/dev/null; done; unset TSLAB_PROCS; exec "$@"';
+  const args = ['-c', script, 'tslab-exec', nsenter, '--target', String(pid), ...nsFlags, '--root', `--wd=/proc/${pid}/root${opts.workdir ?? spec.process.cwd}`,
+    '--setuid', String(uid), '--setgid', String(gid), '--', ...command];
+  const child = spawn('/bin/sh', args, {
+    stdio: [opts.interactive || opts.tty ? 'inherit' : 'ignore', 'inherit', 'inherit'],
+    env: { ...envObj, TSLAB_PROCS: procs.join(' ') },
+  });
+  return new Promise<number>((resolve) => {
+    child.on('close', (c) => resolve(c ?? 1));
+    child.on('error', () => resolve(127));
+  });
+}
