@@ -1,9 +1,12 @@
 import type { LabContext, LabDefinition } from '../../../src/labs/format.js';
 
-// Host steps call the tslab CLI that runs this lab (bin/tslab), with the same data root.
+// Host steps call the tslab CLI that runs this lab (bin/tslab), with the same data root; when the
+// runner is not the CLI (a test harness), the tslab on PATH or ./bin/tslab.
 function tslab(): string {
   const entry = process.argv[1] ?? '';
-  const cli = /(^|\/)tslab$/.test(entry) ? `"${process.execPath}" "${entry}"` : 'tslab';
+  const cli = /(^|\/)tslab$/.test(entry)
+    ? `"${process.execPath}" "${entry}"`
+    : `"$(command -v tslab || echo '${process.cwd()}/bin/tslab')"`;
   const root = process.env.TSLAB_DATA_ROOT ? `TSLAB_DATA_ROOT="${process.env.TSLAB_DATA_ROOT}" ` : '';
   return `${root}${cli}`;
 }
