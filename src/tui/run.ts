@@ -3,10 +3,8 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import React from 'react';
-import { render } from 'ink';
 import type { TraceEvent } from '../tracer/event.js';
-import { App, type TuiResult } from './App.js';
+import type { TuiResult } from './App.js';
 import { LiveSource } from './sources/live.js';
 import { ReplaySource } from './sources/replay.js';
 import type { EventSource } from './sources/source.js';
@@ -109,6 +107,10 @@ function runPlain(source: LiveSource, write: (s: string) => void): Promise<numbe
 }
 
 async function runInk(source: EventSource, title: string): Promise<TuiResult> {
+  // React's development build is several times slower per frame; the TUI is not a React app under
+  // development. Set before React is first loaded, hence the imports below are dynamic.
+  process.env.NODE_ENV ??= 'production';
+  const [{ default: React }, { render }, { App }] = await Promise.all([import('react'), import('ink'), import('./App.js')]);
   let result: TuiResult = { code: null, signal: null, output: [], quit: false };
   const onSigint = (): void => source.stop();
   process.on('SIGINT', onSigint);
@@ -116,7 +118,7 @@ async function runInk(source: EventSource, title: string): Promise<TuiResult> {
   try {
     const app = render(
       React.createElement(App, { source, title, color: true, onDone: (r: TuiResult) => { result = r; } }),
-      { exitOnCtrlC: false },
+      { exitOnCtrlC: false, incrementalRendering: true },
     );
     await app.waitUntilExit();
   } finally {

@@ -64,10 +64,13 @@ function StepLine({ row, selected, waiting, breakpoint, width }: StepLineProps):
   const status = waiting ? '▶' : STATUS[row.status];
   const bp = breakpoint ? '●' : ' ';
   const tail = row.errno ? ` ${row.errno}` : waiting ? ' next' : row.dur !== undefined && row.kind !== 'lifecycle' ? ` ${formatMs(row.dur)}` : '';
-  const body = cell(`${marker}${bp}${status} ${row.summary}`, Math.max(1, width - tail.length));
+  const room = Math.max(1, width - tail.length);
+  // Only the selected line is padded (its inverse bar spans the row); the rest let the layout
+  // place the tail, so Ink has fewer characters to draw per frame.
+  const body = selected ? cell(`${marker}${bp}${status} ${row.summary}`, room) : fit(`${marker}${bp}${status} ${row.summary}`, room);
   const color = waiting ? 'yellow' : row.status === 'failed' ? 'red' : row.kind === 'lifecycle' ? 'green' : undefined;
   return (
-    <Box width={width}>
+    <Box width={width} justifyContent="space-between">
       <Styled {...(color ? { color } : {})} inverse={selected} bold={waiting}>{body}</Styled>
       <Styled color={row.errno ? 'red' : 'gray'}>{tail}</Styled>
     </Box>
