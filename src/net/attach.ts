@@ -83,7 +83,13 @@ function membersOf(settings: NetworkSettings, net: NetworkDef): Endpoint[] {
 
 function prepareLocked(settings: NetworkSettings, opts: PrepareOptions): Endpoint {
   const existing = readEndpoint(settings.root, opts.id);
-  if (existing) return existing;
+  if (existing) {
+    const wanted = opts.network ?? DEFAULT_NETWORK;
+    if (existing.network !== wanted) {
+      throw new Error(`container ${opts.id} is already on network ${existing.network} (one network per container)`);
+    }
+    return existing;
+  }
   const net = getNetwork(settings, opts.network ?? DEFAULT_NETWORK);
   const ports = (opts.ports ?? []).map((p) => (typeof p === 'string' ? parsePortSpec(p) : p));
   const everyone = listEndpoints(settings.root);
