@@ -84,8 +84,8 @@ function membersOf(settings: NetworkSettings, net: NetworkDef): Endpoint[] {
 function prepareLocked(settings: NetworkSettings, opts: PrepareOptions): Endpoint {
   const existing = readEndpoint(settings.root, opts.id);
   if (existing) {
-    const wanted = opts.network ?? DEFAULT_NETWORK;
-    if (existing.network !== wanted) {
+    // attachContainer({ id, pid }) after prepareContainer: the prepared network holds
+    if (opts.network !== undefined && existing.network !== opts.network) {
       throw new Error(`container ${opts.id} is already on network ${existing.network} (one network per container)`);
     }
     return existing;

@@ -192,7 +192,8 @@ describe.skipIf(!isRoot)('attaching containers to a bridge (needs root)', () => 
       };
       const ca = await start(pa.files.hosts);
       const cb = await start(pb.files.hosts);
-      const a = attachContainer({ id: idA, pid: ca.pid, network: name }, w.settings);
+      expect(() => attachContainer({ id: idA, pid: ca.pid, network: 'bridge' }, w.settings)).toThrow(/already on network/);
+      const a = attachContainer({ id: idA, pid: ca.pid }, w.settings); // the prepared network holds
       const b = attachContainer({ id: idB, pid: cb.pid, network: name }, w.settings);
       expect(a.address).toBe(pa.address);
       expect(nsenter(ca.pid, ['getent', '-s', 'files', 'hosts', 'db'], ['-m']).out).toContain(b.address);
