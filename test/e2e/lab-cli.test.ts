@@ -1,0 +1,127 @@
+// The lab commands as people drive them: tslab run (plain, and in tmux), tslab lab list,
+// tslab test with broken labs beside good ones, TAP output.
+import { afterAll, describe, expect, it } from 'vitest';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { leftoversOf, readJunit, ROOT, TSLAB, tslab } from './lab-helpers.js';
+
+const work = mkdtempSync(join(tmpdir(), 'tslabt-lab-e2e-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+describe('tslab lab list', () => {
+  it('lists at least 18 labs with their titles', async () => {
+    const r = await tslab(['lab', 'list']);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines.length).toBeGreaterThanOrEqual(18);
+    expect(r.stdout).toMatch(/^namespaces\/pid-namespace\s+PID namespace: PID 1 inside, a normal pid outside$/m);
+    expect(r.stdout).toMatch(/^cgroups\/memory-limit\s+Memory limit/m);
+  });
+});
+
+describe('tslab run', () => {
+  it('narrates a lab in plain lines without a TTY, by bare name', async () => {
+    const r = await tslab(['run', 'pid-namespace', '--runtime', 'runc', '--name-prefix', 'tslabt-run-']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('Lab namespaces/pid-namespace: PID namespace: PID 1 inside, a normal pid outside');
+    expect(r.stdout).toContain('== Step 1/2: Look from inside');
+    expect(r.stdout).toMatch(/ {3}c # ps -o pid,comm\n\s+PID\s+COMMAND\n\s+1 sleep/);
+    expect(r.stdout).toContain('   PASS (inside) PID 1 inside is the container\'s sleep');
+    expect(r.stdout).toMatch(/host \$ echo "host pid: \$PID_C"/);
+    expect(r.stdout).toMatch(/PASSED: 5\/5 checks passed/);
+    expect(r.stdout).not.toMatch(/\x1b\[/); // no colours into a pipe
+    expect(leftoversOf('tslabt-run-')).toEqual([]);
+  });
+
+  it('accepts labs/<name> and the full path too, and names unknown labs', async () => {
+    for (const name of ['labs/uts-namespace', 'labs/namespaces/uts-namespace']) {
+      const r = await tslab(['run', name, '--runtime', 'runc', '--name-prefix', 'tslabt-run-']);
+      expect(r.code, `${name}: ${r.stderr}`).toBe(0);
+      expect(r.stdout).toContain('Lab namespaces/uts-namespace');
+    }
+    const r = await tslab(['run', 'no-such-lab', '--runtime', 'runc']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('no lab "no-such-lab"');
+  });
+
+  it('shows the narration, the steps and the checks in a terminal (tmux)', async () => {
+    const session = `tslabt-labrun-${process.pid}`;
+    const done = join(work, 'tmux-done');
+    try {
+      execFileSync('tmux', ['new-session', '-d', '-s', session, '-x', '140', '-y', '60',
+        `cd ${ROOT} && ${process.execPath} ${TSLAB} run pid-namespace --runtime runc --name-prefix tslabt-tmux-; echo EXIT=$? > ${done}; sleep 600`]);
+      const deadline = Date.now() + 60_000;
+      let screen = '';
+      for (;;) {
+        screen = execFileSync('tmux', ['capture-pane', '-p', '-t', session, '-S', '-200'], { encoding: 'utf8' });
+        let finished = '';
+        try {
+          finished = readFileSync(done, 'utf8');
+        } catch {
+          // not yet
+        }
+        if (finished) {
+          expect(finished.trim()).toBe('EXIT=0');
+          screen = execFileSync('tmux', ['capture-pane', '-p', '-t', session, '-S', '-200'], { encoding: 'utf8' });
+          break;
+        }
+        if (Date.now() > deadline) throw new Error(`tslab run did not finish in tmux:\n${screen}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(screen).toContain('Lab namespaces/pid-namespace');
+      expect(screen).toContain('Inside, ps lists only the container\'s processes.');
+      expect(screen).toContain('== Step 2/2: Look from the host');
+      expect(screen).toContain('PASS (outside) NSpid lists the host pid, then 1');
+      expect(screen).toContain('PASSED: 5/5 checks passed');
+    } finally {
+      spawnSync('tmux', ['kill-session', '-t', session]);
+    }
+    expect(leftoversOf('tslabt-tmux-')).toEqual([]);
+  }, 90_000);
+});
+
+describe('tslab test with broken labs', () => {
+  it('names the lab and line of each problem, and still runs the others', async () => {
+    const out = join(work, 'broken.xml');
+    const r = await tslab(['test', 'test/e2e/lab-fixtures/broken', '--runtime', 'runc', '--reporter', 'junit', '--output', out, '--name-prefix', 'tslabt-broken-']);
+    expect(r.code).toBe(1);
+    const cases = readJunit(out);
+    const bySuite = (s: string) => cases.filter((c) => c.suite === `test/e2e/lab-fixtures/broken/${s}`);
+
+    expect(bySuite('good')).toEqual([{ suite: 'test/e2e/lab-fixtures/broken/good', name: 'one check › hostname is good-box', status: 'pass', message: undefined }]);
+
+    const syntax = bySuite('syntax-error');
+    expect(syntax).toHaveLength(1);
+    expect(syntax[0]!.status).toBe('error');
+    expect(syntax[0]!.message).toBe('test/e2e/lab-fixtures/broken/syntax-error: test/e2e/lab-fixtures/broken/syntax-error/lab.ts:6:3: syntax error: \',\' expected.');
+
+    const image = bySuite('missing-image');
+    expect(image[0]!.status).toBe('error');
+    expect(image[0]!.message).toMatch(/^test\/e2e\/lab-fixtures\/broken\/missing-image: test\/e2e\/lab-fixtures\/broken\/missing-image\/lab.ts:7: container "c": image "tslabt-no-such-image" is not available/);
+
+    const throwing = bySuite('throwing-check');
+    expect(throwing.map((c) => [c.name, c.status])).toEqual([['checks › passes', 'pass'], ['checks › throws', 'error'], ['checks › still runs', 'pass']]);
+    expect(throwing[1]!.message).toBe('test/e2e/lab-fixtures/broken/throwing-check/lab.ts:18:19: check threw: this check is broken on purpose');
+
+    expect(r.stderr).toContain('PASS test/e2e/lab-fixtures/broken/good');
+    expect(r.stderr).toContain('1/4 labs passed');
+    expect(leftoversOf('tslabt-broken-')).toEqual([]);
+  }, 120_000);
+
+  it('prints TAP 13 on stdout', async () => {
+    const r = await tslab(['test', 'uts-namespace', '--runtime', 'runc', '--reporter', 'tap', '--name-prefix', 'tslabt-tap-']);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines[0]).toBe('TAP version 13');
+    expect(lines).toContain('ok 1 - namespaces/uts-namespace: Ask both sides › inside, the hostname is the one config.json asked for');
+    expect(lines.at(-1)).toBe('1..3');
+  });
+
+  it('refuses an unknown reporter', async () => {
+    const r = await tslab(['test', '--reporter', 'xml']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('--reporter xml: use plain, tap or junit');
+  });
+});
