@@ -122,11 +122,6 @@ export function buildSpec(dataRoot: string, dir: string, record: ContainerRecord
   spec.root = { path: 'rootfs', readonly: o.readOnly };
   spec.hostname = hostname;
   const mounts: Mount[] = [...(spec.mounts ?? [])];
-  if (o.network === 'host') {
-    // a new network namespace is what makes a fresh sysfs mountable; without one, bind the host's
-    const sys = mounts.find((m) => m.destination === '/sys');
-    if (sys) Object.assign(sys, { type: 'bind', source: '/sys', options: ['rbind', 'nosuid', 'noexec', 'nodev', 'ro'] });
-  }
   mounts.push(...etcFiles(dir, hostname, o.network));
   for (const m of o.mounts) {
     if (m.type === 'tmpfs') {

@@ -1,0 +1,139 @@
+// `tslab container …` as a user drives it, against both tslab's runtime and runc (the oracle),
+// each test in its own data root, everything named tslabt-… and removed in finally.
+import { afterEach, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tempDataRoot, tslab, waitFor } from '../integration/image/registry.js';
+
+const RUNTIMES: [string, string | undefined][] = [['tslab-runtime', undefined], ['runc', '/usr/sbin/runc']];
+const roots: ReturnType<typeof tempDataRoot>[] = [];
+
+function mountsUnder(dir: string): string[] {
+  return readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4] ?? '').filter((m) => m.startsWith(dir));
+}
+
+afterEach(async () => {
+  for (const d of roots.splice(0)) {
+    const ids = (await tslab(['container', 'ps', '-aq'], d.env)).stdout.trim().split('\n').filter(Boolean);
+    if (ids.length) await tslab(['container', 'rm', '-f', ...ids], d.env);
+    for (const m of mountsUnder(d.dir)) execFileSync('umount', ['-l', m]);
+    d.cleanup();
+  }
+});
+
+function setup(runtime: string | undefined): { env: NodeJS.ProcessEnv; dir: string; rt: string[] } {
+  const d = tempDataRoot();
+  roots.push(d);
+  if (runtime) writeFileSync(join(d.dir, 'config.json'), JSON.stringify({ runtime }));
+  return { env: d.env, dir: d.dir, rt: [] };
+}
+
+describe.each(RUNTIMES)('containers on %s', (_label, runtime) => {
+  it('run --rm busybox sh -c \'echo $$\' prints 1 and leaves nothing behind', async () => {
+    const { env, dir } = setup(runtime);
+    const r = await tslab(['container', 'run', '--rm', 'busybox', 'sh', '-c', 'echo $$'], env);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe('1\n');
+    expect(r.stderr).toMatch(/built it from the host's busybox-static/);
+    expect((await tslab(['container', 'ps', '-aq'], env)).stdout).toBe('');
+    expect(mountsUnder(dir)).toEqual([]);
+    const again = await tslab(['container', 'run', '--rm', 'busybox', 'sh', '-c', 'exit 7'], env);
+    expect(again.code).toBe(7);
+    expect(again.stderr).toBe('');
+  });
+
+  it('keeps each container\'s writes in its own upperdir: diff shows them, the next container does not see them', async () => {
+    const { env, dir } = setup(runtime);
+    const first = await tslab(['container', 'run', '--name', 'tslabt-w1', 'busybox', 'sh', '-c', 'echo mine > /tslabt-f && rm /etc/group && ls /etc'], env);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).not.toMatch(/^group$/m);
+    const diff = await tslab(['container', 'diff', 'tslabt-w1'], env);
+    expect(diff.stdout.split('\n')).toEqual(expect.arrayContaining(['A /tslabt-f', 'D /etc/group', 'C /etc']));
+    const second = await tslab(['container', 'run', '--rm', 'busybox', 'sh', '-c', 'cat /tslabt-f 2>/dev/null || echo absent; head -1 /etc/group'], env);
+    expect(second.stdout).toBe('absent\nroot:x:0:\n');
+    const exported = execFileSync(process.execPath, [join(__dirname, '../../bin/tslab'), 'container', 'export', 'tslabt-w1'], { env, maxBuffer: 64 << 20 });
+    const names = execFileSync('tar', ['-t'], { input: exported, encoding: 'utf8', maxBuffer: 64 << 20 }).split('\n');
+    expect(names).toContain('./tslabt-f');
+    expect(names).not.toContain('./etc/group');
+    expect(mountsUnder(dir)).toEqual([]);
+    expect((await tslab(['container', 'rm', 'tslabt-w1'], env)).code).toBe(0);
+    expect(existsSync(join(dir, 'containers'))).toBe(true);
+    expect((await tslab(['container', 'ps', '-aq'], env)).stdout).toBe('');
+  });
+
+  it('detached: logs, exec, pause/unpause, stop with exit status, rm', async () => {
+    const { env, dir } = setup(runtime);
+    const run = await tslab(['container', 'run', '-d', '--name', 'tslabt-bg', 'busybox', 'sh', '-c', 'i=0; while true; do echo tick $i; i=$((i+1)); sleep 0.1; done'], env);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout.trim()).toMatch(/^[a-f0-9]{64}$/);
+    await waitFor('ticks in the log', async () => (await tslab(['container', 'logs', 'tslabt-bg'], env)).stdout.includes('tick 2'));
+    const ex = await tslab(['container', 'exec', 'tslabt-bg', 'sh', '-c', 'echo in $(hostname); cat /proc/1/cmdline | tr "\\0" " "'], env);
+    expect(ex.code, ex.stderr).toBe(0);
+    expect(ex.stdout).toMatch(/^in [a-f0-9]{12}\nsh -c i=0/);
+    expect((await tslab(['container', 'pause', 'tslabt-bg'], env)).code).toBe(0);
+    expect((await tslab(['container', 'ps'], env)).stdout).toMatch(/\(Paused\)\s+tslabt-bg/);
+    const frozenAt = (await tslab(['container', 'logs', 'tslabt-bg'], env)).stdout.length;
+    await new Promise((r) => setTimeout(r, 400));
+    expect((await tslab(['container', 'logs', 'tslabt-bg'], env)).stdout.length).toBe(frozenAt);
+    expect((await tslab(['container', 'unpause', 'tslabt-bg'], env)).code).toBe(0);
+    const busy = await tslab(['container', 'rm', 'tslabt-bg'], env);
+    expect(busy.code).not.toBe(0);
+    expect(busy.stderr.trim()).toBe('tslab: container tslabt-bg is running: stop it first (tslab container stop tslabt-bg) or use -f');
+    const stop = await tslab(['container', 'stop', '-t', '1', 'tslabt-bg'], env);
+    expect(stop.code, stop.stderr).toBe(0);
+    const ps = await tslab(['container', 'ps', '-a'], env);
+    expect(ps.stdout).toMatch(/Exited \(137\)/);
+    const info = JSON.parse((await tslab(['container', 'inspect', 'tslabt-bg'], env)).stdout) as { State: { ExitCode: number; Status: string } }[];
+    expect(info[0]!.State).toMatchObject({ Status: 'exited', ExitCode: 137 });
+    const follow = await tslab(['container', 'logs', '-f', 'tslabt-bg'], env);
+    expect(follow.stdout).toMatch(/tick 3/);
+    await waitFor('the shim to unmount', async () => mountsUnder(dir).length === 0);
+    expect((await tslab(['container', 'rm', 'tslabt-bg'], env)).code).toBe(0);
+  });
+
+  it('named volumes outlive their containers; flags reach the process', async () => {
+    const { env } = setup(runtime);
+    const envFile = join(tempDataRoot().dir, 'env');
+    roots.push({ dir: join(envFile, '..'), env, cleanup: () => execFileSync('rm', ['-rf', join(envFile, '..')]) });
+    writeFileSync(envFile, '# comment\nB=from-file\n');
+    const w = await tslab(['container', 'run', '--rm', '-v', 'tslabt-vol:/data', '-e', 'A=from-flag', '--env-file', envFile, '-w', '/data',
+      '-u', 'nobody', '--hostname', 'tslabt-host', '--read-only', 'busybox', 'sh', '-c',
+      'echo $A $B; pwd; id -u; hostname; touch /x 2>/dev/null || echo ro; echo kept > /data/f 2>/dev/null || echo data-ro'], env);
+    expect(w.code, w.stderr).toBe(0);
+    expect(w.stdout).toBe('from-flag from-file\n/data\n65534\ntslabt-host\nro\ndata-ro\n');
+    const w2 = await tslab(['container', 'run', '--rm', '-v', 'tslabt-vol:/data', 'busybox', 'sh', '-c', 'echo kept > /data/f'], env);
+    expect(w2.code, w2.stderr).toBe(0);
+    const r = await tslab(['container', 'run', '--rm', '-v', 'tslabt-vol:/data:ro', 'busybox', 'cat', '/data/f'], env);
+    expect(r.stdout).toBe('kept\n');
+    expect((await tslab(['volume', 'ls'], env)).stdout).toContain('tslabt-vol');
+    const net = await tslab(['container', 'run', '--rm', '--network', 'none', 'busybox', 'sh', '-c', 'tail -n +3 /proc/net/dev | cut -d: -f1'], env);
+    expect(net.stdout.trim()).toBe('lo');
+    const host = await tslab(['container', 'run', '--rm', '--network', 'host', 'busybox', 'sh', '-c', 'tail -n +3 /proc/net/dev | wc -l'], env);
+    expect(Number(host.stdout.trim())).toBeGreaterThan(1);
+  });
+});
+
+describe('container command errors', () => {
+  it('bad input gets one clear line and a non-zero exit', async () => {
+    const { env } = setup('/usr/sbin/runc');
+    const cases: [string[], RegExp][] = [
+      [['container', 'run', '--bogus', 'busybox'], /^tslab: unknown option "--bogus"/],
+      [['container', 'run', 'Busybox'], /^tslab: invalid image reference "Busybox": repository names must be lowercase$/],
+      [['container', 'run', '--network', 'bridge', 'busybox', 'true'], /--network bridge comes with tslab's networking module/],
+      [['container', 'run', '-m', 'lots', 'busybox', 'true'], /^tslab: --memory "lots": give a size/],
+      [['container', 'run', '-v', 'relative:dir', 'busybox', 'true'], /container path "dir" must be absolute/],
+      [['container', 'logs', 'tslabt-nothing'], /^tslab: no such container: tslabt-nothing/],
+      [['container', 'run', '--runtime', '/nonexistent/rt', 'busybox', 'true'], /runtime "\/nonexistent\/rt" not found/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await tslab(args, env);
+      expect(r.code, args.join(' ')).not.toBe(0);
+      expect(r.stderr.trim().split('\n').filter((l) => !/built it from the host/.test(l)), args.join(' ')).toHaveLength(1);
+      expect(r.stderr.trim().split('\n').pop(), args.join(' ')).toMatch(message);
+    }
+    expect((await tslab(['container', 'create', '--name', 'tslabt-dup', 'busybox'], env)).code).toBe(0);
+    const dup = await tslab(['container', 'create', '--name', 'tslabt-dup', 'busybox'], env);
+    expect(dup.stderr.trim()).toMatch(/^tslab: the name "tslabt-dup" is already used by container [a-f0-9]{12}/);
+  });
+});
