@@ -11,7 +11,7 @@ const WANTED = ['cpu', 'cpuset', 'memory', 'pids', 'io'];
 
 /** cpu.shares (2..262144, default 1024) to cpu.weight (1..10000, default 100), as the kernel docs map it. */
 export function sharesToWeight(shares: number): number {
-  return Math.round(1 + ((shares - 2) * 9999) / 262142);
+  return 1 + Math.floor(((shares - 2) * 9999) / 262142);
 }
 
 export class CgroupV2 implements CgroupManager {
