@@ -178,7 +178,7 @@ export function App(props: AppProps): React.ReactElement {
     if (quittingRef.current) return;
     quittingRef.current = true;
     rerender();
-    source.stop();
+    source.stop({ initPid: model.initPid });
     if (endedRef.current) finish(endedRef.current, true);
   };
 

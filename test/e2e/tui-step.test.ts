@@ -59,10 +59,10 @@ function cgroupsNamed(id: string): string[] {
   return found;
 }
 
-function startInTmux(args: string[]): { session: string; id: string; root: string } {
+function startInTmux(args: string[], program = ['/bin/sh', '-c', 'echo hello-from-tslabt-container; exit 7']): { session: string; id: string; root: string } {
   const id = uniqueId('tui');
   const root = mkdtempSync(join(tmpdir(), 'tslabt-tui-state-'));
-  const bundle = makeBundle(['/bin/sh', '-c', 'echo hello-from-tslabt-container; exit 7'], undefined, id);
+  const bundle = makeBundle(program, undefined, id);
   const session = `${id}-tmux`;
   cleanups.push(() => rmSync(root, { recursive: true, force: true }));
   cleanups.push(() => bundle.cleanup());
@@ -135,6 +135,20 @@ describe.skipIf(!isRoot || !hasTmux)('tslab oci run --step in tmux (needs root a
     const after = await waitScreen(session, 'the exit code', (now) => now.includes('TSLAB-EXIT='), 30_000);
     expect(after).toMatch(/TSLAB-EXIT=\d+/);
     expect(cgroupsNamed(id)).toEqual([]);
+  });
+
+  it('q on a running container whose PID 1 ignores SIGTERM still stops and deletes it', async () => {
+    const { session, id, root } = startInTmux(['--step'], ['/bin/sleep', '300']);
+    await waitScreen(session, 'the first step waiting', (now) => now.includes('waiting for you'));
+    tmux('send-keys', '-t', session, 'c');
+    await waitScreen(session, 'the container running', (now) => /\[running\]/.test(now), 30_000);
+    const listed = spawnSync(process.execPath, [TSLAB, 'oci', '--root', root, 'list', '-q'], { encoding: 'utf8' }).stdout;
+    expect(listed).toContain(id);
+    tmux('send-keys', '-t', session, 'q');
+    const after = await waitScreen(session, 'the run to end after q', (now) => now.includes('TSLAB-EXIT='), 30_000);
+    expect(after).toMatch(/TSLAB-EXIT=\d+/);
+    expect(cgroupsNamed(id)).toEqual([]);
+    expect(spawnSync(process.execPath, [TSLAB, 'oci', '--root', root, 'list', '-q'], { encoding: 'utf8' }).stdout).not.toContain(id);
   });
 
   it('--tui watches live without stopping', async () => {

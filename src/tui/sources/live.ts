@@ -2,6 +2,7 @@
 // JSON lines to TSLAB_EVENTS_FD and, when stepping, reads one 'g' per begin from TSLAB_CONTROL_FD.
 // Its stdout and stderr are captured for the output pane instead of being drawn over the screen.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { isTraceEvent, type TraceEvent } from '../../tracer/event.js';
 import { ENV_CONTROL_FD, ENV_EVENTS_FD } from '../../tracer/tracer.js';
@@ -81,28 +82,55 @@ export class LiveSource implements EventSource {
   }
 
   /**
-   * Quit: stop blocking the emitters (a short run then finishes and cleans up by itself); if the
-   * command is still running after graceMs, SIGTERM asks it to stop and delete its container
-   * (as runc's `run` forwards signals); SIGKILL only if that hangs too.
+   * Quit: stop blocking the emitters (a short run then finishes and cleans up by itself). If the
+   * command still runs after graceMs, SIGTERM asks it to stop (`oci run` forwards it to the
+   * container, as runc does). A container whose PID 1 ignores SIGTERM (PID 1 has no default
+   * handlers) gets SIGKILL on its init after killAfterMs, so that the runtime sees it exit and
+   * deletes it; the runtime itself is killed only if it still hangs after that.
    */
-  stop(): void {
+  stop(hint: { initPid?: number | undefined } = {}): void {
     if (this.stopping) return;
     this.stopping = true;
     this.control?.end();
     const child = this.child;
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const running = (): boolean => child.exitCode === null && child.signalCode === null;
-    const term = setTimeout(() => {
-      if (running()) child.kill('SIGTERM');
-    }, this.opts.graceMs ?? 2000);
-    const kill = setTimeout(() => {
-      if (running()) child.kill('SIGKILL');
-    }, (this.opts.graceMs ?? 2000) + (this.opts.killAfterMs ?? 5000));
-    child.once('exit', () => {
-      clearTimeout(term);
-      clearTimeout(kill);
-    });
+    const grace = this.opts.graceMs ?? 2000;
+    const after = this.opts.killAfterMs ?? 5000;
+    const timers = [
+      setTimeout(() => running() && child.kill('SIGTERM'), grace),
+      setTimeout(() => {
+        if (!running()) return;
+        const init = hint.initPid;
+        if (init !== undefined && child.pid !== undefined && isDescendant(init, child.pid)) {
+          try {
+            process.kill(init, 'SIGKILL');
+          } catch {
+            // it exited meanwhile
+          }
+        }
+      }, grace + after),
+      setTimeout(() => running() && child.kill('SIGKILL'), grace + 2 * after),
+    ];
+    child.once('exit', () => timers.forEach(clearTimeout));
   }
+}
+
+/** Whether `pid` descends from `ancestor` (we only ever signal processes our child started). */
+export function isDescendant(pid: number, ancestor: number): boolean {
+  let current = pid;
+  for (let depth = 0; depth < 8 && current > 1; depth++) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${current}/stat`, 'utf8');
+    } catch {
+      return false;
+    }
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    if (ppid === ancestor) return true;
+    current = ppid;
+  }
+  return false;
 }
 
 /** Splits a stream into lines and hands over the trace events among them, in batches. */

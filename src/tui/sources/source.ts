@@ -20,6 +20,6 @@ export interface EventSource {
   start(handlers: SourceHandlers): void;
   /** lets the oldest waiting begin run */
   release(): void;
-  /** stops waiting for the controller and ends the watched command (q) */
-  stop(): void;
+  /** stops waiting for the controller and ends the watched command (q); initPid: the container's init, if known */
+  stop(hint?: { initPid?: number | undefined }): void;
 }
