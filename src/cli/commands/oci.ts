@@ -13,7 +13,7 @@ import { loadBundle } from '../../runtime/lifecycle/bundle.js';
 import { cgroupManager } from '../../runtime/cgroups/index.js';
 import { requireRoot, UsageError } from '../errors.js';
 import { setLog } from '../log.js';
-import { VERSION } from '../version.js';
+import { VERSION, commit } from '../version.js';
 
 interface GlobalOptions {
   root: string;
@@ -183,7 +183,7 @@ function addRuntimeCommands(parent: Command, binName: string): void {
 
 export function registerOci(program: Command, binName: string): void {
   if (binName === 'tslab-runtime') {
-    program.version(`tslab-runtime version ${VERSION}\ncommit: ${process.env.TSLAB_COMMIT ?? 'unknown'}\nspec: 1.2.0`, '-v, --version');
+    program.version(`tslab-runtime version ${VERSION}\ncommit: ${process.env.TSLAB_COMMIT ?? commit()}\nspec: 1.2.0`, '-v, --version');
     addRuntimeCommands(program, binName);
     return;
   }
