@@ -82,5 +82,6 @@ export function readCgroupUsage(writes: readonly CgroupWrite[]): CgroupUsage {
       }
     }
   }
-  return { items, note: items.length > 0 ? '' : 'cgroup gone (container deleted)' };
+  const gone = dirs.every((d) => !existsSync(d));
+  return { items, note: items.length > 0 ? '' : gone ? 'cgroup gone (container deleted)' : 'nothing to read yet' };
 }

@@ -118,7 +118,7 @@ async function runInk(source: EventSource, title: string): Promise<TuiResult> {
   try {
     const app = render(
       React.createElement(App, { source, title, color: true, onDone: (r: TuiResult) => { result = r; } }),
-      { exitOnCtrlC: false, incrementalRendering: true },
+      { exitOnCtrlC: false },
     );
     await app.waitUntilExit();
   } finally {
