@@ -1,0 +1,143 @@
+// Pull + unpack benchmark: tslab against `skopeo copy` + `umoci unpack`, same image, same local
+// registry, page cache dropped before each run. Prints both times and their ratio.
+//   node dist/bench/pull.js            (root; BENCH_DIRS="usr/lib/gcc usr/share/doc" to choose layers)
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createWriteStream, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createGzip } from 'node:zlib';
+import { writeKernelFile } from '../src/runtime/sys/index.js';
+import { packageRoot } from '../src/container/runtime.js';
+
+const dirs = (process.env.BENCH_DIRS ?? 'usr/lib/python3.11 usr/lib/gcc usr/share/doc').split(/\s+/).filter(Boolean);
+const runs = Number(process.env.BENCH_RUNS ?? 2);
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** One gzip layer from a host folder: returns digest, size and diff ID. */
+async function layerFrom(dir: string, blobs: string): Promise<{ digest: string; size: number; diffId: string }> {
+  const tar = spawn('tar', ['-C', '/', '--numeric-owner', '-cf', '-', dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const diff = createHash('sha256');
+  const comp = createHash('sha256');
+  const gz = createGzip({ level: 6 });
+  const tmp = join(blobs, `tmp-${dir.replace(/\//g, '_')}`);
+  const out = createWriteStream(tmp);
+  let size = 0;
+  tar.stdout.on('data', (c: Buffer) => diff.update(c));
+  gz.on('data', (c: Buffer) => {
+    comp.update(c);
+    size += c.length;
+  });
+  tar.stdout.pipe(gz).pipe(out);
+  await new Promise<void>((resolve, reject) => out.on('finish', resolve).on('error', reject));
+  const digest = `sha256:${comp.digest('hex')}`;
+  renameSync(tmp, join(blobs, digest.slice(7)));
+  return { digest, size, diffId: `sha256:${diff.digest('hex')}` };
+}
+
+function putJson(blobs: string, value: unknown): { digest: string; size: number } {
+  const data = Buffer.from(JSON.stringify(value));
+  const digest = `sha256:${createHash('sha256').update(data).digest('hex')}`;
+  writeFileSync(join(blobs, digest.slice(7)), data);
+  return { digest, size: data.length };
+}
+
+function dropCaches(): void {
+  spawnSync('sync');
+  writeKernelFile('/proc/sys/vm/drop_caches', '3', 'drop-caches');
+}
+
+function timed(label: string, fn: () => void): number {
+  dropCaches();
+  const t0 = process.hrtime.bigint();
+  fn();
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  console.log(`  ${label}: ${(ms / 1000).toFixed(2)} s`);
+  return ms;
+}
+
+function run(cmd: string, args: string[], env?: NodeJS.ProcessEnv): void {
+  const r = spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'inherit'], env: env ?? process.env });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status})`);
+}
+
+async function main(): Promise<void> {
+  if (process.getuid?.() !== 0) throw new Error('the pull benchmark needs root (it drops the page cache and unpacks with owners)');
+  const work = mkdtempSync(join(tmpdir(), 'tslabt-bench-pull-'));
+  let registry: ReturnType<typeof spawn> | undefined;
+  try {
+    const layout = join(work, 'layout');
+    const blobs = join(layout, 'blobs', 'sha256');
+    mkdirSync(blobs, { recursive: true });
+    console.log(`building a ${dirs.length}-layer image from /${dirs.join(', /')} …`);
+    const layers = [];
+    for (const d of dirs) layers.push(await layerFrom(d, blobs));
+    const config = putJson(blobs, {
+      architecture: 'amd64', os: 'linux', config: { Cmd: ['sh'] },
+      rootfs: { type: 'layers', diff_ids: layers.map((l) => l.diffId) },
+    });
+    const manifest = putJson(blobs, {
+      schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
+      layers: layers.map((l) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: l.digest, size: l.size })),
+    });
+    writeFileSync(join(layout, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
+    writeFileSync(join(layout, 'index.json'), JSON.stringify({
+      schemaVersion: 2,
+      manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', ...manifest, annotations: { 'org.opencontainers.image.ref.name': 'bench' } }],
+    }));
+    const total = layers.reduce((n, l) => n + l.size, 0);
+    console.log(`image: ${(total / 1e6).toFixed(1)} MB compressed in ${layers.length} layers`);
+
+    const port = await freePort();
+    writeFileSync(join(work, 'registry.yml'), `version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: ${join(work, 'registry')}\nhttp:\n  addr: 127.0.0.1:${port}\n`);
+    registry = spawn('/usr/bin/docker-registry', ['serve', join(work, 'registry.yml')], { stdio: 'ignore' });
+    const deadline = Date.now() + 20_000;
+    while ((await fetch(`http://127.0.0.1:${port}/v2/`).then((r) => r.status).catch(() => 0)) !== 200) {
+      if (Date.now() > deadline) throw new Error('docker-registry did not start');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const ref = `127.0.0.1:${port}/tslabt/bench:v1`;
+    writeFileSync(join(work, 'none.json'), '{}');
+    run('skopeo', ['--insecure-policy', 'copy', '--dest-tls-verify=false', `oci:${layout}:bench`, `docker://${ref}`]);
+
+    const tslab = join(packageRoot(), 'bin', 'tslab');
+    const ours: number[] = [];
+    const theirs: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      console.log(`run ${i + 1}/${runs}`);
+      const root = join(work, `tslab-${i}`);
+      ours.push(timed('tslab image pull', () => run(process.execPath, [tslab, 'image', 'pull', '-q', ref],
+        { PATH: process.env.PATH, TSLAB_DATA_ROOT: root, TSLAB_CONFIG: join(work, 'none.json') }) ));
+      const dest = join(work, `skopeo-${i}`);
+      theirs.push(timed('skopeo copy + umoci unpack', () => {
+        run('skopeo', ['--insecure-policy', 'copy', '--src-tls-verify=false', `docker://${ref}`, `oci:${dest}:bench`]);
+        run('umoci', ['unpack', '--image', `${dest}:bench`, join(work, `bundle-${i}`)]);
+      }));
+      rmSync(root, { recursive: true, force: true });
+      rmSync(dest, { recursive: true, force: true });
+      rmSync(join(work, `bundle-${i}`), { recursive: true, force: true });
+    }
+    const best = (xs: number[]): number => Math.min(...xs);
+    console.log(`\nbest of ${runs}: tslab ${(best(ours) / 1000).toFixed(2)} s, skopeo+umoci ${(best(theirs) / 1000).toFixed(2)} s`);
+    console.log(`ratio (skopeo+umoci / tslab): ${(best(theirs) / best(ours)).toFixed(2)}x ${best(ours) <= best(theirs) ? '(tslab is faster)' : '(tslab is slower)'}`);
+  } finally {
+    if (registry?.pid) registry.kill('SIGTERM');
+    execFileSync('rm', ['-rf', work]);
+  }
+}
+
+main().catch((err: Error) => {
+  console.error(`bench/pull: ${err.message}`);
+  process.exitCode = 1;
+});
