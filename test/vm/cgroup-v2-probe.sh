@@ -28,7 +28,13 @@ wait_for() {
   done
 }
 field() { awk -v k="$2" '$1 == k { print $2 }' "$1"; }
-record() { cases+=("$1|$2|$3|$4"); echo "probe: $1: $2${3:+ ($3)}"; }
+# One line per case: messages lose their newlines and the field separator.
+record() {
+  local msg=${3//$'\n'/; }
+  msg=${msg//|//}
+  cases+=("$1|$2|$msg|$4")
+  echo "probe: $1: $2${msg:+ ($msg)}"
+}
 run_case() {
   local name=$1 start msg
   start=$(date +%s)
@@ -42,8 +48,9 @@ cleanup() {
   for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
   if [ -d "$cg" ]; then
     echo 0 >"$cg/cgroup.freeze" 2>/dev/null
-    for p in $(cat "$cg"/cgroup.procs 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
-    wait_for 10 rmdir "$cg" 2>/dev/null || echo "probe: could not remove $cg" >&2
+    for p in $(cat "$cg"/cgroup.procs "$cg"/*/cgroup.procs 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
+    for sub in "$cg"/*/; do [ -d "$sub" ] && wait_for 20 rmdir "$sub" 2>/dev/null; done
+    wait_for 20 rmdir "$cg" 2>/dev/null || echo "probe: could not remove $cg" >&2
   fi
 }
 trap cleanup EXIT
@@ -75,8 +82,8 @@ check_pids() {
   bash -c 'echo $$ >"$1/cgroup.procs"; started=(); for i in 1 2 3 4 5 6 7 8; do sleep 30 >/dev/null 2>&1 & started+=($!); done 2>/dev/null; kill "${started[@]}" 2>/dev/null; exit 0' _ "$sub"
   local hits current
   hits=$(field "$sub/pids.events" max)
-  wait_for 10 test "$(cat "$sub/pids.current")" = 0
-  rmdir "$sub"
+  # The refused shell's sleeps were killed; the cgroup can go once they are reaped.
+  wait_for 20 rmdir "$sub" 2>/dev/null || { echo "$sub stayed busy: $(cat "$sub/cgroup.procs" | tr '\n' ' ')"; return 1; }
   [ "${hits:-0}" -gt 0 ] || { echo "no fork hit pids.max (pids.events max=${hits:-0})"; return 1; }
   echo "forks refused at pids.max=4: pids.events max=$hits"
 }
@@ -92,7 +99,7 @@ check_memory() {
   bash -c 'echo $$ >"$1/cgroup.procs"; exec dd if=/dev/zero of=/dev/null bs=128M count=1 2>/dev/null' _ "$sub"
   status=$?
   kills=$(field "$sub/memory.events" oom_kill)
-  wait_for 10 rmdir "$sub"
+  wait_for 20 rmdir "$sub" 2>/dev/null
   [ "${kills:-0}" -gt 0 ] || { echo "dd with a 128M buffer was not OOM-killed (exit $status, oom_kill=${kills:-0})"; return 1; }
   echo "dd killed at memory.max=32M: exit $status, memory.events oom_kill=$kills"
 }
@@ -105,7 +112,7 @@ check_cpu() {
   bash -c 'echo $$ >"$1/cgroup.procs"; exec timeout 1 sh -c "while :; do :; done"' _ "$sub"
   throttled=$(field "$sub/cpu.stat" nr_throttled)
   local max; max=$(cat "$sub/cpu.max")
-  wait_for 10 rmdir "$sub"
+  wait_for 20 rmdir "$sub" 2>/dev/null
   [ "${throttled:-0}" -gt 0 ] || { echo "busy loop not throttled at cpu.max='$max' (nr_throttled=${throttled:-0})"; return 1; }
   echo "busy loop throttled at cpu.max='$max': nr_throttled=$throttled"
 }
@@ -127,7 +134,7 @@ check_freezer() {
   wait_for 20 grep -qx 'frozen 0' "$sub/cgroup.events"
   kill -9 "$pid"; wait "$pid" 2>/dev/null
   rm -f "$counter"
-  wait_for 10 rmdir "$sub"
+  wait_for 20 rmdir "$sub" 2>/dev/null
   [ "$before" = "$after" ] || { echo "counter moved while frozen: $before -> $after"; return 1; }
   echo "frozen: counter stayed at $before for 1s, thawed again"
 }

@@ -3,6 +3,7 @@
 # tmpfs overlay) and writes results to /results (a folder on the host). Its exit code is the VM's.
 #
 # Steps (TSLAB_VM_STEPS, comma separated, default all): provision, cgroup-probe, labs, integration.
+# TSLAB_VM_LABS (default labs/) and TSLAB_VM_INTEGRATION (default test/integration) narrow the last two.
 set -uo pipefail
 
 results=/results
@@ -55,20 +56,22 @@ step cgroup-probe bash test/vm/cgroup-v2-probe.sh --junit "$results/cgroup-probe
 
 # The labs: every folder under labs/ is a lab (or an area of labs) for `tslab test`.
 run_labs() {
-  if [ -z "$(find labs -mindepth 1 -maxdepth 1 -type d 2>/dev/null)" ]; then
-    echo "NOTE: labs/ holds no labs yet: nothing to run"
+  local labs=${TSLAB_VM_LABS:-labs/}
+  if [ -z "$(find "$labs" -mindepth 1 -maxdepth 1 -type d 2>/dev/null)" ]; then
+    echo "NOTE: $labs holds no labs yet: nothing to run"
     return 0
   fi
-  PATH=/tslab/bin:$PATH tslab test labs/ --reporter junit --output "$results/junit.xml"
+  PATH=/tslab/bin:$PATH tslab test "$labs" --reporter junit --output "$results/junit.xml"
 }
 step labs run_labs
 
 run_integration() {
-  if [ -z "$(find test/integration -name '*.test.ts' -o -name '*.test.tsx' 2>/dev/null)" ]; then
-    echo "NOTE: test/integration holds no tests yet: nothing to run"
+  local tests=${TSLAB_VM_INTEGRATION:-test/integration}
+  if [ -z "$(find $tests -name '*.test.ts' -o -name '*.test.tsx' 2>/dev/null)" ]; then
+    echo "NOTE: $tests holds no tests yet: nothing to run"
     return 0
   fi
-  node node_modules/vitest/vitest.mjs run test/integration \
+  node node_modules/vitest/vitest.mjs run $tests \
     --reporter=default --reporter=junit --outputFile.junit="$results/integration-junit.xml"
 }
 step integration run_integration
