@@ -12,6 +12,13 @@ const prctlNotes: Record<string, string> = {
   PR_SET_CHILD_SUBREAPER: 'Makes this process adopt orphaned descendants, so the runtime can reap them.',
 };
 
+const ioctlNotes: Record<string, string> = {
+  TIOCSCTTY: 'makes this terminal the controlling terminal of the session (needs setsid first).',
+  TIOCSPTLCK: 'unlocks a new pseudo-terminal pair so that its slave side (/dev/pts/N) can be opened.',
+  TIOCGPTN: 'asks which number N the new pseudo-terminal got (/dev/pts/N).',
+  TIOCSWINSZ: 'sets the terminal\'s rows and columns, so full-screen programs in the container draw at the right size.',
+};
+
 const namespaceNotes: Record<string, string> = {
   CLONE_NEWNS: 'mount: private mount table',
   CLONE_NEWUTS: 'uts: own hostname and domain name',
@@ -36,6 +43,10 @@ export function eventNotes(event: Pick<TraceEvent, 'step' | 'args'>): string[] {
   if (event.step === 'prctl' && typeof args.option === 'string') {
     const note = prctlNotes[args.option];
     if (note) notes.push(`${args.option}: ${note}`);
+  }
+  if (event.step === 'ioctl' && typeof args.request === 'string') {
+    const note = ioctlNotes[args.request];
+    if (note) notes.push(`${args.request}: ${note}`);
   }
   if ((event.step === 'unshare' || event.step === 'setns') && typeof (args.flags ?? args.nstype) === 'string') {
     for (const flag of String(args.flags ?? args.nstype).split('|')) {

@@ -164,11 +164,11 @@ export const syscallExplanations: Record<string, Explanation> = {
     man: 'setsid(2), credentials(7)',
   },
   ioctl: {
-    title: 'Take the terminal as controlling tty',
-    what: 'TIOCSCTTY makes the terminal on this fd the controlling terminal of the session.',
-    why: 'With `terminal: true` the container\'s shell needs a controlling terminal for job control and for Ctrl-C to reach it.',
+    title: 'Device control (terminal, network interface)',
+    what: 'Sends a device-specific request to an fd. TIOCSCTTY makes a terminal the controlling terminal of the session; TIOCSWINSZ sets a terminal\'s size; SIOC* requests configure a network interface.',
+    why: 'With `terminal: true` the container\'s shell needs a controlling terminal for job control and for Ctrl-C to reach it; some network setup is done with socket ioctls.',
     without: 'A shell in the container prints "no job control" and Ctrl-C does not interrupt its programs.',
-    man: 'ioctl_tty(2)',
+    man: 'ioctl(2), ioctl_tty(2), netdevice(7)',
   },
   umask: {
     title: 'Set the file creation mask',
@@ -197,6 +197,13 @@ export const syscallExplanations: Record<string, Explanation> = {
     why: 'Configuring the container\'s network (veth pairs, addresses, routes) is done by sending rtnetlink messages over this socket.',
     without: 'The container\'s network namespace would have only a downed loopback: no network at all.',
     man: 'socket(2), netlink(7), rtnetlink(7)',
+  },
+  setsockopt: {
+    title: 'Set a socket option',
+    what: 'Changes an option of a socket, e.g. NETLINK_EXT_ACK (the kernel explains a refused netlink request) or the receive buffer size.',
+    why: 'The runtime tunes its netlink socket so that a refused network request comes back with the kernel\'s reason, which tslab shows to the student.',
+    without: 'A failed network setup would report a bare errno with no reason.',
+    man: 'setsockopt(2), socket(7), netlink(7)',
   },
   bind: {
     title: 'Bind the socket',
