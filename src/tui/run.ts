@@ -16,7 +16,7 @@ export interface RunUnderTuiOptions {
   step: boolean;
   /** shown in the header; defaults to the command line */
   title?: string;
-  /** the program to run instead of this package's bin/tslab (argv is appended) */
+  /** the program to run, argv appended; default: the running bin/tslab or bin/tslab-runtime */
   command?: string[];
   env?: NodeJS.ProcessEnv;
   /** where plain mode writes step lines (default stderr, so stdout stays the container's) */
@@ -41,6 +41,12 @@ export function tslabBin(): string {
   throw new Error('cannot find bin/tslab above ' + fileURLToPath(import.meta.url));
 }
 
+/** The program being run (bin/tslab or bin/tslab-runtime take different argv), else bin/tslab. */
+function currentBin(): string {
+  const running = process.argv[1];
+  return running && /(^|\/)tslab(-runtime)?$/.test(running) ? running : tslabBin();
+}
+
 function exitCodeOf(code: number | null, signal: NodeJS.Signals | null): number {
   if (code !== null) return code;
   const signals: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
@@ -61,7 +67,7 @@ export async function runUnderTui(argv: readonly string[], opts: RunUnderTuiOpti
     throw new Error('already running under a tslab TUI: --tui/--step cannot nest');
   }
   const args = stripTuiFlags(argv);
-  const command = [...(opts.command ?? [process.execPath, tslabBin()]), ...args];
+  const command = [...(opts.command ?? [process.execPath, currentBin()]), ...args];
   const title = opts.title ?? `tslab ${args.join(' ')}`;
   const write = opts.write ?? ((s: string) => void process.stderr.write(s));
   const plain = opts.plain ?? !isInteractive();
