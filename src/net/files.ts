@@ -3,6 +3,7 @@
 // container's hosts file lists its peers, so they reach each other by name; files are rewritten in
 // place (same inode) because a bind mount pins the inode, not the path.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import type { Endpoint } from './endpoints.js';
 
@@ -29,18 +30,38 @@ export function renderHosts(self: Endpoint, peers: Endpoint[]): string {
   return lines.join('\n') + '\n';
 }
 
+export interface ResolverReach {
+  /** net.ipv4.ip_forward is on: the host routes containers' packets to other machines */
+  forwarding: boolean;
+  /** the host's own IPv4 addresses: a nameserver there answers containers through the gateway */
+  hostAddresses: Set<string>;
+}
+
 /**
- * The host's resolv.conf without loopback nameservers (127.0.0.53 and friends answer only on the
- * host's own loopback, which the container cannot reach), like docker does.
+ * The host's resolv.conf, keeping only nameservers a container can reach. Loopback ones
+ * (127.0.0.53 and friends) answer only on the host's own loopback, as docker also knows. Others
+ * need the host to forward, which tslab does not turn on: listing them would only send queries that
+ * die at the gateway and make every unknown name wait for a timeout. Without a nameserver line the
+ * resolver asks 127.0.0.1 inside the container, is refused at once, and /etc/hosts answers.
  */
-export function renderResolvConf(hostResolvConf: string): string {
-  const kept: string[] = ['# written by tslab from the host\'s /etc/resolv.conf (loopback nameservers removed)'];
+export function renderResolvConf(hostResolvConf: string, reach: ResolverReach): string {
+  const kept: string[] = [];
+  const dropped: string[] = [];
   for (const line of hostResolvConf.split('\n')) {
     const m = /^\s*nameserver\s+(\S+)/.exec(line);
-    if (m && (m[1]!.startsWith('127.') || m[1] === '::1')) continue;
-    if (/^\s*(nameserver|search|domain|options)\s/.test(line)) kept.push(line.trim());
+    if (m) {
+      const ns = m[1]!;
+      const reachable = !ns.startsWith('127.') && ns !== '::1' && !ns.includes(':') && (reach.forwarding || reach.hostAddresses.has(ns));
+      (reachable ? kept : dropped).push(line.trim());
+      continue;
+    }
+    if (/^\s*(search|domain|options)\s/.test(line)) kept.push(line.trim());
   }
-  return kept.join('\n') + '\n';
+  const head = ['# written by tslab from the host\'s /etc/resolv.conf'];
+  if (dropped.length > 0) {
+    head.push(`# left out, unreachable from the container (loopback, or the host does not forward): ${dropped.map((d) => d.split(/\s+/)[1]).join(' ')}`);
+  }
+  return [...head, ...kept].join('\n') + '\n';
 }
 
 function hostResolvConf(): string {
@@ -51,11 +72,25 @@ function hostResolvConf(): string {
   }
 }
 
+function resolverReach(): ResolverReach {
+  let forwarding = false;
+  try {
+    forwarding = readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8').trim() === '1';
+  } catch {
+    // no procfs: assume not
+  }
+  const hostAddresses = new Set<string>();
+  for (const list of Object.values(networkInterfaces())) {
+    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) hostAddresses.add(a.address);
+  }
+  return { forwarding, hostAddresses };
+}
+
 export function writeContainerFiles(ep: Endpoint, peers: Endpoint[]): void {
   mkdirSync(join(ep.files.hosts, '..'), { recursive: true });
   writeFileSync(ep.files.hosts, renderHosts(ep, peers));
   writeFileSync(ep.files.hostname, `${ep.hostname}\n`);
-  writeFileSync(ep.files.resolvConf, renderResolvConf(hostResolvConf()));
+  writeFileSync(ep.files.resolvConf, renderResolvConf(hostResolvConf(), resolverReach()));
 }
 
 /** Rewrites the hosts file of every endpoint of a user-defined network (after one joined or left). */

@@ -120,11 +120,14 @@ describe('container files', () => {
       '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n10.0.0.2\t0123456789ab web\n10.0.0.3\tdb fedcba987654\n');
   });
 
-  it('drops loopback nameservers from the host resolv.conf', () => {
-    const out = renderResolvConf('# comment\nnameserver 127.0.0.53\nnameserver 192.0.2.53\nsearch example.test\noptions edns0\n');
-    expect(out).toContain('nameserver 192.0.2.53');
-    expect(out).not.toContain('127.0.0.53');
-    expect(out).toContain('search example.test');
+  it('keeps only nameservers a container can reach: never loopback; others on the host, or any when it forwards', () => {
+    const host = '# comment\nnameserver 127.0.0.53\nnameserver 192.0.2.53\nnameserver 198.51.100.1\nsearch example.test\noptions edns0\n';
+    const closed = renderResolvConf(host, { forwarding: false, hostAddresses: new Set(['192.0.2.53']) });
+    expect(closed.split('\n').filter((l) => l.startsWith('nameserver'))).toEqual(['nameserver 192.0.2.53']);
+    expect(closed).toContain('left out, unreachable from the container (loopback, or the host does not forward): 127.0.0.53 198.51.100.1');
+    expect(closed).toContain('search example.test');
+    const open = renderResolvConf(host, { forwarding: true, hostAddresses: new Set() });
+    expect(open.split('\n').filter((l) => l.startsWith('nameserver'))).toEqual(['nameserver 192.0.2.53', 'nameserver 198.51.100.1']);
   });
 
   it('names host veths within 15 bytes, tslabt… for test containers', () => {
