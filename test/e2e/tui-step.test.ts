@@ -161,18 +161,33 @@ describe.skipIf(!isRoot || !hasTmux)('tslab oci run --step in tmux (needs root a
 });
 
 describe.skipIf(!isRoot)('tslab oci run --tui without a terminal (needs root)', () => {
-  it('prints one plain line per step on stderr, the container output on stdout, and its exit code', async () => {
+  it('prints one plain line per step on stderr, the container output on stdout, and its exit code; the trace replays in tmux', async () => {
     const id = uniqueId('tuiplain');
     const root = mkdtempSync(join(tmpdir(), 'tslabt-tui-state-'));
     const bundle = makeBundle(['/bin/sh', '-c', 'echo hello-from-tslabt-container; exit 7'], undefined, id);
+    const traceFile = join(root, 'run.jsonl');
+    const session = `${id}-view`;
     try {
-      const r = await run(TSLAB, ['oci', '--root', root, 'run', '--tui', '--bundle', bundle.dir, id]);
+      const r = await run(TSLAB, ['--trace', traceFile, 'oci', '--root', root, 'run', '--tui', '--bundle', bundle.dir, id]);
       expect(r.code).toBe(7);
       expect(r.stdout).toBe('hello-from-tslabt-container\n');
       expect(r.stderr).toMatch(/^init:\d+ +ok +pivot_root \. \. \(/m);
       expect(r.stderr).toMatch(/^cli:\d+ +── deleted ──$/m);
       expect(r.stderr).not.toMatch(/\x1b\[/);
+      // the recorded trace, stepped through in the TUI as if live
+      if (!hasTmux) throw new Error('tmux is missing: apt-get install tmux (listed in .ci/run)');
+      tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '24', `'${process.execPath}' '${TSLAB}' trace view '${traceFile}'; echo VIEW-EXIT=$?; exec sleep 600`);
+      const first = await waitScreen(session, 'the replay waiting at its first step', (now) => now.includes('REPLAY · waiting') && now.includes('▶'));
+      expect(first).toMatch(/lifecycle: \[creating\]/);
+      tmux('send-keys', '-t', session, 'Space');
+      await waitScreen(session, 'the second step', (now) => /Steps 2\//.test(now));
+      tmux('send-keys', '-t', session, 'c');
+      const end = await waitScreen(session, 'the end of the trace', (now) => now.includes('end of trace'));
+      expect(end).toMatch(/\[deleted\]/);
+      tmux('send-keys', '-t', session, 'q');
+      expect(await waitScreen(session, 'the viewer to exit', (now) => now.includes('VIEW-EXIT='))).toContain('VIEW-EXIT=0');
     } finally {
+      spawnSync('tmux', ['kill-session', '-t', session], { stdio: 'ignore' });
       spawnSync(process.execPath, [TSLAB, 'oci', '--root', root, 'delete', '--force', id], { stdio: 'ignore' });
       bundle.cleanup();
       rmSync(root, { recursive: true, force: true });
