@@ -49,3 +49,33 @@ describe('chrome trace export', () => {
     expect(JSON.parse(JSON.stringify(chrome)).displayTimeUnit).toBe('ms');
   });
 });
+
+describe('HTML report', () => {
+  it('writes the page, the recording, the traces and the player files; lists lab checks; escapes HTML', async () => {
+    const { mkdtempSync, readFileSync, readdirSync, rmSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const { writeReport } = await import('../../../src/trace-export/report.js');
+    const dir = mkdtempSync(join(tmpdir(), 'tslabt-report-unit-'));
+    try {
+      const trace = sampleTrace({ container: 'tslabt-<b>x</b>' });
+      const written = writeReport(trace, dir, {
+        title: 'lab <pid-namespace>',
+        checks: [{ name: 'PID 1 inside', ok: true }, { name: 'host PIDs invisible', ok: false, detail: 'saw 1234' }],
+      });
+      expect(written.markers).toEqual(['creating', 'created', 'running', 'stopped', 'deleted']);
+      expect(readdirSync(dir).sort()).toEqual(['asciinema-player-ui.min.js', 'asciinema-player-worker.min.js', 'asciinema-player.css',
+        'asciinema-player.min.js', 'index.html', 'recording.cast', 'trace.chrome.json', 'trace.jsonl']);
+      const html = readFileSync(written.index, 'utf8');
+      expect(html).toContain('<title>lab &lt;pid-namespace&gt; — tslab trace report</title>');
+      expect(html).toContain('tslabt-&lt;b&gt;x&lt;/b&gt;');
+      expect(html).not.toContain('<b>x</b>');
+      expect(html).toMatch(/<li class="ok">✓ PID 1 inside<\/li>/);
+      expect(html).toMatch(/<li class="bad">✗ host PIDs invisible <span class="muted">— saw 1234<\/span><\/li>/);
+      expect(html.match(/<tr class="[^"]*" data-step=/g)).toHaveLength(written.steps);
+      expect(readFileSync(join(dir, 'trace.jsonl'), 'utf8').trim().split('\n')).toHaveLength(trace.length);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
