@@ -178,6 +178,25 @@ describe('image pull and push against docker-registry', () => {
     }
   });
 
+  it('tries registry mirrors from the config for docker.io images', async () => {
+    const d = tempDataRoot();
+    try {
+      skopeo(['copy', '--dest-tls-verify=false', `oci:${work}/layout:base`, `docker://${registry.host}/library/tslabt-mirrored:v1`]);
+      writeFileSync(join(d.dir, 'config.json'), JSON.stringify({ registryMirrors: [`http://${registry.host}`] }));
+      const r = await tslab(['image', 'pull', 'tslabt-mirrored:v1'], d.env);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout.trim()).toBe('docker.io/library/tslabt-mirrored:v1');
+      expect((await tslab(['image', 'ls'], d.env)).stdout).toMatch(/^tslabt-mirrored\s+v1\s/m);
+      // without a mirror, TSLAB_OFFLINE keeps tslab from reaching out to docker.io at all
+      writeFileSync(join(d.dir, 'config.json'), '{}');
+      const off = await tslab(['image', 'pull', 'tslabt-mirrored:v2'], d.env);
+      expect(off.code).not.toBe(0);
+      expect(off.stderr.trim()).toMatch(/TSLAB_OFFLINE=1 allows only loopback registries, and docker.io is not one/);
+    } finally {
+      d.cleanup();
+    }
+  });
+
   it('says clearly when an image does not exist or a reference is malformed', async () => {
     const d = tempDataRoot();
     try {
