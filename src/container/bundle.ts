@@ -105,13 +105,15 @@ function etcFiles(dir: string, hostname: string, network: 'none' | 'host'): Moun
 export function buildSpec(dataRoot: string, dir: string, record: ContainerRecord): Spec {
   const o = record.options;
   const args = [...o.entrypoint, ...o.cmd];
-  const spec = defaultSpec({ args, terminal: o.tty });
+  // a detached container has no terminal to give: its output goes to the log
+  const terminal = o.tty && !o.detach;
+  const spec = defaultSpec({ args, terminal });
   const hostname = o.hostname || record.id.slice(0, 12);
   const caps = capabilities(o);
   const user = userSafe(join(dir, 'rootfs'), o.user);
   spec.process = {
     ...spec.process!,
-    terminal: o.tty,
+    terminal,
     user,
     args,
     env: [...o.env, `HOSTNAME=${hostname}`],

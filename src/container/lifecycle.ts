@@ -161,8 +161,22 @@ async function waitUntil(what: string, fn: () => boolean, timeoutMs: number): Pr
   }
 }
 
+// The shim: the runtime's foreground `run` writes the container's output straight into the log;
+// a sleeping loop keeps the log under logMaxSize (the older half moves to container.log.1).
 const SHIM = `
-"$TSLAB_RT" --root "$TSLAB_RT_ROOT" run --bundle "$TSLAB_DIR" "$TSLAB_ID" </dev/null >>"$TSLAB_DIR/container.log" 2>&1
+log="$TSLAB_DIR/container.log"
+"$TSLAB_RT" --root "$TSLAB_RT_ROOT" run --bundle "$TSLAB_DIR" "$TSLAB_ID" </dev/null >>"$log" 2>&1 &
+rt=$!
+(
+  while kill -0 $rt 2>/dev/null; do
+    sleep 1
+    size=$(wc -c <"$log" 2>/dev/null || echo 0)
+    if [ "$size" -gt "$TSLAB_LOG_MAX" ]; then
+      tail -c $((TSLAB_LOG_MAX / 2)) "$log" >"$log.1.tmp" && mv "$log.1.tmp" "$log.1" && : >"$log"
+    fi
+  done
+) </dev/null >/dev/null 2>&1 &
+wait $rt
 code=$?
 echo "$code $(date -u +%Y-%m-%dT%H:%M:%SZ)" > "$TSLAB_DIR/exit.tmp" && mv "$TSLAB_DIR/exit.tmp" "$TSLAB_DIR/exit"
 "$TSLAB_RT" --root "$TSLAB_RT_ROOT" delete --force "$TSLAB_ID" >/dev/null 2>&1
@@ -182,7 +196,7 @@ export async function startDetached(record: ContainerRecord): Promise<ContainerR
     env: {
       ...runtimeEnv(),
       TSLAB_RT: record.runtime, TSLAB_RT_ROOT: runtime.root, TSLAB_DIR: dir, TSLAB_ID: record.id,
-      TSLAB_RM: record.options.autoRemove ? '1' : '0',
+      TSLAB_RM: record.options.autoRemove ? '1' : '0', TSLAB_LOG_MAX: String(loadConfig().logMaxSize),
     },
   });
   shim.unref();

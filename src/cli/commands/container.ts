@@ -1,6 +1,6 @@
 // `tslab container …`: docker's container commands (run, create, start, ps, logs, exec, stop,
 // kill, rm, inspect, pause, unpause, diff, export) over an OCI runtime given by --runtime.
-import { createWriteStream, existsSync, openSync, readSync, closeSync, statSync } from 'node:fs';
+import { createWriteStream, existsSync, openSync, readFileSync, readSync, closeSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import type { Command } from 'commander';
@@ -77,6 +77,8 @@ function commandText(r: ContainerRecord): string {
 async function followLog(record: ContainerRecord, tail: number | undefined, follow: boolean): Promise<void> {
   const path = logPath(record);
   let offset = 0;
+  // the older half of a log that reached logMaxSize
+  if (tail === undefined && existsSync(`${path}.1`)) process.stdout.write(readFileSync(`${path}.1`));
   if (existsSync(path) && tail !== undefined) {
     const size = statSync(path).size;
     const fd = openSync(path, 'r');
