@@ -2,6 +2,7 @@
 // JUnit) consume these.
 import type { LabRef } from './catalog.js';
 import type { CommandResult } from './format.js';
+import type { TraceEvent } from '../tracer/event.js';
 
 export interface CheckOutcome {
   step: string;
@@ -27,6 +28,8 @@ export interface LabResult {
   durationMs: number;
   /** problems cleaning up (a container or mount that would not go away) */
   cleanupErrors: string[];
+  /** traced steps: the runtime's (when it is tslab's) and the lab runner's own (cgroup joins, mounts) */
+  trace: TraceEvent[];
 }
 
 export function labPassed(r: LabResult): boolean {
@@ -40,6 +43,7 @@ export type LabEvent =
   | { type: 'command-start'; container?: string; sh: string }
   | { type: 'command'; container?: string; sh: string; result?: CommandResult; error?: string; durationMs: number }
   | { type: 'check'; outcome: CheckOutcome }
+  | { type: 'trace'; events: TraceEvent[] }
   | { type: 'lab-end'; result: LabResult };
 
 export type LabSink = (event: LabEvent) => void;

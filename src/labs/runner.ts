@@ -14,6 +14,8 @@ import { LabError, loadLab, locate } from './load.js';
 import { mountOverlay, unmountOverlay, type OverlayMount } from './overlay.js';
 import { imageLayers, MissingImageError } from './rootfs.js';
 import { RuntimeCli } from './runtime-cli.js';
+import { memorySink, tracer } from '../tracer/tracer.js';
+import { isTraceEvent } from '../tracer/event.js';
 
 export const DEFAULT_PREFIX = 'tslab-lab-';
 
@@ -24,6 +26,8 @@ export interface RunLabOptions {
   sink?: LabSink;
   /** awaited before each step (an instructor's "press Enter") */
   beforeStep?: (index: number) => Promise<void>;
+  /** Ctrl-C: stop before the next command or check, then clean up as usual */
+  signal?: AbortSignal;
 }
 
 interface LiveContainer {
@@ -84,7 +88,7 @@ export async function runLab(ref: LabRef, options: RunLabOptions): Promise<LabRe
   const started = Date.now();
   const emit = (e: LabEvent): void => options.sink?.(e);
   const prefix = options.prefix ?? DEFAULT_PREFIX;
-  const result: LabResult = { ref, title: ref.id, runtime: options.runtime, checks: [], durationMs: 0, cleanupErrors: [] };
+  const result: LabResult = { ref, title: ref.id, runtime: options.runtime, checks: [], durationMs: 0, cleanupErrors: [], trace: [] };
   const finish = (): LabResult => {
     result.durationMs = Date.now() - started;
     emit({ type: 'lab-end', result });
@@ -111,7 +115,39 @@ export async function runLab(ref: LabRef, options: RunLabOptions): Promise<LabRe
   const scratch = mkdtempSync(join(tmpdir(), `${prefix}${ref.name}-`));
   // a user-namespaced container's root (an unprivileged host uid) must be able to reach its rootfs
   chmodSync(scratch, 0o711);
-  const runtime = new RuntimeCli(options.runtime, join(scratch, 'state'));
+  const traceFile = join(scratch, 'runtime-trace.jsonl');
+  const runtime = new RuntimeCli(options.runtime, join(scratch, 'state'), traceFile);
+  // the lab runner's own traced steps (overlay mounts, cgroup joins) land here too
+  const own = memorySink();
+  const dropSink = tracer.addSink(own.sink);
+  const previousStage = tracer.stage;
+  tracer.stage = 'lab';
+  let traceRead = 0;
+  /** emits the runtime's trace events written since the last call */
+  const flushTrace = (): void => {
+    let text = '';
+    try {
+      text = readFileSync(traceFile, 'utf8');
+    } catch {
+      return;
+    }
+    const fresh = text.slice(traceRead);
+    const end = fresh.lastIndexOf('\n');
+    if (end < 0) return;
+    traceRead += end + 1;
+    const events = fresh.slice(0, end).split('\n').flatMap((line) => {
+      try {
+        const e = JSON.parse(line) as unknown;
+        return isTraceEvent(e) ? [e] : [];
+      } catch {
+        return [];
+      }
+    });
+    if (events.length) {
+      result.trace.push(...events);
+      emit({ type: 'trace', events });
+    }
+  };
   mkdirSync(runtime.root, { recursive: true });
   const live = new Map<string, LiveContainer>();
   const memo: Record<string, string> = {};
@@ -167,7 +203,11 @@ export async function runLab(ref: LabRef, options: RunLabOptions): Promise<LabRe
     },
   };
 
+  const stopIfAborted = (): void => {
+    if (options.signal?.aborted) throw new Error('interrupted: stopped before the next step, containers removed');
+  };
   const runCommand = async (cmd: Command): Promise<void> => {
+    stopIfAborted();
     const sh = typeof cmd.sh === 'function' ? cmd.sh(ctx) : cmd.sh;
     emit({ type: 'command-start', container: cmd.in, sh });
     const t0 = Date.now();
@@ -188,6 +228,7 @@ export async function runLab(ref: LabRef, options: RunLabOptions): Promise<LabRe
 
   try {
     for (const [name, def] of Object.entries(lab.containers)) {
+      stopIfAborted();
       const id = `${prefix}${ref.name}-${name}-${rand()}`;
       const bundle = join(scratch, name);
       mkdirSync(bundle, { recursive: true });
@@ -228,8 +269,10 @@ export async function runLab(ref: LabRef, options: RunLabOptions): Promise<LabRe
         throw new Error(`container "${name}": ${options.runtime} create succeeded, but the container's init (pid ${c.pid}) is already gone${said ? `: ${said}` : ''}`);
       }
       c.cgroupDirs = cgroupDirsOf(c.pid, mode);
+      flushTrace();
       emit({ type: 'container', name, id, phase: 'created', pid: c.pid });
       await runtime.mustRun(`container "${name}": start`, ['start', id]);
+      flushTrace();
       emit({ type: 'container', name, id, phase: 'started', pid: c.pid });
       if (def.ready) {
         const ready = def.ready;
@@ -238,10 +281,13 @@ export async function runLab(ref: LabRef, options: RunLabOptions): Promise<LabRe
     }
 
     for (const [index, step] of lab.steps.entries()) {
+      stopIfAborted();
       await options.beforeStep?.(index);
+      stopIfAborted();
       emit({ type: 'step', index, total: lab.steps.length, title: step.title, say: step.say });
       for (const cmd of step.run ?? []) await runCommand(cmd);
       for (const check of step.checks ?? []) {
+        stopIfAborted();
         const t0 = Date.now();
         let outcome: CheckOutcome;
         try {
@@ -268,12 +314,18 @@ export async function runLab(ref: LabRef, options: RunLabOptions): Promise<LabRe
   } finally {
     for (const cmd of lab.cleanup ?? []) {
       try {
-        await runCommand({ ...cmd, mayFail: true });
+        const sh = typeof cmd.sh === 'function' ? cmd.sh(ctx) : cmd.sh;
+        await outside(sh, cmd);
       } catch (err) {
         result.cleanupErrors.push(`cleanup command: ${(err as Error).message}`);
       }
     }
     for (const c of [...live.values()].reverse()) await removeContainer(c, runtime, result, emit);
+    flushTrace();
+    dropSink();
+    tracer.stage = previousStage;
+    result.trace.push(...own.events);
+    result.trace.sort((a, b) => a.t - b.t);
     try {
       rmSync(scratch, { recursive: true, force: true });
     } catch (err) {

@@ -50,7 +50,8 @@ export interface RunResult {
 }
 
 export class RuntimeCli {
-  constructor(readonly path: string, readonly root: string) {}
+  /** traceFile: where a tslab runtime appends its trace events (TSLAB_TRACE); other runtimes ignore it */
+  constructor(readonly path: string, readonly root: string, readonly traceFile?: string) {}
 
   /** Runs `runtime --root ROOT args…`; stdio of the container process goes to `outputFd` when given. */
   run(args: string[], options: { outputFd?: number; timeoutMs?: number } = {}): Promise<RunResult> {
@@ -58,7 +59,7 @@ export class RuntimeCli {
       const out = options.outputFd;
       const child = spawn(this.path, ['--root', this.root, ...args], {
         stdio: out === undefined ? ['ignore', 'pipe', 'pipe'] : ['ignore', out, out],
-        env: { ...process.env, TSLAB_TRACE: undefined } as NodeJS.ProcessEnv,
+        env: { ...process.env, TSLAB_TRACE: this.traceFile } as NodeJS.ProcessEnv,
       });
       let stdout = '';
       let stderr = '';

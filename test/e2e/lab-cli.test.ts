@@ -1,7 +1,7 @@
 // The lab commands as people drive them: tslab run (plain, and in tmux), tslab lab list,
 // tslab test with broken labs beside good ones, TAP output.
 import { afterAll, describe, expect, it } from 'vitest';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -80,6 +80,32 @@ describe('tslab run', () => {
     }
     expect(leftoversOf('tslabt-tmux-')).toEqual([]);
   }, 90_000);
+});
+
+describe('interrupting a lab', () => {
+  it('Ctrl-C stops before the next step and still removes the containers', async () => {
+    const child = spawn(process.execPath, [TSLAB, 'run', 'cpu-quota', '--runtime', 'runc', '--name-prefix', 'tslabt-int-'], { cwd: ROOT });
+    let out = '';
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no step 2 within 30 s:\n${out}`)), 30_000);
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.includes('== Step 2/2')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+    child.kill('SIGINT');
+    expect(await exited).toBe(1);
+    expect(err).toContain('SIGINT: stopping after the current command');
+    expect(out).toMatch(/interrupted: stopped before the next step/);
+    expect(out).toContain('[container c] deleted');
+    expect(leftoversOf('tslabt-int-')).toEqual([]);
+  }, 60_000);
 });
 
 describe('tslab test with broken labs', () => {

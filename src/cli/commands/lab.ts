@@ -16,8 +16,34 @@ import { writeHtmlReports } from '../../labs/reporters/html.js';
 import { DEFAULT_PREFIX, runLab } from '../../labs/runner.js';
 import { resolveRuntime } from '../../labs/runtime-cli.js';
 
-interface RunOptions { runtime?: string; namePrefix: string; pause?: boolean }
+interface RunOptions { runtime?: string; namePrefix: string; pause?: boolean; steps?: boolean }
 interface TestOptions { runtime?: string; namePrefix: string; reporter: string; output?: string; report?: string }
+
+/**
+ * Ctrl-C (or SIGTERM) stops a lab before its next command or check and still removes its containers;
+ * a second one exits at once. A closed stdout (`| head`) must not kill the run before cleanup either.
+ */
+function interruptible(): { signal: AbortSignal; done: () => void } {
+  const controller = new AbortController();
+  const onSignal = (sig: NodeJS.Signals): void => {
+    if (controller.signal.aborted) process.exit(130);
+    process.stderr.write(`\ntslab: ${sig}: stopping after the current command and removing the lab's containers (again to quit at once)\n`);
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const ignoreEpipe = (err: NodeJS.ErrnoException): void => {
+    if (err.code !== 'EPIPE') throw err;
+  };
+  process.stdout.on('error', ignoreEpipe);
+  return {
+    signal: controller.signal,
+    done: () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+}
 
 function checkPrefix(prefix: string): string {
   if (!/^[a-z][a-z0-9-]*$/.test(prefix)) throw new UsageError(`--name-prefix "${prefix}": use lower-case letters, digits and dashes`);
@@ -33,6 +59,7 @@ export function registerLab(program: Command, binName: string): void {
     .option('--runtime <runtime>', 'runc-compatible runtime: a path, or runc, crun, tslab (ours)', 'tslab')
     .option('--name-prefix <prefix>', 'prefix of container ids, cgroups and scratch folders', DEFAULT_PREFIX)
     .option('--pause', 'wait for Enter before each step (for a workshop; needs a terminal)')
+    .option('--steps', 'show every traced step of the runtime (tslab\'s runtime traces, runc does not)')
     .action(async (labArg: string, opts: RunOptions) => {
       requireRoot('tslab run');
       const ref = resolveLab(labArg);
@@ -40,16 +67,19 @@ export function registerLab(program: Command, binName: string): void {
       const color = process.stdout.isTTY === true;
       const interactive = opts.pause === true && process.stdin.isTTY === true;
       const rl = interactive ? createInterface({ input: process.stdin, output: process.stdout }) : undefined;
+      const stop = interruptible();
       try {
         const result = await runLab(ref, {
+          signal: stop.signal,
           runtime,
           prefix: checkPrefix(opts.namePrefix),
-          sink: narrateSink((s) => process.stdout.write(s), color),
+          sink: narrateSink((s) => process.stdout.write(s), { color, steps: opts.steps }),
           beforeStep: rl ? async (i) => { if (i > 0) await rl.question('\n   (Enter for the next step) '); } : undefined,
         });
         if (!labPassed(result) && !result.skipped) process.exitCode = 1;
       } finally {
         rl?.close();
+        stop.done();
       }
     });
 
@@ -69,8 +99,10 @@ export function registerLab(program: Command, binName: string): void {
       const prefix = checkPrefix(opts.namePrefix);
       const results: LabResult[] = [];
       const progress = opts.reporter !== 'plain' || opts.output !== undefined;
+      const stop = interruptible();
       for (const ref of refs) {
-        const result = await runLab(ref, { runtime, prefix });
+        if (stop.signal.aborted) break;
+        const result = await runLab(ref, { runtime, prefix, signal: stop.signal });
         results.push(result);
         if (progress) {
           const pass = result.checks.filter((c) => c.status === 'pass').length;
@@ -78,6 +110,7 @@ export function registerLab(program: Command, binName: string): void {
           process.stderr.write(`${state} ${ref.id} (${pass}/${result.checks.length} checks)${result.error ? `: ${result.error}` : ''}\n`);
         }
       }
+      stop.done();
       const report = opts.reporter === 'tap' ? tapReport(results) : opts.reporter === 'junit' ? junitReport(results) : plainReport(results);
       if (opts.output) {
         mkdirSync(dirname(opts.output), { recursive: true });

@@ -1,9 +1,12 @@
-// `tslab test --report DIR`: one self-contained HTML page per lab, and an index.
+// `tslab test --report DIR`: per lab, the trace report of src/trace-export (recording, timeline,
+// steps with explanations, the lab's checks on top) when the runtime traced, else a plain page of the
+// checks; and an index of every lab.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LabResult } from '../events.js';
 import { labPassed } from '../events.js';
 import { xmlEscape as esc } from './junit.js';
+import { writeReport } from '../../trace-export/report.js';
 
 const STYLE = `body{font:15px/1.4 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}
 .pass{color:#176f2c}.fail,.error{color:#b3261e}td,th{padding:.2rem .6rem;text-align:left;vertical-align:top}
@@ -13,7 +16,8 @@ function page(title: string, body: string): string {
   return `<!doctype html>\n<html><head><meta charset="utf-8"><title>${esc(title)}</title><style>${STYLE}</style></head>\n<body>${body}</body></html>\n`;
 }
 
-const fileName = (r: LabResult): string => `${r.ref.id.replace(/\//g, '--')}.html`;
+const folder = (r: LabResult): string => r.ref.id.replace(/\//g, '--');
+const fileName = (r: LabResult): string => `${folder(r)}.html`;
 
 export function writeHtmlReports(results: LabResult[], dir: string): void {
   mkdirSync(dir, { recursive: true });
@@ -28,6 +32,17 @@ ${r.skipped ? `<p>Skipped: ${esc(r.skipped)}</p>` : ''}${r.error ? `<pre class="
 ${r.cleanupErrors.map((e) => `<pre class="error">cleanup: ${esc(e)}</pre>`).join('')}
 <table><tr><th></th><th>step</th><th>check</th><th>from</th><th>details</th></tr>\n${rows}\n</table>`));
   }
-  const items = results.map((r) => `<li class="${r.skipped ? '' : labPassed(r) ? 'pass' : 'fail'}"><a href="${esc(fileName(r))}">${esc(r.ref.id)}</a>: ${esc(r.title)}</li>`);
+  const traced = new Set<LabResult>();
+  for (const r of results) {
+    if (!r.trace.some((e) => e.stage !== 'lab')) continue;
+    const checks = r.checks.map((c) => ({
+      name: `${c.step} › ${c.title}`, ok: c.status === 'pass',
+      detail: c.status === 'pass' ? undefined : [c.error, c.expected !== undefined ? `expected ${c.expected}, seen ${c.seen}` : undefined, c.hint].filter(Boolean).join(' — '),
+    }));
+    writeReport(r.trace, join(dir, folder(r)), { title: `${r.ref.id}: ${r.title}`, checks });
+    traced.add(r);
+  }
+  const items = results.map((r) => `<li class="${r.skipped ? '' : labPassed(r) ? 'pass' : 'fail'}"><a href="${esc(fileName(r))}">${esc(r.ref.id)}</a>: ${esc(r.title)}` +
+    `${traced.has(r) ? ` (<a href="${esc(folder(r))}/index.html">trace</a>)` : ''}</li>`);
   writeFileSync(join(dir, 'index.html'), page('tslab labs', `<h1>tslab labs</h1><ul>${items.join('\n')}</ul>`));
 }

@@ -2,6 +2,7 @@
 // that narrate the lab, show each command and its output, and each check turning PASS or FAIL.
 import type { LabEvent, LabSink } from '../events.js';
 import { labPassed } from '../events.js';
+import { plainLine } from '../../tui/plain.js';
 
 const paint = (on: boolean, code: string, text: string): string => (on ? `\x1b[${code}m${text}\x1b[0m` : text);
 
@@ -24,9 +25,29 @@ function wrap(text: string, width = 96, indent = '   '): string {
 const indentLines = (text: string, prefix: string): string =>
   text.replace(/\n$/, '').split('\n').map((l) => `${prefix}${l}`).join('\n');
 
-export function narrateSink(write: (s: string) => void, color = false): LabSink {
+export interface NarrateOptions {
+  color?: boolean;
+  /** print every traced step of the runtime (tslab's runtime traces; runc and crun do not) */
+  steps?: boolean;
+}
+
+export function narrateSink(write: (s: string) => void, options: NarrateOptions = {}): LabSink {
+  const color = options.color ?? false;
   return (e: LabEvent) => {
     switch (e.type) {
+      case 'trace': {
+        // the container's traced lifecycle: state changes always, every step with --steps
+        const shown = e.events.filter((ev) => options.steps || (ev.kind === 'lifecycle' && ev.phase === 'end') || (ev.phase === 'end' && ev.errno));
+        for (const ev of shown) {
+          const line = plainLine(ev, { color });
+          if (line !== undefined) write(`     ${line}\n`);
+        }
+        if (!options.steps) {
+          const steps = e.events.filter((ev) => ev.phase === 'end' && ev.kind !== 'lifecycle').length;
+          if (steps > 0) write(paint(color, '2', `     (${steps} traced steps; --steps shows them)\n`));
+        }
+        break;
+      }
       case 'lab-start':
         write(`${paint(color, '1', `Lab ${e.ref.id}: ${e.title}`)}\n${wrap(e.summary)}\n   runtime: ${e.runtime}\n\n`);
         break;
