@@ -78,7 +78,8 @@ function startInTmux(args: string[], program = ['/bin/sh', '-c', 'echo hello-fro
   return { session, id, root };
 }
 
-describe.skipIf(!isRoot || !hasTmux)('tslab oci run --step in tmux (needs root and tmux)', () => {
+// Stepping to pivot_root is ~100 keys, each waiting for the screen: allow a slow, shared machine.
+describe.skipIf(!isRoot || !hasTmux)('tslab oci run --step in tmux (needs root and tmux)', { timeout: 180_000 }, () => {
   it('waits before the first step, steps with explanations, continues to the end and returns the exit code', async () => {
     const { session, id } = startInTmux(['--step']);
     const first = await waitScreen(session, 'the first step waiting', (s) => s.includes('waiting for you') && s.includes('▶'));
@@ -160,7 +161,7 @@ describe.skipIf(!isRoot || !hasTmux)('tslab oci run --step in tmux (needs root a
   });
 });
 
-describe.skipIf(!isRoot)('tslab oci run --tui without a terminal (needs root)', () => {
+describe.skipIf(!isRoot)('tslab oci run --tui without a terminal (needs root)', { timeout: 120_000 }, () => {
   it('prints one plain line per step on stderr, the container output on stdout, and its exit code; the trace replays in tmux', async () => {
     const id = uniqueId('tuiplain');
     const root = mkdtempSync(join(tmpdir(), 'tslabt-tui-state-'));

@@ -23,9 +23,8 @@ export function Header({ title, container, states, mode, status, width }: Header
   const room = Math.max(0, width - right.length - 1);
   return (
     <Box flexDirection="column" width={width}>
-      <Box>
-        <Styled bold>{fit(left, room).padEnd(room)}</Styled>
-        <Text> </Text>
+      <Box justifyContent="space-between">
+        <Styled bold>{fit(left, room)}</Styled>
         <Styled color="cyan">{fit(right, width - room - 1)}</Styled>
       </Box>
       <Box>

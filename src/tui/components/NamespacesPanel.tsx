@@ -2,7 +2,7 @@
 import React from 'react';
 import { Box } from 'ink';
 import { Styled } from './theme.js';
-import { cell, fit } from '../text.js';
+import { fit } from '../text.js';
 import type { NamespaceView } from '../probes.js';
 
 export interface NamespacesPanelProps {
@@ -22,11 +22,15 @@ export function NamespacesPanel({ view, height, width }: NamespacesPanelProps): 
       // Without a live process only the trace speaks: which namespaces it unshared.
       const ids = e.container !== undefined ? `${e.host ?? '?'} → ${e.container}` : e.isNew ? 'unshared' : 'host\'s';
       const text = `${e.type.padEnd(6)} ${ids}`;
-      return { text: cell(`${mark} ${text}`, colWidth), isNew: e.isNew };
+      return { text: fit(`${mark} ${text}`, colWidth - 1), isNew: e.isNew };
     });
     lines.push(
       <Box key={r}>
-        {cells.map((c, i) => <Styled key={i} {...(c.isNew ? { color: 'green' } : {})}>{c.text}</Styled>)}
+        {cells.map((c, i) => (
+          <Box key={i} width={colWidth}>
+            <Styled {...(c.isNew ? { color: 'green' } : {})}>{c.text}</Styled>
+          </Box>
+        ))}
       </Box>,
     );
   }
