@@ -2,7 +2,7 @@
 // tslab test with broken labs beside good ones, TAP output.
 import { afterAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { leftoversOf, readJunit, ROOT, TSLAB, tslab } from './lab-helpers.js';
@@ -46,40 +46,40 @@ describe('tslab run', () => {
     expect(r.stderr).toContain('no lab "no-such-lab"');
   });
 
-  it('shows the narration, the steps and the checks in a terminal (tmux)', async () => {
+  it('runs in the TUI in a terminal (tmux): narration, steps, checks, and Enter between steps with --pause', async () => {
     const session = `tslabt-labrun-${process.pid}`;
     const done = join(work, 'tmux-done');
-    try {
-      execFileSync('tmux', ['new-session', '-d', '-s', session, '-x', '140', '-y', '60',
-        `cd ${ROOT} && ${process.execPath} ${TSLAB} run pid-namespace --runtime runc --name-prefix tslabt-tmux-; echo EXIT=$? > ${done}; sleep 600`]);
-      const deadline = Date.now() + 60_000;
-      let screen = '';
+    const capture = (): string => execFileSync('tmux', ['capture-pane', '-p', '-t', session, '-S', '-300'], { encoding: 'utf8' });
+    const until = async (what: string, ok: (screen: string) => boolean, ms = 60_000): Promise<string> => {
+      const deadline = Date.now() + ms;
       for (;;) {
-        screen = execFileSync('tmux', ['capture-pane', '-p', '-t', session, '-S', '-200'], { encoding: 'utf8' });
-        let finished = '';
-        try {
-          finished = readFileSync(done, 'utf8');
-        } catch {
-          // not yet
-        }
-        if (finished) {
-          expect(finished.trim()).toBe('EXIT=0');
-          screen = execFileSync('tmux', ['capture-pane', '-p', '-t', session, '-S', '-200'], { encoding: 'utf8' });
-          break;
-        }
-        if (Date.now() > deadline) throw new Error(`tslab run did not finish in tmux:\n${screen}`);
+        const screen = capture();
+        if (ok(screen)) return screen;
+        if (Date.now() > deadline) throw new Error(`tmux: no ${what} within ${ms} ms:\n${screen}`);
         await new Promise((r) => setTimeout(r, 100));
       }
-      expect(screen).toContain('Lab namespaces/pid-namespace');
+    };
+    try {
+      execFileSync('tmux', ['new-session', '-d', '-s', session, '-x', '140', '-y', '60',
+        `cd ${ROOT} && ${process.execPath} ${TSLAB} run pid-namespace --pause --runtime runc --name-prefix tslabt-tmux-; echo EXIT=$? > ${done}; sleep 600`]);
+      let screen = await until('prompt for the next step', (s) => s.includes('Enter: next step'));
       expect(screen).toContain('Inside, ps lists only the container\'s processes.');
+      expect(screen).toContain('PASS (inside) PID 1 inside is the container\'s sleep');
+      expect(screen).toMatch(/checks: 2 passed, 0 failed/);
+      expect(screen).not.toContain('== Step 2/2');
+      execFileSync('tmux', ['send-keys', '-t', session, 'Enter']);
+      screen = await until('the end', (s) => s.includes('PASSED: 5/5 checks passed in'));
       expect(screen).toContain('== Step 2/2: Look from the host');
       expect(screen).toContain('PASS (outside) NSpid lists the host pid, then 1');
-      expect(screen).toContain('PASSED: 5/5 checks passed');
+      expect(screen).toMatch(/checks: 5 passed, 0 failed/);
+      const deadline = Date.now() + 30_000;
+      while (!existsSync(done) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(readFileSync(done, 'utf8').trim()).toBe('EXIT=0');
     } finally {
       spawnSync('tmux', ['kill-session', '-t', session]);
     }
     expect(leftoversOf('tslabt-tmux-')).toEqual([]);
-  }, 90_000);
+  }, 120_000);
 });
 
 describe('interrupting a lab', () => {

@@ -16,14 +16,14 @@ import { writeHtmlReports } from '../../labs/reporters/html.js';
 import { DEFAULT_PREFIX, runLab } from '../../labs/runner.js';
 import { resolveRuntime } from '../../labs/runtime-cli.js';
 
-interface RunOptions { runtime?: string; namePrefix: string; pause?: boolean; steps?: boolean }
+interface RunOptions { runtime?: string; namePrefix: string; pause?: boolean; steps?: boolean; plain?: boolean }
 interface TestOptions { runtime?: string; namePrefix: string; reporter: string; output?: string; report?: string }
 
 /**
  * Ctrl-C (or SIGTERM) stops a lab before its next command or check and still removes its containers;
  * a second one exits at once. A closed stdout (`| head`) must not kill the run before cleanup either.
  */
-function interruptible(): { signal: AbortSignal; done: () => void } {
+function interruptible(): { signal: AbortSignal; abort: () => void; done: () => void } {
   const controller = new AbortController();
   const onSignal = (sig: NodeJS.Signals): void => {
     if (controller.signal.aborted) process.exit(130);
@@ -38,6 +38,7 @@ function interruptible(): { signal: AbortSignal; done: () => void } {
   process.stdout.on('error', ignoreEpipe);
   return {
     signal: controller.signal,
+    abort: () => onSignal('SIGINT'),
     done: () => {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
@@ -60,19 +61,34 @@ export function registerLab(program: Command, binName: string): void {
     .option('--name-prefix <prefix>', 'prefix of container ids, cgroups and scratch folders', DEFAULT_PREFIX)
     .option('--pause', 'wait for Enter before each step (for a workshop; needs a terminal)')
     .option('--steps', 'show every traced step of the runtime (tslab\'s runtime traces, runc does not)')
+    .option('--plain', 'plain lines even in a terminal (the default when stdout or stdin is not a terminal)')
     .action(async (labArg: string, opts: RunOptions) => {
       requireRoot('tslab run');
       const ref = resolveLab(labArg);
       const runtime = resolveRuntime(opts.runtime);
+      const prefix = checkPrefix(opts.namePrefix);
+      const stop = interruptible();
+      const tui = process.stdout.isTTY === true && process.stdin.isTTY === true && opts.plain !== true;
+      if (tui) {
+        try {
+          const { runLabInTui } = await import('../../labs/tui/run.js');
+          const result = await runLabInTui(ref, {
+            runtime, prefix, pause: opts.pause === true, steps: opts.steps === true, signal: stop.signal, stop: stop.abort,
+          });
+          if (!labPassed(result) && !result.skipped) process.exitCode = 1;
+        } finally {
+          stop.done();
+        }
+        return;
+      }
       const color = process.stdout.isTTY === true;
       const interactive = opts.pause === true && process.stdin.isTTY === true;
       const rl = interactive ? createInterface({ input: process.stdin, output: process.stdout }) : undefined;
-      const stop = interruptible();
       try {
         const result = await runLab(ref, {
           signal: stop.signal,
           runtime,
-          prefix: checkPrefix(opts.namePrefix),
+          prefix,
           sink: narrateSink((s) => process.stdout.write(s), { color, steps: opts.steps }),
           beforeStep: rl ? async (i) => { if (i > 0) await rl.question('\n   (Enter for the next step) '); } : undefined,
         });

@@ -1,0 +1,55 @@
+// Runs one lab under the LabView TUI (a terminal on both ends); the runner and the view share a feed.
+import React from 'react';
+import { render } from 'ink';
+import type { LabRef } from '../catalog.js';
+import type { LabEvent, LabResult } from '../events.js';
+import { narrateSink } from '../reporters/narrate.js';
+import { runLab } from '../runner.js';
+import { LabView, type LabFeed } from './LabView.js';
+
+export interface TuiRunOptions {
+  runtime: string;
+  prefix: string;
+  pause: boolean;
+  steps: boolean;
+  signal: AbortSignal;
+  /** what q does: the same as Ctrl-C in plain mode */
+  stop: () => void;
+}
+
+export async function runLabInTui(ref: LabRef, options: TuiRunOptions): Promise<LabResult> {
+  const textListeners = new Set<(t: string) => void>();
+  const eventListeners = new Set<(e: LabEvent) => void>();
+  const feed: LabFeed = {
+    onText: (l) => { textListeners.add(l); return () => textListeners.delete(l); },
+    onEvent: (l) => { eventListeners.add(l); return () => eventListeners.delete(l); },
+  };
+  const narrate = narrateSink((t) => textListeners.forEach((l) => l(t)), { color: true, steps: options.steps });
+  let release: (() => void) | undefined;
+  const app = render(
+    <LabView
+      feed={feed}
+      color
+      waiting={() => release !== undefined}
+      onContinue={() => { release?.(); release = undefined; }}
+      onStop={() => { options.stop(); release?.(); release = undefined; }}
+    />,
+    { exitOnCtrlC: false },
+  );
+  try {
+    return await runLab(ref, {
+      runtime: options.runtime,
+      prefix: options.prefix,
+      signal: options.signal,
+      sink: (e) => {
+        narrate(e);
+        eventListeners.forEach((l) => l(e));
+      },
+      beforeStep: options.pause
+        ? (i) => (i === 0 ? Promise.resolve() : new Promise<void>((resolve) => { release = resolve; }))
+        : undefined,
+    });
+  } finally {
+    await app.waitUntilExit();
+  }
+}
