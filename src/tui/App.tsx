@@ -255,13 +255,18 @@ export function App(props: AppProps): React.ReactElement {
     <ColorContext.Provider value={props.color ?? false}>
       <Box flexDirection="column" width={layout.width}>
         <Header title={title} container={model.container} states={model.states} mode={mode} status={status} width={layout.width} />
-        <Box flexDirection={layout.wide ? 'row' : 'column'}>
-          <StepList model={model} version={model.version} selected={current} waitingId={waiting?.id}
-            breakpoints={controller.breakpoints} height={layout.listHeight} width={layout.listWidth} />
-          {layout.wide ? <Box width={1} /> : null}
-          {help ? <HelpPane height={layout.detailHeight} width={layout.detailWidth} />
-            : <DetailPane row={row} waiting={row !== undefined && row.id === waiting?.id} height={layout.detailHeight} width={layout.detailWidth} />}
-        </Box>
+        {help && !layout.wide ? (
+          // narrow: the help takes the list's and the detail's room, so every key fits in 80×24
+          <HelpPane height={layout.listHeight + layout.detailHeight} width={layout.width} />
+        ) : (
+          <Box flexDirection={layout.wide ? 'row' : 'column'}>
+            <StepList model={model} version={model.version} selected={current} waitingId={waiting?.id}
+              breakpoints={controller.breakpoints} height={layout.listHeight} width={layout.listWidth} />
+            {layout.wide ? <Box width={1} /> : null}
+            {help ? <HelpPane height={layout.detailHeight} width={layout.detailWidth} />
+              : <DetailPane row={row} waiting={row !== undefined && row.id === waiting?.id} height={layout.detailHeight} width={layout.detailWidth} />}
+          </Box>
+        )}
         {layout.wide ? (
           <Box>
             {bottom('namespaces', thirds - 1)}<Box width={1} />{bottom('cgroup', thirds - 1)}<Box width={1} />{bottom('output', layout.width - 2 * thirds)}

@@ -111,6 +111,8 @@ describe('TUI (replay, 80×24)', () => {
     r.stdin.write('?');
     const help = await until(r, 'Help');
     expect(help).toContain('toggle a breakpoint');
+    expect(help).toContain('quit: stop stepping'); // every key fits in 80×24
+    expect(help.split('\n').length).toBeLessThanOrEqual(23);
     r.stdin.write('x');
     await until(r, 'waiting for you');
     r.stdin.write('q');
