@@ -3,6 +3,7 @@ import { defaultSpec, type Namespace, type Spec } from '../oci/spec.js';
 import type { ContainerDef } from './format.js';
 
 export const DEFAULT_ARGS = ['sleep', '1000000'];
+export const LAB_OCI_VERSION = '1.0.2';
 
 export interface BundlePlan {
   rootfs: string;
@@ -11,6 +12,8 @@ export interface BundlePlan {
 
 export function labSpec(def: ContainerDef, plan: BundlePlan): Spec {
   const spec = defaultSpec({ args: def.args ?? DEFAULT_ARGS, terminal: false });
+  // every field labs use exists in runtime-spec 1.0.2, and older runtimes (crun 1.8) refuse 1.2.0
+  spec.ociVersion = LAB_OCI_VERSION;
   const process = spec.process!;
   const linux = spec.linux!;
   spec.root = { path: plan.rootfs, readonly: def.readonly ?? (def.rootfs !== 'overlay') };
