@@ -87,6 +87,12 @@ export function prepareBundle(record: ContainerRecord): string {
   return dir;
 }
 
+/** runc logs `time="…" level=error msg="…"`: keep the message. */
+export function runtimeMessage(line: string): string {
+  const m = /level=\w+ msg="((?:[^"\\]|\\.)*)"/.exec(line);
+  return m ? m[1]!.replace(/\\"/g, '"') : line;
+}
+
 function readExitFile(dir: string): { code: number; at: string } | undefined {
   try {
     const [code, at] = readFileSync(join(dir, 'exit'), 'utf8').trim().split(' ');
@@ -181,7 +187,8 @@ code=$?
 echo "$code $(date -u +%Y-%m-%dT%H:%M:%SZ)" > "$TSLAB_DIR/exit.tmp" && mv "$TSLAB_DIR/exit.tmp" "$TSLAB_DIR/exit"
 "$TSLAB_RT" --root "$TSLAB_RT_ROOT" delete --force "$TSLAB_ID" >/dev/null 2>&1
 umount "$TSLAB_DIR/rootfs" 2>/dev/null || umount -l "$TSLAB_DIR/rootfs" 2>/dev/null
-if [ "$TSLAB_RM" = 1 ]; then rm -rf "$TSLAB_DIR"; fi
+# --rm: only once tslab saw it start; a container that failed to start is reported, then removed, by tslab
+if [ "$TSLAB_RM" = 1 ] && [ -e "$TSLAB_DIR/started" ]; then rm -rf "$TSLAB_DIR"; fi
 `;
 
 /** Starts a created container in the background under the shim; resolves once it runs. */
@@ -214,10 +221,16 @@ export async function startDetached(record: ContainerRecord): Promise<ContainerR
     const log = existsSync(join(dir, 'container.log')) ? readFileSync(join(dir, 'container.log'), 'utf8').trim().split('\n').pop() : '';
     record.state = { ...record.state, status: 'exited', exitCode: exit.code, finishedAt: exit.at };
     saveRecord(root, record);
-    if (exit.code !== 0 && log) throw new Error(`container ${record.name} failed to start: ${log}`);
+    if (record.options.autoRemove) removeContainer(record, true);
+    if (exit.code !== 0 && log) throw new Error(`container ${record.name} failed to start: ${runtimeMessage(log)}`);
     return record;
   }
   if (!ok) throw new Error(`container ${record.name} did not start within 30 s (runtime ${record.runtime})`);
+  writeFileSync(join(dir, 'started'), '');
+  if (record.options.autoRemove && existsSync(join(dir, 'exit')) && !alive(shim.pid)) {
+    removeContainer(record, true); // it ended before the shim could see the marker
+    return record;
+  }
   record.state.pid = state?.pid;
   saveRecord(root, record);
   return record;

@@ -132,6 +132,10 @@ describe('container command errors', () => {
       expect(r.stderr.trim().split('\n').filter((l) => !/built it from the host/.test(l)), args.join(' ')).toHaveLength(1);
       expect(r.stderr.trim().split('\n').pop(), args.join(' ')).toMatch(message);
     }
+    const failed = await tslab(['container', 'run', '-d', '--rm', 'busybox', 'tslabt-nonexistent'], env);
+    expect(failed.code).not.toBe(0);
+    expect(failed.stderr.trim()).toMatch(/^tslab: container \S+ failed to start: .*tslabt-nonexistent/);
+    expect((await tslab(['container', 'ps', '-aq'], env)).stdout).toBe('');
     expect((await tslab(['container', 'create', '--name', 'tslabt-dup', 'busybox'], env)).code).toBe(0);
     const dup = await tslab(['container', 'create', '--name', 'tslabt-dup', 'busybox'], env);
     expect(dup.stderr.trim()).toMatch(/^tslab: the name "tslabt-dup" is already used by container [a-f0-9]{12}/);
