@@ -92,6 +92,32 @@ describe.each(RUNTIMES)('containers on %s', (_label, runtime) => {
     expect((await tslab(['container', 'rm', 'tslabt-bg'], env)).code).toBe(0);
   });
 
+  it('limits memory, CPU and processes through the container\'s cgroups; exec honours -u and -w', async () => {
+    const { env } = setup(runtime);
+    const run = await tslab(['container', 'run', '-d', '--name', 'tslabt-lim', '-m', '32m', '--cpus', '0.5', '--pids-limit', '20', 'busybox', 'sleep', '300'], env);
+    expect(run.code, run.stderr).toBe(0);
+    const info = JSON.parse((await tslab(['container', 'inspect', 'tslabt-lim'], env)).stdout) as { State: { Pid: number } }[];
+    const pid = info[0]!.State.Pid;
+    expect(pid).toBeGreaterThan(0);
+    const cgroups = new Map(readFileSync(`/proc/${pid}/cgroup`, 'utf8').trim().split('\n').map((l) => {
+      const [, ctl, path] = l.split(':');
+      return [ctl!, path!] as const;
+    }));
+    const v1 = (ctl: string, file: string): string => readFileSync(`/sys/fs/cgroup/${ctl}${cgroups.get(ctl)}/${file}`, 'utf8').trim();
+    if (cgroups.has('memory')) {
+      expect(v1('memory', 'memory.limit_in_bytes')).toBe(String(32 * 1024 * 1024));
+      expect(v1('pids', 'pids.max')).toBe('20');
+      expect(v1('cpu', 'cpu.cfs_quota_us')).toBe('50000');
+    } else {
+      const path = cgroups.get('')!;
+      expect(readFileSync(`/sys/fs/cgroup${path}/memory.max`, 'utf8').trim()).toBe(String(32 * 1024 * 1024));
+      expect(readFileSync(`/sys/fs/cgroup${path}/pids.max`, 'utf8').trim()).toBe('20');
+    }
+    const ex = await tslab(['container', 'exec', '-u', 'nobody', '-w', '/tmp', 'tslabt-lim', 'sh', '-c', 'id -u; pwd'], env);
+    expect(ex.stdout, ex.stderr).toBe('65534\n/tmp\n');
+    expect((await tslab(['container', 'rm', '-f', 'tslabt-lim'], env)).code).toBe(0);
+  });
+
   it('named volumes outlive their containers; flags reach the process', async () => {
     const { env } = setup(runtime);
     const envFile = join(tempDataRoot().dir, 'env');

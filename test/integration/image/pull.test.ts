@@ -197,6 +197,20 @@ describe('image pull and push against docker-registry', () => {
     }
   });
 
+  it('container run pulls a missing image first', async () => {
+    const d = tempDataRoot();
+    try {
+      const r = await tslab(['container', 'run', '--rm', '--runtime', '/usr/sbin/runc', `${registry.host}/tslabt/two:v1`, 'cat', '/tslabt-added'], d.env);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toBe('added in layer 2\n');
+      expect(r.stderr).toContain(`pulling ${registry.host}/tslabt/two:v1`);
+      const history = await tslab(['image', 'history', '--no-trunc', `${registry.host}/tslabt/two:v1`], d.env);
+      expect(history.stdout).toMatch(/busybox-static/);
+    } finally {
+      d.cleanup();
+    }
+  });
+
   it('says clearly when an image does not exist or a reference is malformed', async () => {
     const d = tempDataRoot();
     try {
