@@ -1,6 +1,7 @@
 // The image module's public face: open the store, make sure an image is there (pulling it, or
 // building busybox from the host when it cannot be pulled), and read what containers need.
 import { loadConfig } from '../config/config.js';
+import { UsageError } from '../cli/errors.js';
 import { buildBusyboxImage } from './busybox.js';
 import { isLoopbackRegistry, formatReference, parseReference } from './reference.js';
 import { pullImage, pullProgress } from './pull.js';
@@ -20,7 +21,15 @@ let stores = new Map<string, ImageStore>();
 export function openStore(dataRoot = loadConfig().dataRoot): ImageStore {
   let store = stores.get(dataRoot);
   if (!store) {
-    store = new ImageStore(dataRoot);
+    try {
+      store = new ImageStore(dataRoot);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+        throw new UsageError(`cannot write the data root ${dataRoot} (${code}): run as root, or point TSLAB_DATA_ROOT or "dataRoot" in /etc/tslab/config.json at a folder you own`);
+      }
+      throw err;
+    }
     stores.set(dataRoot, store);
   }
   return store;

@@ -4,7 +4,7 @@ import { createWriteStream, existsSync, openSync, readFileSync, readSync, closeS
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import type { Command } from 'commander';
-import { UsageError } from '../errors.js';
+import { UsageError, requireRoot } from '../errors.js';
 import { collect, type RunFlags } from '../../container/options.js';
 import {
   createContainer, dataRoot, execInContainer, find, killContainer, logPath, prepareBundle, refresh, removeContainer,
@@ -178,6 +178,7 @@ export function registerContainer(program: Command, binName: string): void {
   runOptions(container.command('run').description('create and start a container'))
     .action(async (image: string, command: string[], flags: RunFlags) => {
       checkImageArg(image);
+      requireRoot('tslab container run');
       const record = await createContainer(image, command, flags);
       if (record.options.detach) {
         await startDetached(record);
@@ -197,6 +198,7 @@ export function registerContainer(program: Command, binName: string): void {
   container.command('start <containers...>').description('start created or stopped containers')
     .option('-a, --attach', 'attach output and wait for the exit (one container)')
     .action(async (names: string[], opts: { attach?: boolean }) => {
+      requireRoot('tslab container start');
       if (opts.attach && names.length > 1) throw new UsageError('-a attaches to one container at a time');
       for (const n of names) {
         const record = find(n);
@@ -254,6 +256,7 @@ export function registerContainer(program: Command, binName: string): void {
     .passThroughOptions()
     .action(async (name: string, command: string[], opts: { interactive?: boolean; tty?: boolean; user?: string; env?: string[]; workdir?: string }) => {
       checkImageArg(name);
+      requireRoot('tslab container exec');
       process.exitCode = await execInContainer(find(name), command, opts);
     });
 

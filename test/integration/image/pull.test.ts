@@ -62,6 +62,11 @@ describe('image pull and push against docker-registry', () => {
       const again = await tslab(['image', 'pull', ref], d.env);
       expect(again.code, again.stderr).toBe(0);
       expect(readdirSync(join(d.dir, 'snapshots')).filter((n) => /^[a-f0-9]{64}$/.test(n))).toHaveLength(1);
+      // by digest too: the name keeps the digest, and the content is checked against it
+      const digest = (JSON.parse(skopeo(['inspect', '--tls-verify=false', `docker://${ref}`])) as { Digest: string }).Digest;
+      const byDigest = await tslab(['image', 'pull', `${registry.host}/tslabt/busybox@${digest}`], d.env);
+      expect(byDigest.code, byDigest.stderr).toBe(0);
+      expect(byDigest.stdout.trim()).toBe(`${registry.host}/tslabt/busybox@${digest}`);
     } finally {
       d.cleanup();
     }
