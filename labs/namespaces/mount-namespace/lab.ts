@@ -78,7 +78,7 @@ export default {
         {
           title: 'the host\'s root filesystem is not mounted in the container',
           from: 'outside',
-          hint: 'The host\'s "/" is still mounted in the container\'s namespace: the runtime used chroot (or MS_MOVE) instead of pivot_root and did not unmount the old root.',
+          hint: 'The host\'s "/" is mounted in the container\'s namespace: a mount in config.json binds it in (like -v /:/host), or the runtime kept the old root mounted.',
           verify: (lab) => {
             const hostRoot = mounts(lab.readFile('/proc/self/mountinfo')).find((m) => m.point === '/');
             const inside = mounts(lab.readFile(`/proc/${lab.container('c').pid}/mountinfo`));

@@ -14,13 +14,16 @@ interface Control {
   mustFail: string[];
 }
 
-const CONTROLS: Record<string, Control> = {
+const CONTROLS: Record<string, Control | Control[]> = {
   'namespaces/pid-namespace': { wrapper: 'no-pid-ns', mustFail: ['PID 1 inside is the container\'s sleep', 'NSpid lists the host pid, then 1', 'only a handful of processes are visible inside'] },
   'namespaces/uts-namespace': { wrapper: 'no-uts-ns', mustFail: ['inside, the hostname is the one config.json asked for', 'the host keeps its own hostname'] },
   'namespaces/ipc-namespace': { wrapper: 'no-ipc-ns', mustFail: ['the container does not see the host\'s segment', 'the host does not see the container\'s segment'] },
   'namespaces/user-namespace': { wrapper: 'no-user-ns', mustFail: ['uid_map maps container 0 to host 100000, 65536 ids', 'the host sees the container\'s root as uid 100000', 'host root\'s files show as nobody (65534) inside'] },
   'namespaces/cgroup-namespace': { wrapper: 'no-cgroup-ns', mustFail: ['inside, the container\'s cgroup is /', 'the container\'s cgroup namespace is not the host\'s'] },
-  'namespaces/mount-namespace': { wrapper: 'no-pivot', mustFail: ['under the container\'s root there is no host filesystem'] },
+  'namespaces/mount-namespace': [
+    { wrapper: 'no-pivot', mustFail: ['under the container\'s root there is no host filesystem'] },
+    { wrapper: 'host-root-mount', mustFail: ['the host\'s root filesystem is not mounted in the container'] },
+  ],
   'cgroups/memory-limit': { wrapper: 'no-memory-limit', mustFail: ['dd was killed with SIGKILL (exit status 137)', 'the cgroup counted an OOM kill', 'the host reads a 32 MiB limit in the container\'s cgroup'] },
   'cgroups/pids-limit': { wrapper: 'no-pids-limit', mustFail: ['fork() failed inside the container', 'the cgroup refused forks at the limit (pids.events max)', 'the host sees at most 16 of the container\'s processes'] },
   'cgroups/cpu-quota': { wrapper: 'no-cpu-quota', mustFail: ['cpu.stat counts throttled periods', 'the throttled time is visible from inside too'] },
@@ -50,19 +53,19 @@ describe('negative controls', () => {
     expect(missing, 'add the lab to CONTROLS with a wrapper that removes its isolation').toEqual([]);
   });
 
-  const labs = findLabs(LABS, LABS).map((l) => l.id).filter((id) => CONTROLS[id]);
-  it.each(labs)('%s fails when its isolation is removed', async (id) => {
-    const control = CONTROLS[id]!;
-    const out = join(work, `${id.replace(/\//g, '-')}.xml`);
+  const cases = findLabs(LABS, LABS).map((l) => l.id).filter((id) => CONTROLS[id])
+    .flatMap((id) => [CONTROLS[id]!].flat().map((control) => [id, control.wrapper, control] as const));
+  it.each(cases)('%s fails under %s', async (id, _wrapper, control) => {
+    const out = join(work, `${id.replace(/\//g, '-')}-${control.wrapper}.xml`);
     const prefix = 'tslabt-neg-';
     const r = await tslab(['test', id, '--runtime', join(RUNTIMES, control.wrapper), '--reporter', 'junit', '--output', out, '--name-prefix', prefix]);
     expect(r.code, `${id} passed under ${control.wrapper}: its checks cannot fail\n${r.stderr}`).toBe(1);
-    const cases = readJunit(out);
-    const lab = cases.find((c) => c.name === 'lab');
+    const junit = readJunit(out);
+    const lab = junit.find((c) => c.name === 'lab');
     if (control.mustFail.length > 0) {
       expect(lab, `the lab itself broke instead of its checks failing: ${lab?.message}`).toBeUndefined();
       for (const title of control.mustFail) {
-        const tc = cases.find((c) => c.name.endsWith(` › ${title}`));
+        const tc = junit.find((c) => c.name.endsWith(` › ${title}`));
         expect(tc, `no check "${title}" in ${id}`).toBeDefined();
         expect(tc!.status, `"${title}" under ${control.wrapper}`).toBe('failure');
       }
