@@ -42,8 +42,9 @@ export default {
           hint: 'nr_throttled stayed 0: nothing limits the container\'s CPU bandwidth.',
           verify: async (lab) => {
             const cg = lab.container('c').cgroup;
-            const n = await lab.pollUntil(() => cg.readKeyed(statFile).nr_throttled ?? 0, (v) => v >= 5, 5000);
-            return lab.expect.atLeast(n, 5);
+            // a busy host gives the loop less CPU, so its quota runs out in fewer periods: wait up to 15 s
+            const n = await lab.pollUntil(() => cg.readKeyed(statFile).nr_throttled ?? 0, (v) => v >= 3, 15_000);
+            return lab.expect.atLeast(n, 3);
           },
         },
         {
@@ -61,7 +62,8 @@ export default {
             // a window of ten periods, measured by polling the clock (no fixed sleep)
             await lab.pollUntil(() => Date.now(), (t) => t - t0 >= 1000, 5000);
             const share = (usageUs() - u0) / ((Date.now() - t0) * 1000);
-            return lab.expect.that(share <= 0.3 && share > 0.05, 'between 0.05 and 0.3 CPU', `${share.toFixed(2)} CPU`);
+            // no lower bound beyond "it ran": on a busy host the loop may get far less than its quota
+            return lab.expect.that(share <= 0.3 && share > 0, 'more than 0 and at most 0.3 CPU', `${share.toFixed(2)} CPU`);
           },
         },
         {

@@ -35,7 +35,7 @@ export default {
           verify: async (lab) => {
             const read = (): number => Number(lab.readFile(`/proc/${lab.container('c').pid}/root${COUNTER}`).trim() || 0);
             const first = read();
-            const later = await lab.pollUntil(read, (v) => v > first, 3000);
+            const later = await lab.pollUntil(read, (v) => v > first, 10_000);
             return lab.expect.that(later > first, `a value above ${first}`, String(later));
           },
         },
@@ -96,7 +96,7 @@ export default {
           verify: async (lab) => {
             const read = (): number => Number(lab.readFile(`/proc/${lab.container('c').pid}/root${COUNTER}`).trim() || 0);
             const first = read();
-            const later = await lab.pollUntil(read, (v) => v > first, 3000);
+            const later = await lab.pollUntil(read, (v) => v > first, 10_000);
             return lab.expect.that(later > first, `a value above ${first}`, String(later));
           },
         },
