@@ -87,7 +87,7 @@ export async function runReplay(events: readonly TraceEvent[], opts: { title: st
   if (plain) {
     const write = opts.write ?? ((s: string) => void process.stdout.write(s));
     for (const e of events) {
-      const line = plainLine(e, { color: process.stdout.isTTY === true });
+      const line = plainLine(e, { color: process.stdout.isTTY === true && !process.env.NO_COLOR });
       if (line !== undefined) write(line + '\n');
     }
     return 0;
@@ -97,7 +97,7 @@ export async function runReplay(events: readonly TraceEvent[], opts: { title: st
 }
 
 function runPlain(source: LiveSource, write: (s: string) => void): Promise<number> {
-  const color = process.stderr.isTTY === true;
+  const color = process.stderr.isTTY === true && !process.env.NO_COLOR;
   return new Promise((resolve) => {
     source.start({
       events: (batch) => {
@@ -123,7 +123,7 @@ async function runInk(source: EventSource, title: string): Promise<TuiResult> {
   process.on('SIGTERM', onSigint);
   try {
     const app = render(
-      React.createElement(App, { source, title, color: true, onDone: (r: TuiResult) => { result = r; } }),
+      React.createElement(App, { source, title, color: process.stdout.isTTY === true && !process.env.NO_COLOR, onDone: (r: TuiResult) => { result = r; } }),
       { exitOnCtrlC: false },
     );
     await app.waitUntilExit();
