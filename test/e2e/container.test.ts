@@ -43,6 +43,13 @@ describe.each(RUNTIMES)('containers on %s', (_label, runtime) => {
     expect(again.stderr).toBe('');
   });
 
+  it('-t gives the container a real pty (driven through script(1) as a terminal)', async () => {
+    const { env } = setup(runtime);
+    const cmd = `${process.execPath} ${join(__dirname, '../../bin/tslab')} container run -it --rm busybox sh -c 'test -t 0 && test -t 1 && echo is-a-tty; echo $TERM'`;
+    const out = execFileSync('script', ['-qec', cmd, '/dev/null'], { env, encoding: 'utf8', input: '', timeout: 60_000 });
+    expect(out.replace(/\r/g, '')).toMatch(/is-a-tty\nxterm\n/);
+  });
+
   it('keeps each container\'s writes in its own upperdir: diff shows them, the next container does not see them', async () => {
     const { env, dir } = setup(runtime);
     const first = await tslab(['container', 'run', '--name', 'tslabt-w1', 'busybox', 'sh', '-c', 'echo mine > /tslabt-f && rm /etc/group && ls /etc'], env);

@@ -35,6 +35,7 @@ export function run(cmd: string, args: string[], options: { env?: NodeJS.Process
       clearTimeout(timer);
       setTimeout(() => resolve({ code: code ?? 128 + (signal ? 9 : 0), stdout, stderr }), 20);
     });
+    child.stdin.on('error', () => {}); // the program may exit without reading its input
     child.stdin.end(options.input ?? '');
   });
 }
