@@ -1,7 +1,7 @@
 // `tslab container …` as a user drives it, against both tslab's runtime and runc (the oracle),
 // each test in its own data root, everything named tslabt-… and removed in finally.
 import { afterEach, describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDataRoot, tslab, waitFor } from '../integration/image/registry.js';
@@ -46,7 +46,13 @@ describe.each(RUNTIMES)('containers on %s', (_label, runtime) => {
   it('-t gives the container a real pty (driven through script(1) as a terminal)', async () => {
     const { env } = setup(runtime);
     const cmd = `${process.execPath} ${join(__dirname, '../../bin/tslab')} container run -it --rm busybox sh -c 'test -t 0 && test -t 1 && echo is-a-tty; echo $TERM'`;
-    const out = execFileSync('script', ['-qec', cmd, '/dev/null'], { env, encoding: 'utf8', input: '', timeout: 60_000 });
+    // script's stdin stays open until the container is done: an early EOF would hang up the pty
+    const child = spawn('script', ['-qec', cmd, '/dev/null'], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    child.stdin.end();
+    expect(code, out).toBe(0);
     expect(out.replace(/\r/g, '')).toMatch(/is-a-tty\nxterm\n/);
   });
 
