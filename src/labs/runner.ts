@@ -1,21 +1,21 @@
 // Runs one lab: builds a bundle per container, starts the containers with the chosen runtime's CLI,
 // narrates the steps, runs their commands and checks, and always tears everything down.
-import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import type { LabRef } from './catalog.js';
-import { labSpec } from './bundle.js';
-import { ContainerCgroup, cgroupProcsFiles, detectCgroupMode, procCgroups, v1MountPoints, type CgroupMode } from './cgroups.js';
+import { ContainerCgroup, cgroupProcsFiles, detectCgroupMode } from './cgroups.js';
+import { createContainer, prepareBundle, removeContainer, type LiveContainer } from './containers.js';
 import type { CheckOutcome, LabEvent, LabResult, LabSink } from './events.js';
 import { runInside, runOutside } from './exec.js';
 import { expect } from './expect.js';
-import type { Command, CommandResult, ContainerDef, ContainerView, HostFacts, LabContext, LabDefinition } from './format.js';
+import type { Command, CommandResult, ContainerView, HostFacts, LabContext, LabDefinition } from './format.js';
 import { LabError, loadLab, locate } from './load.js';
-import { mountOverlay, unmountOverlay, type OverlayMount } from './overlay.js';
 import { imageLayers, MissingImageError } from './rootfs.js';
 import { RuntimeCli } from './runtime-cli.js';
+import { RuntimeTraceReader } from './runtime-trace.js';
+import { pollUntil, waitFor } from './wait.js';
 import { memorySink, tracer } from '../tracer/tracer.js';
-import { isTraceEvent } from '../tracer/event.js';
 
 export const DEFAULT_PREFIX = 'tslab-lab-';
 
@@ -30,19 +30,6 @@ export interface RunLabOptions {
   signal?: AbortSignal;
 }
 
-interface LiveContainer {
-  name: string;
-  def: ContainerDef;
-  id: string;
-  bundle: string;
-  rootfs: string;
-  outputFile: string;
-  overlay?: OverlayMount;
-  pid?: number;
-  created: boolean;
-  cgroupDirs: string[];
-}
-
 const rand = (): string => Math.random().toString(36).slice(2, 6);
 
 function lineOf(file: string, needle: RegExp): string | undefined {
@@ -54,34 +41,6 @@ function lineOf(file: string, needle: RegExp): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let delay = 5;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, delay));
-    delay = Math.min(delay * 2, 100);
-  }
-}
-
-/** Every cgroup directory a process is in (to remove them if a runtime leaves them behind). */
-function cgroupDirsOf(pid: number, mode: CgroupMode): string[] {
-  if (mode === 'v2') {
-    const unified = procCgroups(pid).find((l) => l.controllers.length === 0);
-    return unified && unified.path !== '/' ? [join('/sys/fs/cgroup', unified.path)] : [];
-  }
-  const points = v1MountPoints();
-  const dirs: string[] = [];
-  for (const line of procCgroups(pid)) {
-    // the hybrid layout's cgroup2 line lives under /sys/fs/cgroup/unified (runc creates it there too)
-    const mp = line.controllers[0] ? points.get(line.controllers[0]) : '/sys/fs/cgroup/unified';
-    if (mp && line.path !== '/' && existsSync(join(mp, line.path))) dirs.push(join(mp, line.path));
-  }
-  return dirs;
 }
 
 export async function runLab(ref: LabRef, options: RunLabOptions): Promise<LabResult> {
@@ -122,27 +81,10 @@ export async function runLab(ref: LabRef, options: RunLabOptions): Promise<LabRe
   const dropSink = tracer.addSink(own.sink);
   const previousStage = tracer.stage;
   tracer.stage = 'lab';
-  let traceRead = 0;
+  const traceReader = new RuntimeTraceReader(traceFile);
   /** emits the runtime's trace events written since the last call */
   const flushTrace = (): void => {
-    let text = '';
-    try {
-      text = readFileSync(traceFile, 'utf8');
-    } catch {
-      return;
-    }
-    const fresh = text.slice(traceRead);
-    const end = fresh.lastIndexOf('\n');
-    if (end < 0) return;
-    traceRead += end + 1;
-    const events = fresh.slice(0, end).split('\n').flatMap((line) => {
-      try {
-        const e = JSON.parse(line) as unknown;
-        return isTraceEvent(e) ? [e] : [];
-      } catch {
-        return [];
-      }
-    });
+    const events = traceReader.readNew();
     if (events.length) {
       result.trace.push(...events);
       emit({ type: 'trace', events });
@@ -183,14 +125,6 @@ export async function runLab(ref: LabRef, options: RunLabOptions): Promise<LabRe
   };
   const outside = (sh: string, o: { timeoutMs?: number } = {}): Promise<CommandResult> =>
     runOutside(sh, { env: hostEnv(), timeoutMs: o.timeoutMs });
-  const pollUntil = async <T>(probe: () => Promise<T> | T, done: (v: T) => boolean, timeoutMs: number): Promise<T> => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await probe();
-      if (done(value) || Date.now() >= deadline) return value;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  };
   const ctx: LabContext = {
     host, inside, outside, memo, expect, waitFor, pollUntil,
     container: view,
@@ -230,8 +164,6 @@ export async function runLab(ref: LabRef, options: RunLabOptions): Promise<LabRe
     for (const [name, def] of Object.entries(lab.containers)) {
       stopIfAborted();
       const id = `${prefix}${ref.name}-${name}-${rand()}`;
-      const bundle = join(scratch, name);
-      mkdirSync(bundle, { recursive: true });
       let layers: string[];
       try {
         layers = await imageLayers(def.image, (line) => process.stderr.write(`${line}\n`));
@@ -243,32 +175,11 @@ export async function runLab(ref: LabRef, options: RunLabOptions): Promise<LabRe
         throw err;
       }
       const c: LiveContainer = {
-        name, def, id, bundle, rootfs: '', outputFile: join(scratch, `${name}.output`), created: false, cgroupDirs: [],
+        name, def, id, bundle: join(scratch, name), rootfs: '', outputFile: join(scratch, `${name}.output`), created: false, cgroupDirs: [],
       };
       live.set(name, c);
-      // every container's root is an overlay: the image's layers below, this container's upper on top
-      c.overlay = mountOverlay(layers.join(':'), join(scratch, `${name}-overlay`));
-      c.rootfs = c.overlay.merged;
-      const spec = labSpec(def, { rootfs: c.rootfs, cgroupsPath: `/${id}` });
-      writeFileSync(join(bundle, 'config.json'), JSON.stringify(spec, null, 2));
-      const pidFile = join(bundle, 'init.pid');
-      const out = openSync(c.outputFile, 'a');
-      try {
-        c.created = true;
-        const r = await runtime.run(['create', '--bundle', bundle, '--pid-file', pidFile, id], { outputFd: out, timeoutMs: 30_000 });
-        if (r.code !== 0) {
-          const said = readFileSync(c.outputFile, 'utf8').trim().split('\n').slice(-3).join(' | ');
-          throw new Error(`container "${name}": ${options.runtime} create exited ${r.code}${said ? `: ${said}` : ''}`);
-        }
-      } finally {
-        closeSync(out);
-      }
-      c.pid = Number(readFileSync(pidFile, 'utf8').trim());
-      if (!existsSync(`/proc/${c.pid}`) || !isOurInit(c.pid)) {
-        const said = readFileSync(c.outputFile, 'utf8').trim().split('\n').slice(-3).join(' | ');
-        throw new Error(`container "${name}": ${options.runtime} create succeeded, but the container's init (pid ${c.pid}) is already gone${said ? `: ${said}` : ''}`);
-      }
-      c.cgroupDirs = cgroupDirsOf(c.pid, mode);
+      prepareBundle(c, layers, scratch);
+      await createContainer(c, runtime, mode);
       flushTrace();
       emit({ type: 'container', name, id, phase: 'created', pid: c.pid });
       await runtime.mustRun(`container "${name}": start`, ['start', id]);
@@ -320,7 +231,11 @@ export async function runLab(ref: LabRef, options: RunLabOptions): Promise<LabRe
         result.cleanupErrors.push(`cleanup command: ${(err as Error).message}`);
       }
     }
-    for (const c of [...live.values()].reverse()) await removeContainer(c, runtime, result, emit);
+    for (const c of [...live.values()].reverse()) {
+      result.cleanupErrors.push(...await removeContainer(c, runtime));
+      if (c.created) emit({ type: 'container', name: c.name, id: c.id, phase: 'deleted' });
+      flushTrace();
+    }
     flushTrace();
     dropSink();
     tracer.stage = previousStage;
@@ -333,45 +248,4 @@ export async function runLab(ref: LabRef, options: RunLabOptions): Promise<LabRe
     }
   }
   return finish();
-}
-
-async function removeContainer(c: LiveContainer, runtime: RuntimeCli, result: LabResult, emit: (e: LabEvent) => void): Promise<void> {
-  if (c.created) {
-    const r = await runtime.run(['delete', '--force', c.id]).catch((err: Error) => ({ code: -1, stdout: '', stderr: err.message }));
-    const gone = await waitFor(`container ${c.id} to be deleted`, async () => ((await runtime.state(c.id)) ? undefined : true), 10_000)
-      .catch(() => false);
-    if (!gone) result.cleanupErrors.push(`${c.id}: ${runtime.path} delete --force exited ${r.code}: ${r.stderr.trim()}`);
-    if (c.pid) {
-      await waitFor(`pid ${c.pid} to exit`, () => (existsSync(`/proc/${c.pid}/cgroup`) && isOurInit(c.pid!) ? undefined : true), 10_000)
-        .catch(() => result.cleanupErrors.push(`${c.id}: its init (pid ${c.pid}) is still running after delete`));
-    }
-    // a runtime that leaves its cgroups behind is reported, and the empty directories removed
-    for (const dir of c.cgroupDirs) {
-      if (!existsSync(dir)) continue;
-      result.cleanupErrors.push(`${c.id}: the runtime left cgroup ${dir} behind`);
-      try {
-        rmdirSync(dir);
-      } catch {
-        // still has processes; the error above already says so
-      }
-    }
-    emit({ type: 'container', name: c.name, id: c.id, phase: 'deleted' });
-  }
-  if (c.overlay) {
-    try {
-      unmountOverlay(c.overlay);
-    } catch (err) {
-      result.cleanupErrors.push(`unmount ${c.overlay.merged}: ${(err as Error).message}`);
-    }
-  }
-}
-
-/** The pid still belongs to a live process (not a zombie already reaped into another). */
-function isOurInit(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return !/\) Z /.test(stat);
-  } catch {
-    return false;
-  }
 }
