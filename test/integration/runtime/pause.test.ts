@@ -13,7 +13,9 @@ describe('tslab-runtime pause and resume', () => {
     const b = makeBundle(['sh', '-c', 'while true; do sleep 0.05; done'], undefined, id);
     const rt = (...args: string[]) => run(TSLAB_RUNTIME, ['--root', root, ...args]);
     try {
-      expect((await rt('run', '--detach', '--bundle', b.dir, id)).code).toBe(0);
+      const started = await rt('run', '--detach', '--bundle', b.dir, id);
+      expect(started.stderr).toBe('');
+      expect(started.code).toBe(0);
       const pid = JSON.parse((await rt('state', id)).stdout).pid as number;
       expect((await rt('pause', id)).code).toBe(0);
       expect(JSON.parse((await rt('state', id)).stdout).status).toBe('paused');
