@@ -145,6 +145,29 @@ describe('tslab test with broken labs', () => {
     expect(lines.at(-1)).toBe('1..3');
   });
 
+  it('--report writes an index, a page per lab and, with our tracing runtime, its trace report', async () => {
+    const dir = join(work, 'report');
+    const r = await tslab(['test', 'uts-namespace', 'pid-namespace', '--runtime', 'tslab', '--report', dir, '--name-prefix', 'tslabt-rep-']);
+    expect(r.code, r.stderr).toBe(0);
+    const index = readFileSync(join(dir, 'index.html'), 'utf8');
+    expect(index).toContain('<a href="namespaces--uts-namespace.html">namespaces/uts-namespace</a>');
+    expect(index).toContain('<a href="namespaces--pid-namespace/index.html">trace</a>');
+    expect(readFileSync(join(dir, 'namespaces--pid-namespace.html'), 'utf8')).toContain('NSpid lists the host pid, then 1');
+    const trace = readFileSync(join(dir, 'namespaces--pid-namespace', 'index.html'), 'utf8');
+    expect(trace).toContain('NSpid lists the host pid, then 1'); // the lab's checks on top of the trace report
+    expect(trace).toMatch(/pivot_root/); // the runtime's traced steps
+    expect(existsSync(join(dir, 'namespaces--pid-namespace', 'recording.cast'))).toBe(true);
+    expect(leftoversOf('tslabt-rep-')).toEqual([]);
+  }, 120_000);
+
+  it('tslab run --steps shows every traced step of our runtime', async () => {
+    const r = await tslab(['run', 'uts-namespace', '--runtime', 'tslab', '--steps', '--name-prefix', 'tslabt-steps-']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/── created ──/);
+    expect(r.stdout).toMatch(/ok\s+sethostname lab-box/);
+    expect(r.stdout).not.toContain('--steps shows them');
+  }, 60_000);
+
   it('refuses an unknown reporter', async () => {
     const r = await tslab(['test', '--reporter', 'xml']);
     expect(r.code).toBe(1);
