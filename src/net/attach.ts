@@ -100,12 +100,7 @@ function prepareLocked(settings: NetworkSettings, opts: PrepareOptions): Endpoin
       throw new Error(`host port ${p.hostPort}/${p.protocol} is in use by a process on this host (see ss -lnp): pick another`);
     }
   }
-  const address = tracer.step(
-    { kind: 'info', step: 'ipam.allocate', args: { network: net.name, subnet: net.subnet, container: opts.id },
-      summary: `IPAM: lease an address of ${net.subnet} (network ${net.name}) to ${opts.id}` },
-    () => allocate(settings.root, net.name, net.subnet, opts.id),
-    (ip) => ip,
-  );
+  const address = allocate(settings.root, net.name, net.subnet, opts.id);
   const ep: Endpoint = {
     id: opts.id, network: net.name, bridge: net.bridge, address, prefix: net.prefix, gateway: net.gateway,
     hostVeth: hostVethName(opts.id), name: opts.name ?? opts.id, hostname: opts.hostname ?? opts.id.slice(0, 12), ports,
@@ -125,11 +120,29 @@ function prepareLocked(settings: NetworkSettings, opts: PrepareOptions): Endpoin
 }
 
 /**
+ * The lease and files, as one traced step whose lock is taken inside it: no traced step runs while the
+ * lock is held, so a student stepping through a start (the trace gate waits for a key) never makes
+ * other tslab processes wait on the network lock.
+ */
+function prepareTraced(settings: NetworkSettings, opts: PrepareOptions): { ep: Endpoint; madeNow: boolean } {
+  const network = opts.network ?? DEFAULT_NETWORK;
+  return tracer.step(
+    { kind: 'info', step: 'ipam.allocate', args: { network, container: opts.id },
+      summary: `IPAM: lease an address on network ${network} to ${opts.id}, write its hosts, hostname, resolv.conf` },
+    () => withNetworkLock(settings.root, () => {
+      const before = readEndpoint(settings.root, opts.id);
+      return { ep: prepareLocked(settings, opts), madeNow: before === undefined };
+    }),
+    (r) => `${r.ep.address}/${r.ep.prefix}${r.madeNow ? '' : ' (prepared before)'}`,
+  );
+}
+
+/**
  * Before the runtime's `create`: leases the address and writes hosts/hostname/resolv.conf, so their
  * bind mounts can go into config.json. Idempotent per container id.
  */
 export function prepareContainer(opts: PrepareOptions, settings = loadSettings()): Attachment {
-  return toAttachment(withNetworkLock(settings.root, () => prepareLocked(settings, opts)));
+  return toAttachment(prepareTraced(settings, opts).ep);
 }
 
 export function bootId(): string {
@@ -146,55 +159,55 @@ export function bootId(): string {
  * Prepares first if prepareContainer was not called. On failure nothing it created is left behind.
  */
 export function attachContainer(opts: AttachOptions, settings = loadSettings()): Attachment {
-  return withNetworkLock(settings.root, () => {
-    const preparedBefore = readEndpoint(settings.root, opts.id) !== undefined;
-    const ep = prepareLocked(settings, opts);
-    if (ep.state === 'attached') throw new Error(`container ${opts.id} is already attached to network ${ep.network}`);
-    const net = getNetwork(settings, ep.network);
-    const nsPath = netnsPathOfPid(opts.pid);
-    let nsFd: number;
-    try {
-      nsFd = openSync(nsPath, 'r');
-    } catch (err) {
-      if (!preparedBefore) undoPrepare(settings, ep);
-      throw new Error(`cannot open ${nsPath}: is ${opts.pid} the container's init? (${(err as NodeJS.ErrnoException).code})`);
+  const { ep, madeNow } = prepareTraced(settings, opts);
+  const undoState = (): void => {
+    if (madeNow) withNetworkLock(settings.root, () => undoPrepare(settings, ep));
+  };
+  if (ep.state === 'attached') throw new Error(`container ${opts.id} is already attached to network ${ep.network}`);
+  const net = getNetwork(settings, ep.network);
+  const nsPath = netnsPathOfPid(opts.pid);
+  let nsFd: number;
+  try {
+    nsFd = openSync(nsPath, 'r');
+  } catch (err) {
+    undoState();
+    throw new Error(`cannot open ${nsPath}: is ${opts.pid} the container's init? (${(err as NodeJS.ErrnoException).code})`);
+  }
+  // The kernel work runs without the lock: names (veth, rule comments) are per container, and the
+  // bridge and nft base chains tolerate being created by two processes at once.
+  let vethCreated = false;
+  try {
+    if (fstatSync(nsFd).ino === statSync('/proc/thread-self/ns/net').ino) {
+      throw new Error(`process ${opts.pid} is in tslab's own network namespace, not a container's: ` +
+        'a container needs a network namespace of its own ("network" in linux.namespaces) to be attached to a bridge');
     }
-    let vethCreated = false;
-    try {
-      if (fstatSync(nsFd).ino === statSync('/proc/thread-self/ns/net').ino) {
-        throw new Error(`process ${opts.pid} is in tslab's own network namespace, not a container's: ` +
-          'a container needs a network namespace of its own ("network" in linux.namespaces) to be attached to a bridge');
-      }
-      let mac: string | undefined;
-      withNetlink((nl) => {
-        const bridgeIndex = ensureBridgeWith(nl, net);
-        rtnl.createVeth(nl, { name: ep.hostVeth, peerName: 'eth0', peerNetns: { fd: nsFd, path: nsPath }, master: bridgeIndex, masterName: net.bridge });
-        vethCreated = true;
-        rtnl.setLink(nl, { name: ep.hostVeth }, { up: true });
-      });
-      inNetnsFd(nsFd, nsPath, () => withNetlink((nl) => {
-        rtnl.setLink(nl, { name: 'lo' }, { up: true });
-        const eth0 = rtnl.getLink(nl, { name: 'eth0' });
-        mac = eth0.mac;
-        rtnl.addAddress(nl, { index: eth0.index, linkName: 'eth0', address: ep.address, prefix: ep.prefix });
-        rtnl.setLink(nl, { index: eth0.index, name: 'eth0' }, { up: true });
-        rtnl.addRoute(nl, { gateway: ep.gateway, oif: eth0.index, oifName: 'eth0' });
-      }));
-      const nftRules = publishPorts(settings.nftTable, ep.id, ep.address, ep.ports);
-      const attached: Endpoint = {
-        ...ep, state: 'attached', pid: opts.pid, netnsInode: fstatSync(nsFd).ino, nftRules,
-      };
-      writeEndpoint(settings.root, attached);
-      return toAttachment(attached, mac);
-    } catch (err) {
-      if (vethCreated) deleteLinkIfPresent(ep.hostVeth);
-      if (ep.ports.length > 0) unpublishPorts(settings.nftTable, ep.id);
-      if (!preparedBefore) undoPrepare(settings, ep);
-      throw err;
-    } finally {
-      closeSync(nsFd);
-    }
-  });
+    let mac: string | undefined;
+    withNetlink((nl) => {
+      const bridgeIndex = ensureBridgeWith(nl, net);
+      rtnl.createVeth(nl, { name: ep.hostVeth, peerName: 'eth0', peerNetns: { fd: nsFd, path: nsPath }, master: bridgeIndex, masterName: net.bridge });
+      vethCreated = true;
+      rtnl.setLink(nl, { name: ep.hostVeth }, { up: true });
+    });
+    inNetnsFd(nsFd, nsPath, () => withNetlink((nl) => {
+      rtnl.setLink(nl, { name: 'lo' }, { up: true });
+      const eth0 = rtnl.getLink(nl, { name: 'eth0' });
+      mac = eth0.mac;
+      rtnl.addAddress(nl, { index: eth0.index, linkName: 'eth0', address: ep.address, prefix: ep.prefix });
+      rtnl.setLink(nl, { index: eth0.index, name: 'eth0' }, { up: true });
+      rtnl.addRoute(nl, { gateway: ep.gateway, oif: eth0.index, oifName: 'eth0' });
+    }));
+    const nftRules = publishPorts(settings.nftTable, ep.id, ep.address, ep.ports);
+    const attached: Endpoint = { ...ep, state: 'attached', pid: opts.pid, netnsInode: fstatSync(nsFd).ino, nftRules };
+    withNetworkLock(settings.root, () => writeEndpoint(settings.root, attached));
+    return toAttachment(attached, mac);
+  } catch (err) {
+    if (vethCreated) deleteLinkIfPresent(ep.hostVeth);
+    if (ep.ports.length > 0) unpublishPorts(settings.nftTable, ep.id);
+    undoState();
+    throw err;
+  } finally {
+    closeSync(nsFd);
+  }
 }
 
 function undoPrepare(settings: NetworkSettings, ep: Endpoint): void {
@@ -244,24 +257,27 @@ export interface DetachResult {
  * Safe to call twice, and for a container that was never attached.
  */
 export function detachContainer(id: string, settings = loadSettings()): DetachResult {
-  return withNetworkLock(settings.root, () => {
-    const ep = readEndpoint(settings.root, id);
-    const hostVeth = ep?.hostVeth ?? hostVethName(id);
-    const vethDeleted = deleteLinkIfPresent(hostVeth);
-    // Rules exist only for published ports; an unknown id (gc of a lost record) is looked up by comment.
-    const rulesDeleted = ep && ep.ports.length === 0 ? 0 : unpublishPorts(settings.nftTable, id, ep?.nftRules ?? []);
-    let addressesReleased: string[] = [];
-    if (ep) {
-      addressesReleased = release(settings.root, ep.network, networkSubnet(settings, ep), id);
+  const ep = readEndpoint(settings.root, id);
+  const hostVeth = ep?.hostVeth ?? hostVethName(id);
+  // Kernel objects first, without the lock (they are this container's alone), then the state under it.
+  const vethDeleted = deleteLinkIfPresent(hostVeth);
+  // Rules exist only for published ports; an unknown id (gc of a lost record) is looked up by comment.
+  const rulesDeleted = ep && ep.ports.length === 0 ? 0 : unpublishPorts(settings.nftTable, id, ep?.nftRules ?? []);
+  const addressesReleased = withNetworkLock(settings.root, () => {
+    let released: string[] = [];
+    const current = readEndpoint(settings.root, id);
+    if (current) {
+      released = release(settings.root, current.network, networkSubnet(settings, current), id);
       removeEndpoint(settings.root, id);
-      const net = safeNetwork(settings, ep.network);
+      const net = safeNetwork(settings, current.network);
       if (net?.userDefined) refreshHosts(membersOf(settings, net));
     }
     removeContainerFiles(settings.root, id);
-    tracer.point('info', 'network.detached', { container: id, veth: vethDeleted ? hostVeth : null, rules: rulesDeleted,
-      released: addressesReleased }, `network: detached ${id} (${addressesReleased.join(', ') || 'no lease'})`);
-    return { id, found: ep !== undefined, vethDeleted, rulesDeleted, addressesReleased };
+    return released;
   });
+  tracer.point('info', 'network.detached', { container: id, veth: vethDeleted ? hostVeth : null, rules: rulesDeleted,
+    released: addressesReleased }, `network: detached ${id} (${addressesReleased.join(', ') || 'no lease'})`);
+  return { id, found: ep !== undefined, vethDeleted, rulesDeleted, addressesReleased };
 }
 
 /** `--network none`: the container keeps its own netns with only lo, which we bring up (as docker does). */

@@ -3,7 +3,7 @@
 // (route_localnet) so that ports published on 127.0.0.1 can be DNATed to containers.
 import { existsSync } from 'node:fs';
 import { writeKernelFile } from '../runtime/sys/index.js';
-import { rtnl, withNetlink, type NetlinkSocket } from './netlink/index.js';
+import { NetlinkError, rtnl, withNetlink, type NetlinkSocket } from './netlink/index.js';
 import type { NetworkDef } from './networks.js';
 
 export function ensureBridgeWith(nl: NetlinkSocket, net: NetworkDef): number {
@@ -13,7 +13,14 @@ export function ensureBridgeWith(nl: NetlinkSocket, net: NetworkDef): number {
     if (!existing.up) rtnl.setLink(nl, { index: existing.index, name: net.bridge }, { up: true });
     return existing.index;
   }
-  const br = rtnl.createBridge(nl, net.bridge);
+  let br;
+  try {
+    br = rtnl.createBridge(nl, net.bridge);
+  } catch (err) {
+    // Another tslab process created it between our look and our create: use theirs.
+    if (err instanceof NetlinkError && err.errno === 'EEXIST') return rtnl.getLink(nl, { name: net.bridge }).index;
+    throw err;
+  }
   rtnl.addAddress(nl, { index: br.index, linkName: net.bridge, address: net.gateway, prefix: net.prefix });
   rtnl.setLink(nl, { index: br.index, name: net.bridge }, { up: true });
   const sysctl = `/proc/sys/net/ipv4/conf/${net.bridge}/route_localnet`;

@@ -24,6 +24,11 @@ function lockAddress(root: string): { addr: Buffer; name: string } {
 let held = 0;
 let heldFd = -1;
 
+/** Whether this process holds the network lock now (tests check no traced step runs under it). */
+export function isNetworkLockHeld(): boolean {
+  return held > 0;
+}
+
 /** Runs fn holding the network lock of `root`; reentrant within one process. */
 export function withNetworkLock<T>(root: string, fn: () => T, timeoutMs = 30_000): T {
   if (held > 0) {

@@ -11,6 +11,7 @@ import {
 } from '../../../src/net/index.js';
 import { readLeases } from '../../../src/net/ipam.js';
 import { rtnl, withNetlink } from '../../../src/net/netlink/index.js';
+import { isNetworkLockHeld } from '../../../src/net/lock.js';
 import { memorySink, tracer } from '../../../src/tracer/tracer.js';
 import {
   ipJson, linkExists, nftTableText, nsenter, removeDataRoot, startFakeContainer, testNetworking, uniqueName, waitFor,
@@ -37,16 +38,26 @@ describe.skipIf(!isRoot)('attaching containers to a bridge (needs root)', () => 
     await withWorld(async (w, containers) => {
       const c1 = await startFakeContainer();
       const c2 = await startFakeContainer();
-      containers.push(c1, c2);
+      const c3 = await startFakeContainer();
+      containers.push(c1, c2, c3);
       const events = memorySink();
-      const removeSink = tracer.addSink(events.sink);
+      // Stepping blocks at every begin event: none may come while this process holds the network lock,
+      // or a student pausing a start would stall every other tslab process on the machine.
+      const underLock: string[] = [];
+      const removeSink = tracer.addSink((e) => {
+        events.sink(e);
+        if (e.phase === 'begin' && isNetworkLockHeld()) underLock.push(e.step);
+      });
       let a1, a2;
       try {
         a1 = attachContainer({ id: uniqueName('tslabt-a-'), pid: c1.pid }, w.settings);
         a2 = attachContainer({ id: uniqueName('tslabt-b-'), pid: c2.pid }, w.settings);
+        const withPort = attachContainer({ id: uniqueName('tslabt-x-'), pid: c3.pid, ports: [`127.0.0.1:${20000 + Math.floor(Math.random() * 20000)}:80`] }, w.settings);
+        detachContainer(withPort.id, w.settings);
       } finally {
         removeSink();
       }
+      expect(underLock).toEqual([]);
       expect(a1.address).toBe(`${w.subnetPrefix}.2`);
       expect(a2.address).toBe(`${w.subnetPrefix}.3`);
       expect(a1.gateway).toBe(`${w.subnetPrefix}.1`);
