@@ -173,7 +173,7 @@ export interface LabContext {
   /** run a shell script on the host; PID_<NAME>, ROOTFS_<NAME>, UPPER_<NAME>, LOWER are set */
   outside(sh: string, options?: { timeoutMs?: number }): Promise<CommandResult>;
   container(name: string): ContainerView;
-  /** read a host file (e.g. /proc/<pid>/status), '' when it does not exist */
+  /** read a host file (e.g. /proc/<pid>/status), at most 4 MiB of it; '' when it does not exist */
   readFile(path: string): string;
   /** poll until probe returns a value (not undefined), or fail after timeoutMs saying what was awaited */
   waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs?: number): Promise<T>;

@@ -1,6 +1,6 @@
 // Runs one lab: builds a bundle per container, starts the containers with the chosen runtime's CLI,
 // narrates the steps, runs their commands and checks, and always tears everything down.
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import type { LabRef } from './catalog.js';
@@ -28,6 +28,29 @@ export interface RunLabOptions {
   beforeStep?: (index: number) => Promise<void>;
   /** Ctrl-C: stop before the next command or check, then clean up as usual */
   signal?: AbortSignal;
+}
+
+/** A host file as text, at most 4 MiB of it ('' when unreadable): /proc/kcore must not exhaust memory. */
+function readBounded(path: string, max = 4 << 20): string {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    const buf = Buffer.alloc(64 * 1024);
+    const parts: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const n = readSync(fd, buf, 0, Math.min(buf.length, max - total), null);
+      if (n <= 0) break;
+      parts.push(Buffer.from(buf.subarray(0, n)));
+      total += n;
+      if (total >= max) break;
+    }
+    return Buffer.concat(parts).toString('utf8');
+  } catch {
+    return '';
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }
 
 const rand = (): string => Math.random().toString(36).slice(2, 6);
@@ -128,13 +151,7 @@ export async function runLab(ref: LabRef, options: RunLabOptions): Promise<LabRe
   const ctx: LabContext = {
     host, inside, outside, memo, expect, waitFor, pollUntil,
     container: view,
-    readFile: (path) => {
-      try {
-        return readFileSync(path, 'utf8');
-      } catch {
-        return '';
-      }
-    },
+    readFile: (path) => readBounded(path),
   };
 
   const stopIfAborted = (): void => {
