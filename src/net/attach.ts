@@ -81,7 +81,15 @@ function membersOf(settings: NetworkSettings, net: NetworkDef): Endpoint[] {
   return listEndpoints(settings.root).filter((e) => e.network === net.name);
 }
 
+/** Ids name files and nft comments: letters, digits, _ . - only (as OCI runtimes accept). */
+function checkId(id: string): void {
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(id)) {
+    throw new Error(`"${id}" is not a usable container id (letters, digits, _ . -; at most 128)`);
+  }
+}
+
 function prepareLocked(settings: NetworkSettings, opts: PrepareOptions): Endpoint {
+  checkId(opts.id);
   const existing = readEndpoint(settings.root, opts.id);
   if (existing) {
     // attachContainer({ id, pid }) after prepareContainer: the prepared network holds
@@ -257,6 +265,7 @@ export interface DetachResult {
  * Safe to call twice, and for a container that was never attached.
  */
 export function detachContainer(id: string, settings = loadSettings()): DetachResult {
+  checkId(id);
   const ep = readEndpoint(settings.root, id);
   const hostVeth = ep?.hostVeth ?? hostVethName(id);
   // Kernel objects first, without the lock (they are this container's alone), then the state under it.

@@ -8,7 +8,7 @@ import { allocate, readLeases, release } from '../../../src/net/ipam.js';
 import { broadcastOf, gatewayOf, intToIp, ipToInt, overlaps, parseSubnet } from '../../../src/net/ip.js';
 import { baseTableScript, parseEcho, parseListing, parsePortSpec, portRules, portsClash } from '../../../src/net/ports.js';
 import { renderHosts, renderResolvConf } from '../../../src/net/files.js';
-import { hostVethName } from '../../../src/net/attach.js';
+import { detachContainer, hostVethName, prepareContainer } from '../../../src/net/attach.js';
 import type { Endpoint } from '../../../src/net/endpoints.js';
 
 describe('IPv4 arithmetic', () => {
@@ -128,6 +128,11 @@ describe('container files', () => {
     expect(closed).toContain('search example.test');
     const open = renderResolvConf(host, { forwarding: true, hostAddresses: new Set() });
     expect(open.split('\n').filter((l) => l.startsWith('nameserver'))).toEqual(['nameserver 192.0.2.53', 'nameserver 198.51.100.1']);
+  });
+
+  it('refuses ids that could escape the state folder or break an nft comment', () => {
+    expect(() => detachContainer('../../etc')).toThrow(/not a usable container id/);
+    expect(() => prepareContainer({ id: 'a"b' })).toThrow(/not a usable container id/);
   });
 
   it('names host veths within 15 bytes, tslabt… for test containers', () => {
