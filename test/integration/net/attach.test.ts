@@ -110,7 +110,19 @@ describe.skipIf(!isRoot)('attaching containers to a bridge (needs root)', () => 
       try {
         const port1 = 20000 + Math.floor(Math.random() * 20000);
         const port2 = port1 + 1;
-        const a = attachContainer({ id: uniqueName('tslabt-p-'), pid: c.pid, ports: [`127.0.0.1:${port1}:80`, `${port2}:80/tcp`] }, w.settings);
+        const events = memorySink();
+        const removeSink = tracer.addSink(events.sink);
+        let a;
+        try {
+          a = attachContainer({ id: uniqueName('tslabt-p-'), pid: c.pid, ports: [`127.0.0.1:${port1}:80`, `${port2}:80/tcp`] }, w.settings);
+        } finally {
+          removeSink();
+        }
+        // Every rule is its own traced event, then one nft transaction applies them all.
+        const rules = events.events.filter((e) => e.step === 'nft.rule' && e.phase === 'end').map((e) => e.summary);
+        expect(rules.filter((r) => r.includes(`dnat to ${a.address}:80`))).toHaveLength(4); // prerouting + output, two ports
+        expect(rules.filter((r) => r.includes('masquerade'))).toHaveLength(2);
+        expect(events.events.filter((e) => e.step === 'nft' && e.phase === 'end' && !e.errno)).toHaveLength(1);
         expect(a.ports).toEqual([
           { hostIp: '127.0.0.1', hostPort: port1, containerPort: 80, protocol: 'tcp' },
           { hostIp: '0.0.0.0', hostPort: port2, containerPort: 80, protocol: 'tcp' },
