@@ -1,6 +1,6 @@
 // The step list: only the lines that fit are rendered (a window around the selection), so a
 // 10,000-event trace draws as fast as a ten-event one. Group headers mark stage/process changes.
-import React from 'react';
+import React, { useRef } from 'react';
 import { Box, Text } from 'ink';
 import type { ListLine, StepRow, TraceModel } from '../model.js';
 import { Styled } from './theme.js';
@@ -20,10 +20,16 @@ export interface StepListProps {
 
 const STATUS: Record<StepRow['status'], string> = { pending: '…', ok: '✓', failed: '✗' };
 
-/** The first line of the visible window: keeps the selected line inside, near the bottom when following. */
-export function windowStart(total: number, height: number, focusLine: number): number {
+/**
+ * The first line of the visible window: unchanged while the focus stays inside it (so scrolling
+ * up moves the cursor, not the list), moved just enough when the focus leaves it; a header line
+ * above the focus is kept in view.
+ */
+export function windowStart(total: number, height: number, focusLine: number, previous: number): number {
   if (total <= height) return 0;
-  const start = focusLine - height + 1 + Math.min(2, Math.floor(height / 4));
+  let start = Math.max(0, Math.min(previous, total - height));
+  if (focusLine - 1 < start) start = Math.max(0, focusLine - 1);
+  if (focusLine >= start + height) start = focusLine - height + 1;
   return Math.max(0, Math.min(total - height, start));
 }
 
@@ -31,7 +37,9 @@ export function StepList({ model, selected, waitingId, breakpoints, height, widt
   const bodyHeight = Math.max(1, height - 1);
   const total = model.lines.length;
   const focusLine = selected !== undefined ? model.rowLine[selected] ?? total - 1 : total - 1;
-  const start = windowStart(total, bodyHeight, focusLine);
+  const previous = useRef(0);
+  const start = windowStart(total, bodyHeight, focusLine, previous.current);
+  previous.current = start;
   const visible: ListLine[] = model.lines.slice(start, start + bodyHeight);
   const position = selected !== undefined ? `${selected + 1}/${model.rows.length}` : `${model.rows.length}`;
   const bp = breakpoints.size > 0 ? `  breakpoints: ${[...breakpoints].join(',')}` : '';
