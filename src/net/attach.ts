@@ -191,7 +191,7 @@ export function attachContainer(opts: AttachOptions, settings = loadSettings()):
     }
     let mac: string | undefined;
     withNetlink((nl) => {
-      const bridgeIndex = ensureBridgeWith(nl, net);
+      const bridgeIndex = ensureBridgeWith(nl, net, settings.root);
       rtnl.createVeth(nl, { name: ep.hostVeth, peerName: 'eth0', peerNetns: { fd: nsFd, path: nsPath }, master: bridgeIndex, masterName: net.bridge });
       vethCreated = true;
       rtnl.setLink(nl, { name: ep.hostVeth }, { up: true });

@@ -6,10 +6,24 @@ import { writeKernelFile } from '../runtime/sys/index.js';
 import { NetlinkError, rtnl, withNetlink, type NetlinkSocket } from './netlink/index.js';
 import type { NetworkDef } from './networks.js';
 
-export function ensureBridgeWith(nl: NetlinkSocket, net: NetworkDef): number {
+/** The alias tslab gives its bridges: which state folder leases their addresses. */
+export function ownerAlias(root: string): string {
+  return `tslab ${root}`;
+}
+
+/**
+ * The bridge's index, creating it if needed. `root` is the state folder that leases its addresses:
+ * two folders sharing one bridge would lease the same addresses twice, so a bridge marked with
+ * another folder is refused.
+ */
+export function ensureBridgeWith(nl: NetlinkSocket, net: NetworkDef, root: string): number {
   const existing = rtnl.findLink(nl, net.bridge);
   if (existing) {
     if (existing.kind !== 'bridge') throw new Error(`link ${net.bridge} exists but is a ${existing.kind ?? 'plain'} link, not a bridge`);
+    if (existing.alias?.startsWith('tslab ') && existing.alias !== ownerAlias(root)) {
+      throw new Error(`bridge ${net.bridge} belongs to the tslab state in ${existing.alias.slice(6)}, not ${root}: ` +
+        'give this data root its own bridge and subnet (network/config.json), or the two would lease the same addresses');
+    }
     if (!existing.up) rtnl.setLink(nl, { index: existing.index, name: net.bridge }, { up: true });
     return existing.index;
   }
@@ -22,7 +36,7 @@ export function ensureBridgeWith(nl: NetlinkSocket, net: NetworkDef): number {
     throw err;
   }
   rtnl.addAddress(nl, { index: br.index, linkName: net.bridge, address: net.gateway, prefix: net.prefix });
-  rtnl.setLink(nl, { index: br.index, name: net.bridge }, { up: true });
+  rtnl.setLink(nl, { index: br.index, name: net.bridge }, { up: true, alias: ownerAlias(root) });
   const sysctl = `/proc/sys/net/ipv4/conf/${net.bridge}/route_localnet`;
   if (existsSync(sysctl)) {
     writeKernelFile(sysctl, '1\n', 'sysctl.route_localnet',
@@ -31,8 +45,8 @@ export function ensureBridgeWith(nl: NetlinkSocket, net: NetworkDef): number {
   return br.index;
 }
 
-export function ensureBridge(net: NetworkDef): number {
-  return withNetlink((nl) => ensureBridgeWith(nl, net));
+export function ensureBridge(net: NetworkDef, root: string): number {
+  return withNetlink((nl) => ensureBridgeWith(nl, net, root));
 }
 
 /** Deletes the bridge if it exists; its address and routes go with it. */

@@ -24,7 +24,7 @@ export function createNetwork(opts: CreateOptions, settings = loadSettings()): N
       .map((r) => parseSubnet(`${r.dst}/${r.dstLen}`));
     const net = defineNetwork(settings, { ...opts, hostSubnets });
     try {
-      ensureBridgeWith(nl, net);
+      ensureBridgeWith(nl, net, settings.root);
     } catch (err) {
       forgetNetwork(settings, net.name);
       throw err;

@@ -78,6 +78,7 @@ export const IFLA = {
   IFLA_OPERSTATE: 16,
   IFLA_LINKINFO: 18,
   IFLA_NET_NS_PID: 19,
+  IFLA_IFALIAS: 20,
   IFLA_NET_NS_FD: 28,
   IFLA_LINK_NETNSID: 37,
 } as const;

@@ -126,6 +126,8 @@ export interface LinkInfo {
   linkNetnsId?: number;
   /** IFLA_LINK: for a veth, the peer's index (in the peer's netns) */
   link?: number;
+  /** IFLA_IFALIAS: free text (ip link set … alias); tslab marks its bridges with their owner */
+  alias?: string;
 }
 
 export function decodeLink(payload: Buffer): LinkInfo {
@@ -153,6 +155,8 @@ export function decodeLink(payload: Buffer): LinkInfo {
   if (nsid && nsid.length >= 4) info.linkNetnsId = nsid.readInt32LE(0);
   const link = readU32(attrs.get(IFLA.IFLA_LINK));
   if (link !== undefined) info.link = link;
+  const alias = readString(attrs.get(IFLA.IFLA_IFALIAS));
+  if (alias) info.alias = alias;
   return info;
 }
 

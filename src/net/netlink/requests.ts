@@ -92,6 +92,8 @@ export interface LinkChange {
   /** new name; needs the link named by index */
   rename?: string;
   mtu?: number;
+  /** IFLA_IFALIAS, the text `ip link` shows as "alias" */
+  alias?: string;
 }
 
 export function setLink(ref: LinkRef, change: LinkChange): NetlinkRequest {
@@ -106,6 +108,11 @@ export function setLink(ref: LinkRef, change: LinkChange): NetlinkRequest {
     attrs.push(stringAttr(IFLA.IFLA_IFNAME, change.rename));
     words.push(`name ${change.rename}`);
     args.rename = change.rename;
+  }
+  if (change.alias !== undefined) {
+    attrs.push(rawStringAttr(IFLA.IFLA_IFALIAS, change.alias));
+    words.push(`alias "${change.alias}"`);
+    args.alias = change.alias;
   }
   if (change.mtu !== undefined) {
     attrs.push(u32Attr(IFLA.IFLA_MTU, change.mtu));

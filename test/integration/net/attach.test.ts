@@ -271,6 +271,24 @@ describe.skipIf(!isRoot)('attaching containers to a bridge (needs root)', () => 
     });
   });
 
+  it('refuses a bridge that another data root leases addresses on', async () => {
+    await withWorld(async (w, containers) => {
+      const c = await startFakeContainer();
+      containers.push(c);
+      attachContainer({ id: uniqueName('tslabt-o-'), pid: c.pid }, w.settings);
+      const alias = ipJson<Array<{ ifalias?: string }>>(['link', 'show', 'dev', w.settings.bridge])[0]!.ifalias;
+      expect(alias).toBe(`tslab ${w.settings.root}`);
+      const other = testNetworking();
+      try {
+        const sharing = { ...other.settings, bridge: w.settings.bridge, subnet: w.settings.subnet };
+        expect(() => attachContainer({ id: uniqueName('tslabt-o-'), pid: c.pid }, sharing)).toThrow(/belongs to the tslab state in/);
+        expect(listEndpoints(other.settings.root)).toEqual([]);
+      } finally {
+        removeDataRoot(other);
+      }
+    });
+  });
+
   it('refuses a process that shares the host\'s network namespace, and leaves nothing behind', async () => {
     await withWorld(async (w) => {
       const id = uniqueName('tslabt-h-');

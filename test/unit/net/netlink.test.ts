@@ -89,6 +89,8 @@ describe('requests built from the kernel headers', () => {
     const move = requests.setLink({ name: 'tslabtv1' }, { netns: { fd: 23, path: '/proc/77/ns/net' } });
     expect(parseAttrs(move.payload.subarray(16)).get(IFLA.IFLA_NET_NS_FD)!.readUInt32LE(0)).toBe(23);
     expect(move.summary).toBe('RTM_SETLINK tslabtv1 to netns fd 23 (/proc/77/ns/net)');
+    const alias = requests.setLink({ name: 'tslab0' }, { alias: 'tslab /var/lib/tslab/network' });
+    expect(parseAttrs(alias.payload.subarray(16)).get(IFLA.IFLA_IFALIAS)!.toString()).toBe('tslab /var/lib/tslab/network');
     const rename = requests.setLink({ index: 12 }, { rename: 'eth0' });
     expect(rename.payload.readInt32LE(4)).toBe(12);
     expect(parseAttrs(rename.payload.subarray(16)).get(IFLA.IFLA_IFNAME)!.toString()).toBe('eth0\0');
