@@ -19,7 +19,10 @@ const CONTROLS: Record<string, Control | Control[]> = {
   'namespaces/uts-namespace': { wrapper: 'no-uts-ns', mustFail: ['inside, the hostname is the one config.json asked for', 'the host keeps its own hostname'] },
   'namespaces/ipc-namespace': { wrapper: 'no-ipc-ns', mustFail: ['the container does not see the host\'s segment', 'the host does not see the container\'s segment'] },
   'namespaces/user-namespace': { wrapper: 'no-user-ns', mustFail: ['uid_map maps container 0 to host 100000, 65536 ids', 'the host sees the container\'s root as uid 100000', 'host root\'s files show as nobody (65534) inside'] },
-  'namespaces/cgroup-namespace': { wrapper: 'no-cgroup-ns', mustFail: ['inside, the container\'s cgroup is /', 'the container\'s cgroup namespace is not the host\'s'] },
+  'namespaces/cgroup-namespace': [
+    { wrapper: 'no-cgroup-ns', mustFail: ['inside, the container\'s cgroup is /', 'the container\'s cgroup namespace is not the host\'s'] },
+    { wrapper: 'other-cgroup', mustFail: ['the host sees the container\'s real cgroup path, named after the container'] },
+  ],
   'namespaces/mount-namespace': [
     { wrapper: 'no-pivot', mustFail: ['under the container\'s root there is no host filesystem'] },
     { wrapper: 'host-root-mount', mustFail: ['the host\'s root filesystem is not mounted in the container'] },
