@@ -4,6 +4,8 @@
 // is unpacked in tmp/ and renamed into place only when complete and its diff ID verified.
 import { createReadStream, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
 import { chainIds, digestHex, VerifyingStream } from './digest.js';
 import { decompressor } from './compression.js';
 import { layerCompression, type Descriptor, type ImageConfig, type Manifest } from './media.js';
@@ -82,7 +84,32 @@ export async function unpackSnapshot(
   }
 }
 
-/** Makes sure every layer of an image is unpacked; returns its chain IDs, bottom first. */
+function unpackInWorker(store: ImageStore, layer: Descriptor, diffId: string, chainId: string, parentChain: string[]): Promise<{ ok: boolean; message?: string; hardlink?: boolean }> {
+  return new Promise((resolve) => {
+    const worker = new Worker(new URL('./unpack-worker.js', import.meta.url), {
+      workerData: { dataRoot: store.dataRoot, layer, diffId, chainId, parentChain },
+    });
+    let answered = false;
+    worker.once('message', (m: { ok: boolean; message?: string; hardlink?: boolean }) => {
+      answered = true;
+      resolve(m);
+    });
+    worker.once('error', (err) => {
+      answered = true;
+      resolve({ ok: false, message: err.message });
+    });
+    worker.once('exit', (code) => {
+      if (!answered) resolve({ ok: false, message: `the unpack worker for ${layer.digest} exited with ${code}` });
+    });
+  });
+}
+
+/**
+ * Makes sure every layer of an image is unpacked; returns its chain IDs, bottom first. Missing
+ * layers are unpacked in parallel, one worker thread per core (each layer is its own folder, so
+ * they do not depend on each other; a layer whose hard link points into a lower layer is redone
+ * in order afterwards).
+ */
 export async function ensureSnapshots(store: ImageStore, manifest: Manifest, config: ImageConfig,
   onLayer?: (index: number, total: number, chainId: string) => void): Promise<string[]> {
   const diffIds = config.rootfs?.diff_ids ?? [];
@@ -90,12 +117,33 @@ export async function ensureSnapshots(store: ImageStore, manifest: Manifest, con
     throw new Error(`image config lists ${diffIds.length} diff IDs but the manifest has ${manifest.layers.length} layers`);
   }
   const chain = chainIds(diffIds);
-  for (let i = 0; i < chain.length; i++) {
-    if (!hasSnapshot(store, chain[i]!)) {
-      onLayer?.(i, chain.length, chain[i]!);
-      await unpackSnapshot(store, manifest.layers[i]!, diffIds[i]!, chain[i]!, chain.slice(0, i));
-    }
+  const missing = chain.map((c, i) => i).filter((i) => !hasSnapshot(store, chain[i]!));
+  const sequential = async (i: number): Promise<void> => {
+    onLayer?.(i, chain.length, chain[i]!);
+    await unpackSnapshot(store, manifest.layers[i]!, diffIds[i]!, chain[i]!, chain.slice(0, i));
+  };
+  // workers run the compiled module; from TypeScript sources (tests) stay in this thread
+  if (missing.length < 2 || import.meta.url.endsWith('.ts') || process.env.TSLAB_UNPACK_WORKERS === '0') {
+    for (const i of missing) await sequential(i);
+    return chain;
   }
+  const limit = Math.max(1, Math.min(availableParallelism(), Number(process.env.TSLAB_UNPACK_WORKERS) || 8));
+  const redo: number[] = [];
+  let failure: string | undefined;
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < missing.length && failure === undefined) {
+      const i = missing[next++]!;
+      onLayer?.(i, chain.length, chain[i]!);
+      const r = await unpackInWorker(store, manifest.layers[i]!, diffIds[i]!, chain[i]!, chain.slice(0, i));
+      if (r.ok) continue;
+      if (r.hardlink) redo.push(i);
+      else failure ??= r.message ?? `unpacking ${manifest.layers[i]!.digest} failed`;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, missing.length) }, worker));
+  if (failure !== undefined) throw new Error(failure);
+  for (const i of redo.sort((a, b) => a - b)) await sequential(i);
   return chain;
 }
 
