@@ -5,7 +5,7 @@
 // failed pull never leaves a half image that looks whole.
 import {
   closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync,
-  unlinkSync, writeFileSync, writeSync,
+  unlinkSync, writeSync,
 } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -15,7 +15,7 @@ import type { Readable } from 'node:stream';
 import { digestHex, sha256Digest, VerifyingStream, DIGEST_RE, DigestMismatchError } from './digest.js';
 import { withFileLock } from './lock.js';
 import {
-  CONTAINERD_NAME, MEDIA, REF_NAME, TAGGED_AT, isIndexType, type Descriptor, type ImageConfig, type Index, type Manifest,
+  CONTAINERD_NAME, MEDIA, REF_NAME, REPO_DIGEST, TAGGED_AT, isIndexType, type Descriptor, type ImageConfig, type Index, type Manifest,
 } from './media.js';
 import { familiarRepo, formatReference, parseReference, type ImageReference } from './reference.js';
 import { UsageError } from '../cli/errors.js';
@@ -100,12 +100,12 @@ export class ImageStore {
   }
 
   /** Stores bytes as a blob; with `expected`, refuses bytes that do not hash to it. */
-  putBlob(data: Buffer | string, expected?: string): Descriptor & { mediaType: string } {
+  putBlob(data: Buffer | string, expected?: string): { digest: string; size: number } {
     const buf = typeof data === 'string' ? Buffer.from(data) : data;
     const digest = sha256Digest(buf);
     if (expected && expected !== digest) throw new DigestMismatchError(expected, digest);
     if (!this.hasBlob(digest)) this.atomicWrite(this.blobPath(digest), buf);
-    return { mediaType: '', digest, size: buf.length };
+    return { digest, size: buf.length };
   }
 
   /** Streams a blob into the store, verifying size and digest on the way; nothing stays on failure. */
@@ -218,13 +218,13 @@ export class ImageStore {
       try {
         ref = parseReference(query);
       } catch (err) {
-        if (entry === undefined && /^[a-f0-9]{4,64}$/.test(q)) return undefined;
+        if (/^[a-f0-9]{4,64}$/.test(q)) return undefined; // an ID prefix that matched nothing
         throw err;
       }
       const name = formatReference(ref);
       entry = images.find((i) => i.name === name);
       if (!entry && ref.digest) {
-        entry = images.find((i) => i.descriptor.digest === ref.digest || i.descriptor.annotations?.['io.tslab.image.repo-digest'] === ref.digest);
+        entry = images.find((i) => i.descriptor.digest === ref.digest || i.descriptor.annotations?.[REPO_DIGEST] === ref.digest);
       }
     }
     if (!entry) return undefined;
@@ -271,10 +271,6 @@ export class ImageStore {
     } catch {
       // already gone
     }
-  }
-
-  writeFileRaw(path: string, data: string): void {
-    writeFileSync(path, data);
   }
 }
 

@@ -1,6 +1,7 @@
 // `tslab image …` (ls, pull, push, rm, tag, inspect, history, load, save, import, prune) and
 // `tslab login` / `tslab logout`: docker's image commands over tslab's OCI-layout store.
 import { createReadStream, existsSync, readdirSync, readFileSync } from 'node:fs';
+import type { Readable } from 'node:stream';
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { loadConfig } from '../../config/config.js';
@@ -33,10 +34,10 @@ function mustFind(query: string): ResolvedImage {
   return image;
 }
 
-function inputStream(path: string | undefined): NodeJS.ReadableStream & import('node:stream').Readable {
+function inputStream(path: string | undefined): Readable {
   if (!path || path === '-') {
     if (process.stdin.isTTY) throw new UsageError('reading an archive from a terminal makes no sense: use -i FILE or redirect stdin');
-    return process.stdin as unknown as import('node:stream').Readable;
+    return process.stdin;
   }
   if (!existsSync(path)) throw new UsageError(`no such file: ${path}`);
   return createReadStream(path);
