@@ -30,6 +30,13 @@ export const syscallExplanations: Record<string, Explanation> = {
     without: 'The container could walk into the old root and read or modify every file of the host.',
     man: 'umount2(2)',
   },
+  seccomp_load: {
+    title: 'Install a seccomp filter on system calls',
+    what: 'Loads a BPF program (compiled by libseccomp from config.json\'s linux.seccomp) that the kernel runs on every system call of this thread and its future program: allow it, fail it with an errno, or kill the process.',
+    why: 'Namespaces hide resources, but every system call still reaches the whole kernel. A filter removes the rarely needed, often exploited ones (keyctl, bpf, mount, kexec_load…) from the container\'s reach. It is loaded last, right before execve, so the runtime itself is not filtered.',
+    without: 'The container can call every system call of the kernel: one kernel bug reachable through an obscure call becomes a container escape.',
+    man: 'seccomp(2), seccomp_rule_add(3)',
+  },
   pivot_root: {
     title: 'Swap the root filesystem',
     what: 'Makes new_root the root mount of the mount namespace and moves the old root to put_old. With `pivot_root . .` the old root is stacked under the new one and detached right after.',

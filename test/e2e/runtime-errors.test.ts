@@ -55,12 +55,37 @@ describe('tslab-runtime refuses bad input clearly', () => {
     }
   });
 
-  it('a seccomp profile is refused, never silently ignored', async () => {
+  it('a seccomp action tslab cannot honour is refused, never silently ignored', async () => {
     const id = uniqueId('sec');
-    const b = makeBundle(['true'], (s) => { s.linux!.seccomp = { defaultAction: 'SCMP_ACT_ERRNO' }; }, id);
+    const b = makeBundle(['true'], (s) => {
+      s.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_NOTIFY' }] };
+    }, id);
     try {
-      expectOneLineError(await rt('run', '--bundle', b.dir, id), /linux\.seccomp/);
+      expectOneLineError(await rt('run', '--bundle', b.dir, id), /linux\.seccomp\.syscalls\[0\]\.action/);
     } finally {
+      b.cleanup();
+    }
+  });
+
+  it('a resource limit tslab cannot apply is refused', async () => {
+    const id = uniqueId('blkio');
+    const b = makeBundle(['true'], (s) => { s.linux!.resources = { blockIO: { weight: 100 } }; }, id);
+    try {
+      expectOneLineError(await rt('run', '--bundle', b.dir, id), /linux\.resources\.blockIO/);
+    } finally {
+      b.cleanup();
+    }
+  });
+
+  it('a created container is not deleted without --force', async () => {
+    const id = uniqueId('created');
+    const b = makeBundle(['true'], undefined, id);
+    try {
+      expect((await rt('create', '--bundle', b.dir, id)).code).toBe(0);
+      expectOneLineError(await rt('delete', id), /not stopped: container created/);
+      expect((await rt('delete', '--force', id)).code).toBe(0);
+    } finally {
+      await rt('delete', '--force', id);
       b.cleanup();
     }
   });

@@ -5,10 +5,11 @@ import { spawnSync } from 'node:child_process';
 import { tracer, fdSink, ENV_CONTROL_FD } from '../../tracer/tracer.js';
 import { NAMESPACES, CLONE, sys, writeKernelFile } from '../sys/index.js';
 import type { Hook } from '../../oci/spec.js';
+import { compileSeccomp, type SeccompProfile } from '../sys/seccomp.js';
 import { FIFO_FD, type InitConfig } from './config.js';
 import { UP_FD, redirectUp, sendUp, waitForParent } from './channel.js';
 import {
-  bindRootfs, createDevSymlinks, createDevices, isolatePropagation, maskPaths, mountOne, pivotRoot, readonlyPaths,
+  applyRootPropagation, bindRootfs, createDevSymlinks, createDevices, isolatePropagation, maskPaths, mountOne, pivotRoot, readonlyPaths,
   remountRootReadonly,
 } from './rootfs.js';
 import { applyRlimits, becomeUser, cleanSlate, dropBoundingSet, resolveProgram, setNoNewPrivileges } from './process.js';
@@ -75,8 +76,10 @@ function main(): void {
   // 2. Namespaces: join those given by path, create the rest.
   joinNamespaces(config);
   if (config.unshareFlags !== 0) sys.unshare(config.unshareFlags);
-  if (spec.hostname !== undefined && config.unshareFlags & CLONE.CLONE_NEWUTS) sys.sethostname(spec.hostname);
-  if (spec.domainname !== undefined && config.unshareFlags & CLONE.CLONE_NEWUTS) sys.setdomainname(spec.domainname);
+  // A hostname needs a uts namespace of the container's own: a new one, or one joined by path.
+  const ownUts = (config.unshareFlags & CLONE.CLONE_NEWUTS) !== 0 || config.joins.some((j) => j.type === 'uts');
+  if (spec.hostname !== undefined && ownUts) sys.sethostname(spec.hostname);
+  if (spec.domainname !== undefined && ownUts) sys.setdomainname(spec.domainname);
 
   // 3. The filesystem: everything happens inside our own mount namespace.
   isolatePropagation(spec);
@@ -91,7 +94,10 @@ function main(): void {
   if (stateForHooks === undefined) process.exit(1);
   runHooksInContainer('createContainer', spec.hooks?.createContainer, stateForHooks);
 
+  // libseccomp lives on the host: compile the filter while we can still see it.
+  const seccomp = spec.linux?.seccomp ? compileSeccomp(spec.linux.seccomp as SeccompProfile) : undefined;
   pivotRoot(config.rootfs);
+  applyRootPropagation(spec);
   // sysctls first: /proc/sys becomes read-only with the readonly paths.
   sysctl(spec.linux?.sysctl);
   maskPaths(spec.linux?.maskedPaths ?? []);
@@ -119,6 +125,9 @@ function main(): void {
     sys.setControllingTty(0);
   }
   dropBoundingSet(proc);
+  // Seccomp as late as possible (runc's order): without no_new_privs the kernel demands
+  // CAP_SYS_ADMIN to load a filter, so it goes before the uid change; with it, right before execve.
+  if (seccomp && !proc.noNewPrivileges) seccomp.load();
   becomeUser(proc, !config.inUserNamespace || setgroupsAllowed());
   setNoNewPrivileges(proc);
   if (proc.user.umask !== undefined) sys.umask(proc.user.umask);
@@ -126,6 +135,7 @@ function main(): void {
   const env = proc.env ?? [];
   const program = resolveProgram(proc.args![0]!, env);
   cleanSlate();
+  if (seccomp && proc.noNewPrivileges) seccomp.load();
   sys.execve(program, proc.args!, env);
 }
 

@@ -48,9 +48,15 @@ const PROPAGATION: Record<string, number> = {
 export function isolatePropagation(spec: Spec): void {
   const wanted = spec.linux?.rootfsPropagation;
   const flags = wanted ? PROPAGATION[wanted]! : MS.MS_SLAVE | MS.MS_REC;
-  // shared propagation on / itself would leak mounts to the host: the root stays rslave, the rootfs
-  // bind gets what was asked (runc does the same).
-  sys.mount(null, '/', null, (flags & MS.MS_SHARED) ? MS.MS_SLAVE | MS.MS_REC : flags, null);
+  // shared would leak our mounts to the host, and unbindable would forbid the rootfs bind below:
+  // for both, / stays rslave now and the new root gets what was asked after pivot_root.
+  sys.mount(null, '/', null, (flags & (MS.MS_SHARED | MS.MS_UNBINDABLE)) ? MS.MS_SLAVE | MS.MS_REC : flags, null);
+}
+
+/** After pivot_root: the propagation config.json asked for, on the container's own root. */
+export function applyRootPropagation(spec: Spec): void {
+  const wanted = spec.linux?.rootfsPropagation;
+  if (wanted) sys.mount(null, '/', null, PROPAGATION[wanted]!, null);
 }
 
 export function bindRootfs(rootfs: string): void {

@@ -3,6 +3,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import type { Spec } from '../../oci/spec.js';
 import { validateSpec, SpecError } from '../../oci/validate.js';
+import { checkSeccompProfile, type SeccompProfile } from '../sys/seccomp.js';
 
 export function loadBundle(bundleArg: string): { bundle: string; spec: Spec; rootfs: string } {
   const bundle = resolve(bundleArg);
@@ -28,8 +29,15 @@ export function loadBundle(bundleArg: string): { bundle: string; spec: Spec; roo
 function refuseUnsupported(spec: Spec): void {
   if (!spec.process) throw new SpecError('process', 'is required to create a container (what should it run?)');
   if (!spec.process.args || spec.process.args.length === 0) throw new SpecError('process.args', 'must name the program to run');
-  if (spec.linux?.seccomp) {
-    throw new SpecError('linux.seccomp', 'tslab cannot load seccomp filters yet; remove the field (and know the container is less confined) or use runc');
+  if (spec.linux?.seccomp) checkSeccompProfile(spec.linux.seccomp as SeccompProfile);
+  const res = spec.linux?.resources;
+  // Limits tslab does not apply yet: refused, because a limit silently not applied is a lie.
+  const nonEmpty = (v: unknown): boolean => v !== undefined && v !== null &&
+    (Array.isArray(v) ? v.length > 0 : typeof v === 'object' ? Object.keys(v as object).length > 0 : true);
+  for (const field of ['blockIO', 'hugepageLimits', 'network'] as const) {
+    if (res && nonEmpty(res[field])) {
+      throw new SpecError(`linux.resources.${field}`, 'tslab does not apply this limit yet; remove it or use runc');
+    }
   }
   if (spec.process.apparmorProfile) {
     throw new SpecError('process.apparmorProfile', 'tslab cannot apply AppArmor profiles yet; remove the field or use runc');

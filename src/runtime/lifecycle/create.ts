@@ -7,6 +7,7 @@ import { CLONE, NAMESPACES, sys, writeKernelFile } from '../sys/index.js';
 import { cgroupManagerFor, cgroupMode, type CgroupManager } from '../cgroups/index.js';
 import { ensureRoot, ociState, processStartTime, stateDir, writeState, checkId, type ContainerState } from '../state.js';
 import type { InitConfig } from '../init/config.js';
+import type { Resources, Spec } from '../../oci/spec.js';
 import { loadBundle } from './bundle.js';
 import { runHooks } from './hooks.js';
 import { spawnInit, type RunningInit } from './spawn-init.js';
@@ -40,6 +41,17 @@ export function writePidFile(path: string, pid: number): void {
   renameSync(tmp, path);
 }
 
+/** The devices config.json creates must also be allowed by the device cgroup, or mknod/open fails. */
+function withConfiguredDevices(spec: Spec): Resources | undefined {
+  const resources = spec.linux?.resources;
+  const devices = spec.linux?.devices ?? [];
+  if (!resources?.devices || devices.length === 0) return resources;
+  const allow = devices.filter((d) => d.type !== 'p').map((d) => ({
+    allow: true, type: d.type === 'u' ? 'c' : d.type, major: d.major, minor: d.minor, access: 'rwm',
+  }));
+  return { ...resources, devices: [...resources.devices, ...allow] };
+}
+
 export async function createContainer(options: CreateOptions): Promise<Created> {
   checkId(options.id);
   const { bundle, spec, rootfs } = loadBundle(options.bundle);
@@ -64,7 +76,7 @@ export async function createContainer(options: CreateOptions): Promise<Created> 
     chmodSync(fifo, 0o622);
     cgroup = cgroupManagerFor(spec.linux?.cgroupsPath, options.id);
     cgroup.create();
-    cgroup.apply(spec.linux?.resources);
+    cgroup.apply(withConfiguredDevices(spec));
 
     const namespaces = spec.linux?.namespaces ?? [];
     let unshareFlags = 0;
@@ -76,8 +88,8 @@ export async function createContainer(options: CreateOptions): Promise<Created> 
     }
     const pidNs = namespaces.find((n) => n.type === 'pid');
     const userNs = namespaces.find((n) => n.type === 'user');
-    if (spec.hostname && !(unshareFlags & CLONE.CLONE_NEWUTS)) {
-      throw new Error('config.json: hostname: setting a hostname needs a new uts namespace (add {"type": "uts"})');
+    if (spec.hostname && !(unshareFlags & CLONE.CLONE_NEWUTS) && !joins.some((j) => j.type === 'uts')) {
+      throw new Error('config.json: hostname: setting a hostname needs a uts namespace of the container\'s own (add {"type": "uts"})');
     }
     const initConfig: InitConfig = {
       id: options.id, bundle, rootfs, stateDir: dir, fifo, spec, unshareFlags, joins,

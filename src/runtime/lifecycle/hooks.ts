@@ -4,10 +4,20 @@ import { spawn } from 'node:child_process';
 import type { Hook } from '../../oci/spec.js';
 import { tracer } from '../../tracer/tracer.js';
 
-export async function runHooks(kind: string, hooks: Hook[] | undefined, state: Record<string, unknown>): Promise<void> {
+/**
+ * Runs hooks in order. By default the first failure stops and throws (createRuntime, prestart);
+ * with warnOnly (poststart, poststop) a failure is a warning and the rest still run.
+ */
+export async function runHooks(kind: string, hooks: Hook[] | undefined, state: Record<string, unknown>,
+  options: { warnOnly?: boolean } = {}): Promise<void> {
   for (const hook of hooks ?? []) {
-    await tracer.stepAsync({ kind: 'hook', step: `hook.${kind}`, args: { path: hook.path, args: hook.args ?? [] },
-      summary: `hook ${kind} ${hook.path}` }, () => runHook(kind, hook, state));
+    try {
+      await tracer.stepAsync({ kind: 'hook', step: `hook.${kind}`, args: { path: hook.path, args: hook.args ?? [] },
+        summary: `hook ${kind} ${hook.path}` }, () => runHook(kind, hook, state));
+    } catch (err) {
+      if (!options.warnOnly) throw err;
+      process.stderr.write(`warning: ${(err as Error).message}\n`);
+    }
   }
 }
 

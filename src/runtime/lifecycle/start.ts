@@ -93,6 +93,6 @@ export async function startContainer(root: string, id: string): Promise<Containe
   writeState(root, running);
   tracer.point('lifecycle', 'state.running', { id, pid: state.pid }, `running ${id}`);
   const spec = readSavedSpec(root, id);
-  await runHooks('poststart', spec.hooks?.poststart, ociState(running));
+  await runHooks('poststart', spec.hooks?.poststart, ociState(running), { warnOnly: true });
   return running;
 }

@@ -139,6 +139,36 @@ describe.each(['tslab', 'runc'])('%s runs a busybox bundle', (name) => {
     expect(r.code).toBe(0);
   });
 
+  it('applies a seccomp profile: a filtered syscall fails with the configured errno', async () => {
+    const r = await runIn(rt(), ['sh', '-c', 'mkdir /dev/shm/a 2>&1; echo rc=$?; touch /dev/shm/b && echo touched'], (s) => {
+      s.linux!.seccomp = {
+        defaultAction: 'SCMP_ACT_ALLOW',
+        architectures: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86'],
+        syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO', errnoRet: 1 }],
+      };
+    });
+    expect(r.stdout).toMatch(/Operation not permitted/);
+    expect(r.stdout).toContain('rc=1');
+    expect(r.stdout).toContain('touched');
+  });
+
+  it('seccomp argument conditions filter only matching calls', async () => {
+    // Only chmod to mode 0700 is denied (EACCES); other modes pass.
+    const r = await runIn(rt(), ['sh', '-c', 'touch /dev/shm/f; chmod 644 /dev/shm/f && echo changed; chmod 700 /dev/shm/f 2>&1 || echo denied'], (s) => {
+      s.linux!.seccomp = {
+        defaultAction: 'SCMP_ACT_ALLOW',
+        syscalls: [
+          { names: ['chmod'], action: 'SCMP_ACT_ERRNO', errnoRet: 13, args: [{ index: 1, value: 0o700, op: 'SCMP_CMP_EQ' }] },
+          { names: ['fchmodat'], action: 'SCMP_ACT_ERRNO', errnoRet: 13, args: [{ index: 2, value: 0o700, op: 'SCMP_CMP_EQ' }] },
+        ],
+      };
+    });
+    const lines = r.stdout.trim().split('\n');
+    expect(lines[0]).toBe('changed');
+    expect(lines[1]).toMatch(/Permission denied/);
+    expect(lines[2]).toBe('denied');
+  });
+
   it('bind-mounts a host directory read-only', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tslabt-bind-'));
     writeFileSync(join(dir, 'hello'), 'from host\n');
