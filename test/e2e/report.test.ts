@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { sampleTrace } from '../../src/tui/sample-trace.js';
 import { parseTrace } from '../../src/tracer/event.js';
+import { makeBundle, uniqueId } from '../helpers/bundle.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const TSLAB = join(ROOT, 'bin/tslab');
@@ -131,6 +132,35 @@ describe('tslab trace report', () => {
     await page.waitForFunction(() => (document.querySelector('.ap-term')?.textContent ?? '').includes('end of trace'), null, { timeout: 20_000 });
     expect(errors).toEqual([]);
     await page.close();
+  });
+});
+
+describe.skipIf(process.getuid?.() !== 0)('a report of a real run (needs root to start a container)', () => {
+  it('has one marker per lifecycle step of the recorded `oci run` trace', async () => {
+    const id = uniqueId('report');
+    const bundle = makeBundle(['/bin/sh', '-c', 'echo report-run'], undefined, id);
+    const state = mkdtempSync(join(work, 'state-'));
+    const real = join(work, 'real.jsonl');
+    const dir = join(work, 'real-report');
+    try {
+      const runResult = tslab(['--trace', real, 'oci', '--root', state, 'run', '--bundle', bundle.dir, id]);
+      expect(runResult.status, runResult.stderr).toBe(0);
+      expect(tslab(['trace', 'report', real, '-o', dir]).status).toBe(0);
+      const lifecycle = parseTrace(readFileSync(real, 'utf8')).filter((e) => e.kind === 'lifecycle' && e.phase === 'end').map((e) => e.step.replace('state.', ''));
+      expect(lifecycle).toEqual(expect.arrayContaining(['creating', 'created', 'running', 'stopped', 'deleted']));
+      const { page, errors } = await openReport(`file://${dir}/index.html`);
+      await page.waitForFunction((n) => document.querySelectorAll('.ap-marker-container').length === n, lifecycle.length, { timeout: 20_000 });
+      const tooltips = await page.$$eval('.ap-marker-container .ap-tooltip', (els) => els.map((e) => (e.textContent ?? '').replace(/^[\d:]+ - /, '')));
+      expect(tooltips).toEqual(lifecycle);
+      expect(await page.$$eval('#steps tbody tr', (rows) => rows.filter((r) => (r.textContent ?? '').includes('no explanation yet')).map((r) => r.getAttribute('data-step')))).toEqual([]);
+      await page.screenshot({ path: join(dir, 'screenshot.png'), fullPage: true });
+      expect(statSync(join(dir, 'screenshot.png')).size).toBeGreaterThan(10_000);
+      expect(errors).toEqual([]);
+      await page.close();
+    } finally {
+      spawnSync(process.execPath, [TSLAB, 'oci', '--root', state, 'delete', '--force', id], { stdio: 'ignore' });
+      bundle.cleanup();
+    }
   });
 });
 
