@@ -62,7 +62,7 @@ export function App(props: AppProps): React.ReactElement {
   const [, setTick] = useState(0);
   const renderTimer = useRef<NodeJS.Timeout | undefined>(undefined);
   // UI state lives in a ref: keys typed faster than React re-renders must see each other's effect.
-  const ui = useRef({ selected: undefined as number | undefined, follow: true, pane: 'namespaces' as BottomPane, help: false, message: '' });
+  const ui = useRef({ selected: undefined as number | undefined, follow: true, pane: 'namespaces' as BottomPane, help: false, expanded: false, message: '' });
   const rerender = useCallback(() => setTick((t) => t + 1), []);
   const [ended, setEnded] = useState<{ code: number | null; signal: NodeJS.Signals | null } | undefined>(undefined);
   const quittingRef = useRef(false);
@@ -214,6 +214,10 @@ export function App(props: AppProps): React.ReactElement {
       const on = controller.toggleBreakpoint(row.step);
       return say(on ? `breakpoint on every "${row.step}"` : `breakpoint on "${row.step}" removed`);
     }
+    if (input === 'e') {
+      u.expanded = !u.expanded;
+      return rerender();
+    }
     if (key.tab) {
       u.pane = PANES[(PANES.indexOf(u.pane) + 1) % PANES.length]!;
       return rerender();
@@ -233,7 +237,7 @@ export function App(props: AppProps): React.ReactElement {
 
   const waiting = waitingRow();
   const current = currentIndex();
-  const { help, message, pane } = ui.current;
+  const { help, message, pane, expanded } = ui.current;
   const quitting = quittingRef.current;
   const row = current !== undefined ? model.rows[current] : undefined;
   const mode = source.kind === 'replay' ? 'REPLAY' : source.stepping ? 'STEP' : 'LIVE';
@@ -258,6 +262,9 @@ export function App(props: AppProps): React.ReactElement {
         {help && !layout.wide ? (
           // narrow: the help takes the list's and the detail's room, so every key fits in 80×24
           <HelpPane height={layout.listHeight + layout.detailHeight} width={layout.width} />
+        ) : expanded && !layout.wide ? (
+          // e: the whole explanation, in the list's and the detail's room
+          <DetailPane row={row} waiting={row !== undefined && row.id === waiting?.id} height={layout.listHeight + layout.detailHeight} width={layout.width} />
         ) : (
           <Box flexDirection={layout.wide ? 'row' : 'column'}>
             <StepList model={model} version={model.version} selected={current} waitingId={waiting?.id}

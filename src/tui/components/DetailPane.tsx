@@ -46,7 +46,7 @@ export function detailLines(row: StepRow, waiting: boolean, width: number): Line
 export function DetailPane({ row, waiting, height, width }: DetailPaneProps): React.ReactElement {
   const lines: Line[] = row ? detailLines(row, waiting, width) : [{ text: 'No step yet: the command has not emitted any.', dim: true }];
   const shown = lines.slice(0, height);
-  if (lines.length > height && height > 0) shown[height - 1] = { text: fit(`… (${lines.length - height + 1} more lines: enlarge the terminal)`, width), dim: true };
+  if (lines.length > height && height > 0) shown[height - 1] = { text: fit(`… (${lines.length - height + 1} more lines: e shows all)`, width), dim: true };
   return (
     <Box flexDirection="column" width={width} height={height}>
       {shown.map((l, i) => (

@@ -9,6 +9,7 @@ export const KEYS: Array<[string, string]> = [
   ['c', 'continue to the end, or to the next breakpoint'],
   ['b', 'toggle a breakpoint on the selected step\'s name'],
   ['↑/↓ pgup/pgdn', 'select a step (home/end: first/last; end follows)'],
+  ['e', 'the selected step\'s whole explanation (again: back to the list)'],
   ['tab', 'switch the bottom pane: namespaces, cgroup, output'],
   ['?', 'this help (any key closes it)'],
   ['q', 'quit: stop stepping, let the command clean up the container'],

@@ -105,6 +105,20 @@ describe('TUI (replay, 80×24)', () => {
     await until(r, 'Output (0 lines)');
   });
 
+  it('e shows the whole explanation of the selected step in 80×24, e again goes back', async () => {
+    const r = show();
+    await until(r, '▶ state.creating');
+    r.stdin.write(' ');
+    await until(r, '▶ mkdir');
+    expect(frame(r)).toContain('e shows all');
+    r.stdin.write('e');
+    const full = await until(r, 'Without it: The container would share');
+    expect(full).not.toContain('e shows all');
+    expect(full.split('\n').length).toBeLessThanOrEqual(23);
+    r.stdin.write('e');
+    await until(r, 'Steps 2/2');
+  });
+
   it('? shows the keys, any key closes the help, q quits', async () => {
     const r = show();
     await until(r, '▶ state.creating');
