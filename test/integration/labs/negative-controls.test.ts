@@ -36,6 +36,7 @@ const CONTROLS: Record<string, Control | Control[]> = {
   'overlay/whiteouts': { wrapper: 'private-rootfs', mustFail: ['the upper layer has a whiteout: a character device 0:0', 'upper/usr/sbin is marked opaque (trusted.overlay.opaque = y)'] },
   'overlay/shared-layers': { wrapper: 'private-rootfs', mustFail: ['both containers see the image\'s /bin/busybox inode', 'the running processes map the image\'s file'] },
   'security/capabilities': { wrapper: 'add-caps', mustFail: ['mount(2) failed inside the container', 'loading a module is not allowed to the container\'s process', 'the host sees no CAP_SYS_ADMIN and no CAP_SYS_MODULE in the effective set'] },
+  'security/devices-cgroup': { wrapper: 'allow-devices', mustFail: ['inside, the kernel log device cannot be opened (or even made)'] },
   'security/masked-paths': { wrapper: 'no-masked-paths', mustFail: ['inside, every masked /proc file with content on the host reads as empty', 'the container\'s mount table has a mount on /proc/timer_list'] },
   'security/readonly-paths': { wrapper: 'no-readonly-paths', mustFail: ['writing /proc/sys/kernel/hostname fails inside', 'the container\'s /proc/sys is mounted read-only'] },
   'security/no-new-privileges': { wrapper: 'nnp-off', mustFail: ['the container\'s process reports NoNewPrivs: 1', 'the host sees NoNewPrivs: 1 for the container\'s process'] },
