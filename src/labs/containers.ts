@@ -8,6 +8,7 @@ import type { ContainerDef } from './format.js';
 import { mountOverlay, unmountOverlay, type OverlayMount } from './overlay.js';
 import type { RuntimeCli } from './runtime-cli.js';
 import { waitFor } from './wait.js';
+import { RUNTIME_TIMEOUT_MS } from './runtime-cli.js';
 
 export interface LiveContainer {
   name: string;
@@ -69,7 +70,7 @@ export async function createContainer(c: LiveContainer, runtime: RuntimeCli, mod
   const out = openSync(c.outputFile, 'a');
   try {
     c.created = true;
-    const r = await runtime.run(['create', '--bundle', c.bundle, '--pid-file', pidFile, c.id], { outputFd: out, timeoutMs: 30_000 });
+    const r = await runtime.run(['create', '--bundle', c.bundle, '--pid-file', pidFile, c.id], { outputFd: out, timeoutMs: RUNTIME_TIMEOUT_MS });
     if (r.code !== 0) {
       const said = tail(c.outputFile) || r.stderr.trim();
       throw new Error(`container "${c.name}": ${runtime.path} create exited ${r.code ?? '(killed)'}${said ? `: ${said}` : ''}`);
@@ -90,12 +91,12 @@ export async function removeContainer(c: LiveContainer, runtime: RuntimeCli): Pr
   const problems: string[] = [];
   if (c.created) {
     const r = await runtime.run(['delete', '--force', c.id]).catch((err: Error) => ({ code: -1, stdout: '', stderr: err.message }));
-    const gone = await waitFor(`container ${c.id} to be deleted`, async () => ((await runtime.state(c.id)) ? undefined : true), 10_000)
+    const gone = await waitFor(`container ${c.id} to be deleted`, async () => ((await runtime.state(c.id)) ? undefined : true), 30_000)
       .catch(() => false);
     if (!gone) problems.push(`${c.id}: ${runtime.path} delete --force exited ${r.code}: ${r.stderr.trim()}`);
     if (c.pid) {
       const pid = c.pid;
-      await waitFor(`pid ${pid} to exit`, () => (isAlive(pid) ? undefined : true), 10_000)
+      await waitFor(`pid ${pid} to exit`, () => (isAlive(pid) ? undefined : true), 30_000)
         .catch(() => problems.push(`${c.id}: its init (pid ${pid}) is still running after delete`));
     }
     // a runtime that leaves its cgroups behind is reported, and the empty directories removed

@@ -204,7 +204,7 @@ export async function runLab(ref: LabRef, options: RunLabOptions): Promise<LabRe
       emit({ type: 'container', name, id, phase: 'started', pid: c.pid });
       if (def.ready) {
         const ready = def.ready;
-        await waitFor(`container "${name}" to print "${ready}"`, () => (view(name).output().includes(ready) ? true : undefined), 15_000);
+        await waitFor(`container "${name}" to print "${ready}"`, () => (view(name).output().includes(ready) ? true : undefined), 60_000);
       }
     }
 

@@ -43,6 +43,9 @@ export function resolveRuntime(name: string | undefined): string {
   return found;
 }
 
+/** A runtime command that takes longer is killed: generous, for slow CI machines (a VM without KVM). */
+export const RUNTIME_TIMEOUT_MS = 90_000;
+
 export interface RunResult {
   code: number | null;
   stdout: string;
@@ -65,7 +68,7 @@ export class RuntimeCli {
       let stderr = '';
       child.stdout?.on('data', (d: Buffer) => { stdout += d.toString(); });
       child.stderr?.on('data', (d: Buffer) => { stderr += d.toString(); });
-      const timeoutMs = options.timeoutMs ?? 30_000;
+      const timeoutMs = options.timeoutMs ?? RUNTIME_TIMEOUT_MS;
       let timedOut = false;
       const timer = setTimeout(() => {
         timedOut = true;
