@@ -14,6 +14,7 @@ import { LabError, loadLab, locate } from './load.js';
 import { imageLayers, MissingImageError } from './rootfs.js';
 import { RuntimeCli } from './runtime-cli.js';
 import { RuntimeTraceReader } from './runtime-trace.js';
+import { writeOwner } from './gc.js';
 import { pollUntil, waitFor } from './wait.js';
 import { memorySink, tracer } from '../tracer/tracer.js';
 
@@ -97,6 +98,7 @@ export async function runLab(ref: LabRef, options: RunLabOptions): Promise<LabRe
   const scratch = mkdtempSync(join(tmpdir(), `${prefix}${ref.name}-`));
   // a user-namespaced container's root (an unprivileged host uid) must be able to reach its rootfs
   chmodSync(scratch, 0o711);
+  writeOwner(scratch, options.runtime);
   const traceFile = join(scratch, 'runtime-trace.jsonl');
   const runtime = new RuntimeCli(options.runtime, join(scratch, 'state'), traceFile);
   // the lab runner's own traced steps (overlay mounts, cgroup joins) land here too

@@ -108,6 +108,32 @@ describe('interrupting a lab', () => {
   }, 60_000);
 });
 
+describe('a runner that dies', () => {
+  it('leaves a scratch folder that tslab lab gc (and the next run) cleans up', async () => {
+    const child = spawn(process.execPath, [TSLAB, 'run', 'cpu-quota', '--runtime', 'runc', '--name-prefix', 'tslabt-gc-'], { cwd: ROOT });
+    let out = '';
+    const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no step 2 within 30 s:\n${out}`)), 30_000);
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.includes('== Step 2/2')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+    child.kill('SIGKILL');
+    await exited;
+    expect(leftoversOf('tslabt-gc-').length).toBeGreaterThan(0); // the overlay mount and the cgroups are still there
+    const r = await tslab(['lab', 'gc', '--name-prefix', 'tslabt-gc-']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^removed \/.*tslabt-gc-cpu-quota-/m);
+    expect(leftoversOf('tslabt-gc-')).toEqual([]);
+    expect((await tslab(['lab', 'gc', '--name-prefix', 'tslabt-gc-'])).stdout).toBe('nothing to remove\n');
+  }, 90_000);
+});
+
 describe('tslab test with broken labs', () => {
   it('names the lab and line of each problem, and still runs the others', async () => {
     const out = join(work, 'broken.xml');

@@ -14,6 +14,7 @@ import { tapReport } from '../../labs/reporters/tap.js';
 import { junitReport } from '../../labs/reporters/junit.js';
 import { writeHtmlReports } from '../../labs/reporters/html.js';
 import { DEFAULT_PREFIX, runLab } from '../../labs/runner.js';
+import { collectStaleRuns } from '../../labs/gc.js';
 import { resolveRuntime } from '../../labs/runtime-cli.js';
 
 interface RunOptions { runtime?: string; namePrefix: string; pause?: boolean; steps?: boolean; plain?: boolean }
@@ -46,6 +47,13 @@ function interruptible(): { signal: AbortSignal; abort: () => void; done: () => 
   };
 }
 
+/** Removes what earlier runs left when their runner died, and says so. */
+async function sweep(prefix: string): Promise<void> {
+  for (const dir of await collectStaleRuns(prefix)) {
+    process.stderr.write(`tslab: removed the containers and mounts of an interrupted lab run (${dir})\n`);
+  }
+}
+
 function checkPrefix(prefix: string): string {
   if (!/^[a-z][a-z0-9-]*$/.test(prefix)) throw new UsageError(`--name-prefix "${prefix}": use lower-case letters, digits and dashes`);
   return prefix;
@@ -67,6 +75,7 @@ export function registerLab(program: Command, binName: string): void {
       const ref = resolveLab(labArg);
       const runtime = resolveRuntime(opts.runtime);
       const prefix = checkPrefix(opts.namePrefix);
+      await sweep(prefix);
       const stop = interruptible();
       const tui = process.stdout.isTTY === true && process.stdin.isTTY === true && opts.plain !== true;
       if (tui) {
@@ -113,6 +122,7 @@ export function registerLab(program: Command, binName: string): void {
       const refs = selectLabs(labArgs);
       const runtime = resolveRuntime(opts.runtime);
       const prefix = checkPrefix(opts.namePrefix);
+      await sweep(prefix);
       const results: LabResult[] = [];
       const progress = opts.reporter !== 'plain' || opts.output !== undefined;
       const stop = interruptible();
@@ -137,7 +147,15 @@ export function registerLab(program: Command, binName: string): void {
       if (results.some((r) => !r.skipped && !labPassed(r))) process.exitCode = 1;
     });
 
-  const lab = program.command('lab').description('the labs: list them');
+  const lab = program.command('lab').description('the labs: list them, clean up after interrupted runs');
+  lab.command('gc')
+    .description('delete containers, mounts and folders of lab runs whose runner died')
+    .option('--name-prefix <prefix>', 'prefix of the runs to look at', DEFAULT_PREFIX)
+    .action(async (opts: { namePrefix: string }) => {
+      requireRoot('tslab lab gc');
+      const removed = await collectStaleRuns(checkPrefix(opts.namePrefix));
+      process.stdout.write(removed.length ? `${removed.map((d) => `removed ${d}`).join('\n')}\n` : 'nothing to remove\n');
+    });
   lab.command('list')
     .description('every lab under labs/ with its title')
     .option('--dir <dir>', 'where the labs are', undefined)

@@ -1,0 +1,79 @@
+// Leftovers of lab runs whose runner died (killed, out of memory): each run's scratch folder says
+// who owned it and which runtime it used, so a later run can delete its containers, unmount its
+// overlays and remove the folder.
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MNT, sys } from '../runtime/sys/index.js';
+import { RuntimeCli } from './runtime-cli.js';
+
+const OWNER = 'owner.json';
+
+export interface Owner {
+  pid: number;
+  /** the owner's start time (field 22 of /proc/<pid>/stat), so a reused pid is not taken for it */
+  start: string;
+  runtime: string;
+}
+
+function startTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+export function writeOwner(scratch: string, runtime: string): void {
+  const owner: Owner = { pid: process.pid, start: startTime(process.pid) ?? '', runtime };
+  writeFileSync(join(scratch, OWNER), JSON.stringify(owner));
+}
+
+function ownerAlive(owner: Owner): boolean {
+  return startTime(owner.pid) === owner.start;
+}
+
+/** Mount points at or below dir, deepest first. */
+function mountsBelow(dir: string): string[] {
+  return readFileSync('/proc/self/mountinfo', 'utf8').split('\n')
+    .map((l) => l.split(' ')[4] ?? '')
+    .filter((p) => p === dir || p.startsWith(`${dir}/`))
+    .sort((a, b) => b.length - a.length);
+}
+
+/** Cleans up every scratch folder of `prefix` whose runner is gone; returns what it removed. */
+export async function collectStaleRuns(prefix: string): Promise<string[]> {
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = readdirSync(tmpdir()).filter((n) => n.startsWith(prefix));
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    const scratch = join(tmpdir(), name);
+    let owner: Owner;
+    try {
+      owner = JSON.parse(readFileSync(join(scratch, OWNER), 'utf8')) as Owner;
+    } catch {
+      continue; // not a lab scratch folder, or one being set up right now
+    }
+    if (ownerAlive(owner)) continue;
+    const state = join(scratch, 'state');
+    if (existsSync(state) && existsSync(owner.runtime)) {
+      const runtime = new RuntimeCli(owner.runtime, state);
+      for (const id of readdirSync(state)) await runtime.run(['delete', '--force', id]).catch(() => undefined);
+    }
+    for (const point of mountsBelow(scratch)) {
+      try {
+        sys.umount2(point, MNT.MNT_DETACH);
+      } catch {
+        // already gone
+      }
+    }
+    rmSync(scratch, { recursive: true, force: true });
+    removed.push(scratch);
+  }
+  return removed;
+}
