@@ -3,7 +3,7 @@
 // snapshots, and only then tag the image. A failure leaves no tag and removes what it fetched.
 import { Transform, type TransformCallback } from 'node:stream';
 import { loadConfig, type TslabConfig } from '../config/config.js';
-import { sha256Digest, DigestMismatchError } from './digest.js';
+import { sha256Digest, DigestMismatchError, SizeMismatchError } from './digest.js';
 import {
   formatPlatform, hostPlatform, isIndexType, isManifestType, MANIFEST_ACCEPT, MEDIA, REPO_DIGEST,
   type Descriptor, type ImageConfig, type Index, type Manifest, type Platform,
@@ -97,12 +97,27 @@ export async function fetchBlob(client: RegistryClient, store: ImageStore, d: De
     return;
   }
   progress.start(d.digest, d.size);
-  const res = await client.request(`${client.repository}/blobs/${d.digest}`);
-  if (res.status !== 200) return client.fail(res, `blob ${d.digest}`);
-  const counted = res.body.pipe(new CountingStream((n) => progress.advance(d.digest, n)));
-  res.body.on('error', (err) => counted.destroy(err));
-  await store.ingest(counted, d.digest, d.size);
-  progress.done(d.digest);
+  for (let attempt = 0; ; attempt++) {
+    let got = 0;
+    try {
+      const res = await client.request(`${client.repository}/blobs/${d.digest}`);
+      if (res.status !== 200) return await client.fail(res, `blob ${d.digest}`);
+      const counted = res.body.pipe(new CountingStream((n) => {
+        got += n;
+        progress.advance(d.digest, n);
+      }));
+      res.body.on('error', (err) => counted.destroy(err));
+      await store.ingest(counted, d.digest, d.size);
+      progress.done(d.digest);
+      return;
+    } catch (err) {
+      // a connection lost mid-body is worth another try; wrong content or a refusal is not
+      const transient = !(err instanceof DigestMismatchError || err instanceof SizeMismatchError || err instanceof RegistryError);
+      progress.advance(d.digest, -got);
+      if (!transient || attempt >= 2) throw err;
+      await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));
+    }
+  }
 }
 
 async function inParallel<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {

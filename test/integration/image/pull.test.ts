@@ -145,6 +145,44 @@ describe('image pull and push against docker-registry', () => {
     }
   });
 
+  it('retries a registry that answers 503 or drops the connection once', async () => {
+    const d = tempDataRoot();
+    const failedOnce = new Set<string>();
+    const proxy = http.createServer((req, res) => {
+      const key = `${req.method} ${req.url}`;
+      if (!failedOnce.has(key) && /\/(blobs|manifests)\//.test(req.url ?? '')) {
+        failedOnce.add(key);
+        if (req.method === 'GET' && req.url!.includes('/blobs/')) {
+          // send half of the blob, then drop the connection
+          http.get({ host: '127.0.0.1', port: registry.port, path: req.url }, (up) => {
+            res.writeHead(up.statusCode ?? 502, up.headers);
+            up.once('data', (chunk: Buffer) => {
+              res.write(chunk.subarray(0, Math.max(1, chunk.length >> 1)));
+              setTimeout(() => req.socket.destroy(), 20);
+              up.destroy();
+            });
+          });
+        } else res.writeHead(503).end();
+        return;
+      }
+      const upstream = http.request({ host: '127.0.0.1', port: registry.port, path: req.url, method: req.method, headers: req.headers }, (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      });
+      req.pipe(upstream);
+    });
+    const port = await new Promise<number>((r) => proxy.listen(0, '127.0.0.1', () => r((proxy.address() as AddressInfo).port)));
+    try {
+      const r = await tslab(['image', 'pull', `127.0.0.1:${port}/tslabt/busybox:v1`], d.env);
+      expect(r.code, r.stderr).toBe(0);
+      expect([...failedOnce].filter((k) => k.includes('/blobs/')).length).toBeGreaterThanOrEqual(2);
+      expect([...failedOnce].some((k) => k.includes('/manifests/'))).toBe(true);
+    } finally {
+      await new Promise<void>((r) => proxy.close(() => r()));
+      d.cleanup();
+    }
+  });
+
   it('fails a corrupted blob naming its digest, and leaves no image and no blob behind', async () => {
     const d = tempDataRoot();
     const raw = JSON.parse(skopeo(['inspect', '--raw', '--tls-verify=false', `docker://${registry.host}/tslabt/busybox:v1`])) as { layers: { digest: string }[] };
