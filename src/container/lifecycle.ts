@@ -1,9 +1,9 @@
 // Containers like docker's: create (record + options), start (mount the overlay, write the
 // bundle, hand it to the runtime), and everything after: state, stop, kill, pause, exec, rm.
 //
-// A detached container is watched by a tiny shell "shim" (sh + the runtime's foreground `run`):
-// the container writes straight into its log file, and the shim records the exit status,
-// deletes the runtime state and unmounts the rootfs when it ends. No Node process stays behind.
+// A detached container is watched by a small monitor (src/container/shim.ts): the container
+// writes straight into its log file, and the monitor records the exit status, deletes the
+// runtime state and unmounts the rootfs when it ends. No Node process stays behind.
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,6 +18,7 @@ import {
 } from './record.js';
 import { mountRootfs, rootfsPaths, unmountRootfs, isMounted } from './rootfs.js';
 import { Runtime, resolveRuntime, runtimeEnv } from './runtime.js';
+import { shimCommand } from './shim.js';
 import { snapshotFs } from '../image/snapshots.js';
 import { openStore } from '../image/index.js';
 
@@ -167,29 +168,7 @@ async function waitUntil(what: string, fn: () => boolean, timeoutMs: number): Pr
   }
 }
 
-// The shim: the runtime's foreground `run` writes the container's output straight into the log;
-// a sleeping loop keeps the log under logMaxSize (the older half moves to container.log.1).
-const SHIM = `
-log="$TSLAB_DIR/container.log"
-"$TSLAB_RT" --root "$TSLAB_RT_ROOT" run --bundle "$TSLAB_DIR" "$TSLAB_ID" </dev/null >>"$log" 2>&1 &
-rt=$!
-(
-  while kill -0 $rt 2>/dev/null; do
-    sleep 1
-    size=$(wc -c <"$log" 2>/dev/null || echo 0)
-    if [ "$size" -gt "$TSLAB_LOG_MAX" ]; then
-      tail -c $((TSLAB_LOG_MAX / 2)) "$log" >"$log.1.tmp" && mv "$log.1.tmp" "$log.1" && : >"$log"
-    fi
-  done
-) </dev/null >/dev/null 2>&1 &
-wait $rt
-code=$?
-echo "$code $(date -u +%Y-%m-%dT%H:%M:%SZ)" > "$TSLAB_DIR/exit.tmp" && mv "$TSLAB_DIR/exit.tmp" "$TSLAB_DIR/exit"
-"$TSLAB_RT" --root "$TSLAB_RT_ROOT" delete --force "$TSLAB_ID" >/dev/null 2>&1
-umount "$TSLAB_DIR/rootfs" 2>/dev/null || umount -l "$TSLAB_DIR/rootfs" 2>/dev/null
-# --rm: only once tslab saw it start; a container that failed to start is reported, then removed, by tslab
-if [ "$TSLAB_RM" = 1 ] && [ -e "$TSLAB_DIR/started" ]; then rm -rf "$TSLAB_DIR"; fi
-`;
+
 
 /** Starts a created container in the background under the shim; resolves once it runs. */
 export async function startDetached(record: ContainerRecord): Promise<ContainerRecord> {
@@ -197,11 +176,13 @@ export async function startDetached(record: ContainerRecord): Promise<ContainerR
   const dir = prepareBundle(record);
   const runtime = runtimeFor(record);
   rmSync(join(dir, 'exit'), { force: true });
-  const shim = spawn('/bin/sh', ['-c', SHIM], {
+  const monitor = shimCommand();
+  const shim = spawn(monitor.program, monitor.args, {
     detached: true,
     stdio: 'ignore',
     env: {
       ...runtimeEnv(),
+      ...monitor.extraEnv,
       TSLAB_RT: record.runtime, TSLAB_RT_ROOT: runtime.root, TSLAB_DIR: dir, TSLAB_ID: record.id,
       TSLAB_RM: record.options.autoRemove ? '1' : '0', TSLAB_LOG_MAX: String(loadConfig().logMaxSize),
     },

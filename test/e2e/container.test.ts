@@ -81,6 +81,14 @@ describe.each(RUNTIMES)('containers on %s', (_label, runtime) => {
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout.trim()).toMatch(/^[a-f0-9]{64}$/);
     await waitFor('ticks in the log', async () => (await tslab(['container', 'logs', 'tslabt-bg'], env)).stdout.includes('tick 2'));
+    // what stays resident: one small monitor whose child is the container's init itself
+    const record = JSON.parse(readFileSync(join(dir, 'containers', run.stdout.trim(), 'container.json'), 'utf8')) as { state: { monitorPid: number; pid: number } };
+    const monitor = record.state.monitorPid;
+    const rssKb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${monitor}/status`, 'utf8'))![1]);
+    expect(rssKb).toBeLessThan(20_000);
+    const children = readFileSync(`/proc/${monitor}/task/${monitor}/children`, 'utf8').trim().split(/\s+/).map(Number);
+    expect(children).toContain(record.state.pid);
+    for (const child of children) expect(readFileSync(`/proc/${child}/comm`, 'utf8').trim()).not.toMatch(/node|runc/);
     const ex = await tslab(['container', 'exec', 'tslabt-bg', 'sh', '-c', 'echo in $(hostname); cat /proc/1/cmdline | tr "\\0" " "'], env);
     expect(ex.code, ex.stderr).toBe(0);
     expect(ex.stdout).toMatch(/^in [a-f0-9]{12}\nsh -c i=0/);
@@ -129,6 +137,18 @@ describe.each(RUNTIMES)('containers on %s', (_label, runtime) => {
     const ex = await tslab(['container', 'exec', '-u', 'nobody', '-w', '/tmp', 'tslabt-lim', 'sh', '-c', 'id -u; pwd'], env);
     expect(ex.stdout, ex.stderr).toBe('65534\n/tmp\n');
     expect((await tslab(['container', 'rm', '-f', 'tslabt-lim'], env)).code).toBe(0);
+  });
+
+  it('keeps a detached container\'s log under logMaxSize', async () => {
+    const { env, dir } = setup(runtime);
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...(runtime ? { runtime } : {}), logMaxSize: '4k' }));
+    const run = await tslab(['container', 'run', '-d', '--name', 'tslabt-log', 'busybox', 'sh', '-c', 'i=0; while [ $i -lt 2000 ]; do echo line $i; i=$((i+1)); done; sleep 30'], env);
+    expect(run.code, run.stderr).toBe(0);
+    await waitFor('the log to be trimmed', async () => existsSync(join(dir, 'containers', run.stdout.trim(), 'container.log.1')));
+    const logs = await tslab(['container', 'logs', 'tslabt-log'], env);
+    expect(logs.stdout.length).toBeLessThanOrEqual(4096 + 2048);
+    expect(logs.stdout).toMatch(/line 1999\n$/);
+    expect((await tslab(['container', 'rm', '-f', 'tslabt-log'], env)).code).toBe(0);
   });
 
   it('named volumes outlive their containers; flags reach the process', async () => {
