@@ -1,5 +1,5 @@
 // Lab commands: `tslab run <lab>` narrates one lab, `tslab test [LAB…]` runs labs headless for CI,
-// `tslab lab list` shows them all.
+// `tslab lab list` shows them all, `tslab lab gc` cleans up after runs whose runner died.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createInterface } from 'node:readline/promises';
