@@ -175,7 +175,7 @@ export async function startDetached(record: ContainerRecord): Promise<ContainerR
   const root = dataRoot();
   const dir = prepareBundle(record);
   const runtime = runtimeFor(record);
-  rmSync(join(dir, 'exit'), { force: true });
+  for (const stale of ['exit', 'started', 'init.pid']) rmSync(join(dir, stale), { force: true });
   const monitor = shimCommand();
   const shim = spawn(monitor.program, monitor.args, {
     detached: true,
