@@ -49,7 +49,7 @@ const PANES: BottomPane[] = ['namespaces', 'cgroup', 'output'];
 const MAX_OUTPUT_LINES = 2000;
 
 export function App(props: AppProps): React.ReactElement {
-  const { source, title, exitWhenDone = false, onDone, pollMs = 500, stallMs = 400 } = props;
+  const { source, title, exitWhenDone = false, onDone, pollMs = 500, stallMs = 300 } = props;
   const { exit } = useApp();
   const { stdout } = useStdout();
   const { isRawModeSupported } = useStdin();
@@ -118,17 +118,29 @@ export function App(props: AppProps): React.ReactElement {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [source]);
 
-  // Stall watch (see StepController.nudge): everything visible was released, the watched process
-  // still waits in a begin of its own, and nothing has arrived for a while.
+  // Stall watch (see StepController.nudge): everything visible was released, yet the watched
+  // process waits for a 'g' in a begin of its own. /proc/<pid>/syscall tells whether it really
+  // sits in read() on the control fd; where it cannot be read, only a long silence counts.
   useEffect(() => {
     if (source.kind !== 'live' || !source.stepping) return;
-    const timer = setInterval(() => {
+    const stalled = (): boolean => {
       const root = source.rootPid;
-      if (endedRef.current || quittingRef.current || root === undefined || controller.pending > 0) return;
-      if (Date.now() - lastEventAt.current < stallMs || !model.hasPendingOf(root)) return;
-      lastEventAt.current = Date.now(); // one nudge per quiet period
-      controller.nudge();
-    }, Math.max(20, stallMs / 4));
+      if (endedRef.current || quittingRef.current || root === undefined || controller.pending > 0) return false;
+      if (!model.hasPendingOf(root)) return false;
+      const waits = source.rootWaitsForGo?.();
+      const quiet = Date.now() - lastEventAt.current;
+      return waits === true ? quiet >= stallMs : waits === undefined && quiet >= stallMs * 4;
+    };
+    const timer = setInterval(() => {
+      if (!stalled()) return;
+      // Read whatever is already in the events socket first (two turns of the event loop): the
+      // begin the process wrote just before blocking may still be unread.
+      setImmediate(() => setImmediate(() => {
+        if (!stalled()) return;
+        lastEventAt.current = Date.now(); // one nudge per quiet period
+        controller.nudge();
+      }));
+    }, Math.max(20, stallMs / 2));
     return () => clearInterval(timer);
   }, [source, controller, model, stallMs]);
 
@@ -241,7 +253,9 @@ export function App(props: AppProps): React.ReactElement {
   const quitting = quittingRef.current;
   const row = current !== undefined ? model.rows[current] : undefined;
   const mode = source.kind === 'replay' ? 'REPLAY' : source.stepping ? 'STEP' : 'LIVE';
-  const runMode = source.stepping ? (controller.mode === 'continue' ? 'continue' : waiting ? 'waiting' : 'running') : 'watching';
+  const runMode = source.stepping
+    ? (controller.mode === 'continue' ? 'continue' : waiting ? (controller.pending > 1 ? `${controller.pending} waiting` : 'waiting') : 'running')
+    : 'watching';
   const status = quitting ? 'quitting: cleaning up…'
     : ended ? (source.kind === 'replay' ? 'end of trace' : ended.signal ? `killed by ${ended.signal}` : `exited, exit code ${ended.code}`)
     : runMode;

@@ -122,6 +122,37 @@ describe.skipIf(!isRoot || !hasTmux)('tslab oci run --step in tmux (needs root a
     expect(cgroupsNamed(id)).toEqual([]);
   });
 
+  it('steps through the whole run, create → start → delete, a key per step, never stuck', async () => {
+    const { session } = startInTmux(['--step']);
+    let s = await waitScreen(session, 'the first step waiting', (now) => now.includes('waiting for you'));
+    let presses = 0;
+    let idle = 0;
+    while (!s.includes('exited, exit code')) {
+      if (presses > 600) throw new Error(`the run never ended:\n${s}`);
+      const before = /Steps (\d+)\//.exec(s)?.[1];
+      tmux('send-keys', '-t', session, 'Space');
+      presses++;
+      try {
+        s = await waitScreen(session, `progress after key ${presses}`,
+          (now) => now.includes('exited, exit code') || (/Steps (\d+)\//.exec(now)?.[1] !== before && now.includes('▶')), 5000);
+      } catch {
+        // A key can run a step that shows nothing yet: the init's open(exec.fifo) blocks until
+        // start, while the runtime's `created` waits too (two processes share the control pipe).
+        idle++;
+        s = screen(session);
+      }
+    }
+    const steps = Number(/Steps \d+\/(\d+)/.exec(s)?.[1]);
+    expect(s).toContain('exited, exit code 7');
+    expect(s).toMatch(/\[deleted\]/);
+    expect(idle, 'keys that made no visible progress').toBeLessThanOrEqual(3);
+    // keys never ran ahead of the screen: about one key per step
+    expect(presses).toBeGreaterThan(steps * 0.9);
+    expect(presses).toBeLessThanOrEqual(steps + idle);
+    tmux('send-keys', '-t', session, 'q');
+    expect(await waitScreen(session, 'the exit code', (now) => now.includes('TSLAB-EXIT='))).toContain('TSLAB-EXIT=7');
+  });
+
   it('q in the middle of stepping lets the runtime clean up the container', async () => {
     const { session, id } = startInTmux(['--step']);
     let s = await waitScreen(session, 'the first step waiting', (now) => now.includes('waiting for you'));

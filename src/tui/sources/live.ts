@@ -11,6 +11,9 @@ import type { EventSource, SourceHandlers } from './source.js';
 export const EVENTS_FD = 3;
 export const CONTROL_FD = 4;
 
+/** read(2)'s number, as /proc/<pid>/syscall shows it. */
+const READ_SYSCALL: Partial<Record<string, string>> = { x64: '0', arm64: '63', ia32: '3', arm: '3', riscv64: '63', ppc64: '3', s390x: '3' };
+
 export interface LiveOptions {
   /** the program and its arguments */
   command: string[];
@@ -40,6 +43,22 @@ export class LiveSource implements EventSource {
 
   get rootPid(): number | undefined {
     return this.child?.pid;
+  }
+
+  /**
+   * Whether the watched process sits in read() on its control fd, i.e. waits for a 'g'
+   * (/proc/<pid>/syscall: syscall number, then the arguments). undefined when we cannot tell.
+   */
+  rootWaitsForGo(): boolean | undefined {
+    const pid = this.child?.pid;
+    const readNr = READ_SYSCALL[process.arch];
+    if (pid === undefined || readNr === undefined || !this.stepping) return undefined;
+    try {
+      const [nr, fd] = readFileSync(`/proc/${pid}/syscall`, 'utf8').trim().split(' ');
+      return nr === readNr && fd !== undefined && Number(fd) === CONTROL_FD;
+    } catch {
+      return undefined;
+    }
   }
 
   start(handlers: SourceHandlers): void {

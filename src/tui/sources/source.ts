@@ -17,6 +17,8 @@ export interface EventSource {
   readonly kind: 'live' | 'replay';
   /** pid of the process that writes events directly (others' events are relayed by it) */
   readonly rootPid?: number | undefined;
+  /** true when the watched process waits in read() for a 'g'; undefined when unknown */
+  rootWaitsForGo?(): boolean | undefined;
   start(handlers: SourceHandlers): void;
   /** lets the oldest waiting begin run */
   release(): void;
