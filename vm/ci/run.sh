@@ -20,14 +20,7 @@ die() { log "error: $*"; exit 1; }
 [ "$(id -u)" = 0 ] || die "run as root"
 command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 is missing (apt-get install qemu-system-x86)"
 
-t0=$(date +%s)
-image=$(bash "$repo/vm/ci/build.sh")
-t_image=$(date +%s)
-if [ "${TSLAB_VM_NO_BUILD:-}" != 1 ]; then
-  log "building tslab on the host (npm run build)"
-  (cd "$repo" && npm run build --silent) || die "npm run build failed"
-fi
-
+snapshot=$cache/repo-snapshot
 qemu_pid=
 stop_qemu() {
   if [ -n "$qemu_pid" ] && kill -0 "$qemu_pid" 2>/dev/null; then
@@ -36,8 +29,32 @@ stop_qemu() {
   fi
   qemu_pid=
 }
-trap stop_qemu EXIT
-trap 'stop_qemu; exit 130' INT TERM
+cleanup() {
+  stop_qemu
+  rm -rf "$snapshot"
+}
+trap cleanup EXIT
+trap 'cleanup; exit 130' INT TERM
+
+t0=$(date +%s)
+image=$(bash "$repo/vm/ci/build.sh")
+t_image=$(date +%s)
+if [ "${TSLAB_VM_NO_BUILD:-}" != 1 ]; then
+  log "building tslab on the host (npm run build)"
+  (cd "$repo" && npm run build --silent) || die "npm run build failed"
+fi
+
+# The guest sees a snapshot, not the live tree: a run takes minutes, and files saved or rebuilt on
+# the host meanwhile would reach the guest half-written. Sources and dist/ are copied (a few MB);
+# node_modules is hard-linked (npm replaces files there, it never rewrites them in place).
+rm -rf "$snapshot"
+mkdir -p "$snapshot"
+tar -C "$repo" --exclude=./node_modules --exclude=./.vm-cache --exclude=./.git -cf - . | tar -C "$snapshot" -xf - \
+  || die "could not copy the repository to $snapshot"
+if [ -d "$repo/node_modules" ]; then
+  cp -al "$repo/node_modules" "$snapshot/node_modules" || die "could not link node_modules into $snapshot"
+fi
+t_build=$(date +%s)
 
 # boot ACCEL RUN_DIR TIMEOUT [EXTRA_CMDLINE]: boots the guest, streams its job output, returns 0 if
 # the guest powered itself off before the deadline, 124 on timeout.
@@ -50,7 +67,7 @@ boot() {
     -kernel "$image/vmlinuz" -initrd "$image/initrd.img" \
     -append "root=/dev/vda rw console=ttyS0 panic=-1 systemd.unified_cgroup_hierarchy=1 cgroup_no_v1=all $extra" \
     -drive "file=$image/rootfs.raw,format=raw,if=virtio,snapshot=on" \
-    -virtfs "local,path=$repo,mount_tag=repo,security_model=none,readonly=on" \
+    -virtfs "local,path=$snapshot,mount_tag=repo,security_model=none,readonly=on" \
     -virtfs "local,path=$run,mount_tag=results,security_model=none" \
     -serial "file:$run/console.log" -chardev "file,id=job,path=$run/job.log" -serial chardev:job \
     -device virtio-rng-pci -nic none </dev/null >"$run/qemu.log" 2>&1 &
@@ -121,7 +138,7 @@ boot "$accel" "$run" "$timeout" && booted=yes || booted=no
 t_end=$(date +%s)
 
 code=$(cat "$run/exit-code" 2>/dev/null || true)
-log "image $(( t_image - t0 ))s, accelerator probe $(( t_probe - t_image ))s, guest run $(( t_end - t_probe ))s ($accel)"
+log "image $(( t_image - t0 ))s, host build and snapshot $(( t_build - t_image ))s, accelerator probe $(( t_probe - t_build ))s, guest run $(( t_end - t_probe ))s ($accel)"
 log "results in $run: $(cd "$run" && ls | tr '\n' ' ')"
 if [ "$booted" != yes ] || ! [[ $code =~ ^[0-9]+$ ]]; then
   log "the guest reported no exit code; last console lines:"
