@@ -125,6 +125,8 @@ function main(): void {
     sys.setControllingTty(0);
   }
   dropBoundingSet(proc);
+  // fds and signals first: a seccomp profile may well deny close_range or rt_sigaction.
+  cleanSlate();
   // Seccomp as late as possible (runc's order): without no_new_privs the kernel demands
   // CAP_SYS_ADMIN to load a filter, so it goes before the uid change; with it, right before execve.
   if (seccomp && !proc.noNewPrivileges) seccomp.load();
@@ -134,7 +136,6 @@ function main(): void {
   sys.chdir(proc.cwd);
   const env = proc.env ?? [];
   const program = resolveProgram(proc.args![0]!, env);
-  cleanSlate();
   if (seccomp && proc.noNewPrivileges) seccomp.load();
   sys.execve(program, proc.args!, env);
 }

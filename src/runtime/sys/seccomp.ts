@@ -118,10 +118,16 @@ export function compileSeccomp(profile: SeccompProfile): CompiledSeccomp {
   const ruleAdd = lib.func('int seccomp_rule_add_array(void *ctx, uint32_t action, int syscall, unsigned int n, void *args)') as unknown as
     (c: unknown, action: number, nr: number, n: number, args: Buffer | null) => number;
   const loadFilter = lib.func('int seccomp_load(void *ctx)') as unknown as (c: unknown) => number;
+  const attrSet = lib.func('int seccomp_attr_set(void *ctx, int attr, uint32_t value)') as unknown as (c: unknown, a: number, v: number) => number;
   const ctx = init(defaultAction);
   if (!ctx) throw new SysError('seccomp_init', { defaultAction: profile.defaultAction }, 'EINVAL');
   let syscallRules = 0;
   try {
+    // libseccomp sets no_new_privs while loading unless told not to; whether the container gets
+    // no_new_privs is process.noNewPrivileges' decision alone.
+    const SCMP_FLTATR_CTL_NNP = 3;
+    const nnp = attrSet(ctx, SCMP_FLTATR_CTL_NNP, 0);
+    if (nnp < 0) throw new SysError('seccomp_attr_set', { attr: 'SCMP_FLTATR_CTL_NNP' }, errnoName(-nnp));
     for (const arch of profile.architectures ?? []) {
       const name = ARCHES[arch];
       if (!name) throw new Error(`config.json: linux.seccomp.architectures: unknown architecture "${arch}"`);
