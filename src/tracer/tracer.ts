@@ -52,20 +52,35 @@ export class Tracer {
   container: string | undefined;
   private seq = 0;
   private readonly sinks: Sink[] = [];
+  /** sinks that other processes write to themselves: relayed events must not be copied there */
+  private readonly direct = new Set<Sink>();
+  /** in a pid namespace the init sees itself as 1; the runtime tells it its host pid */
+  private hostPid: number | undefined;
   private controlFd: number | undefined;
   private faults: Fault[] = [];
   private readonly counts = new Map<string, number>();
 
-  addSink(sink: Sink): () => void {
+  /**
+   * direct: the sink is a pipe every process of the run writes to itself (TSLAB_EVENTS_FD), so
+   * events relayed from another process are not copied into it a second time.
+   */
+  addSink(sink: Sink, options: { direct?: boolean } = {}): () => void {
     this.sinks.push(sink);
+    if (options.direct) this.direct.add(sink);
     return () => {
       const i = this.sinks.indexOf(sink);
       if (i >= 0) this.sinks.splice(i, 1);
+      this.direct.delete(sink);
     };
   }
 
+  setHostPid(pid: number | undefined): void {
+    this.hostPid = pid;
+  }
+
+  /** Drops the sinks that are not direct (the init switches its pipe to exec.fifo at created). */
   clearSinks(): void {
-    this.sinks.length = 0;
+    for (let i = this.sinks.length - 1; i >= 0; i--) if (!this.direct.has(this.sinks[i]!)) this.sinks.splice(i, 1);
   }
 
   get active(): boolean {
@@ -100,7 +115,7 @@ export class Tracer {
 
   /** Relays an event emitted by another process (the init, a hook) to this process's sinks. */
   relay(event: TraceEvent): void {
-    for (const sink of this.sinks) sink(event);
+    for (const sink of this.sinks) if (!this.direct.has(sink)) sink(event);
   }
 
   private emit(partial: Omit<TraceEvent, 'v' | 'seq' | 't' | 'wall' | 'pid' | 'stage' | 'id'> & { id?: string }): TraceEvent {
@@ -111,7 +126,8 @@ export class Tracer {
       id: partial.id ?? `${process.pid}:${seq}`,
       t: Number(process.hrtime.bigint()) / 1e6,
       wall: Date.now(),
-      pid: process.pid,
+      pid: this.hostPid ?? process.pid,
+      ...(this.hostPid !== undefined && this.hostPid !== process.pid ? { nspid: process.pid } : {}),
       stage: this.stage,
       ...(this.container !== undefined ? { container: this.container } : {}),
       ...partial,
@@ -245,7 +261,7 @@ export function configureFromEnv(env: NodeJS.ProcessEnv, traceFile?: string): ()
     closers.push(f.close);
   }
   const eventsFd = env[ENV_EVENTS_FD];
-  if (eventsFd && /^\d+$/.test(eventsFd)) tracer.addSink(fdSink(Number(eventsFd)));
+  if (eventsFd && /^\d+$/.test(eventsFd)) tracer.addSink(fdSink(Number(eventsFd)), { direct: true });
   const controlFd = env[ENV_CONTROL_FD];
   if (controlFd && /^\d+$/.test(controlFd)) tracer.setControlFd(Number(controlFd));
   tracer.setFaults(env[ENV_FAULT]);

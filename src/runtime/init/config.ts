@@ -3,6 +3,9 @@
 export const FIFO_FD = 5;
 /** The stepping control pipe, when the TUI drives the run. */
 export const CONTROL_FD = 6;
+/** The TUI's events pipe: the init writes its events there itself, so the TUI sees every step
+ * that waits at the gate even while the runtime process is blocked at its own. */
+export const EVENTS_FD = 7;
 
 import type { Spec } from '../../oci/spec.js';
 

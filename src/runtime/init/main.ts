@@ -6,7 +6,7 @@ import { tracer, fdSink, ENV_CONTROL_FD } from '../../tracer/tracer.js';
 import { NAMESPACES, CLONE, sys, writeKernelFile } from '../sys/index.js';
 import type { Hook } from '../../oci/spec.js';
 import { compileSeccomp, type SeccompProfile } from '../sys/seccomp.js';
-import { FIFO_FD, type InitConfig } from './config.js';
+import { EVENTS_FD, FIFO_FD, type InitConfig } from './config.js';
 import { UP_FD, redirectUp, sendUp, waitForParent } from './channel.js';
 import {
   applyRootPropagation, bindRootfs, createDevSymlinks, createDevices, isolatePropagation, maskPaths, mountOne, pivotRoot, readonlyPaths,
@@ -54,6 +54,7 @@ function sysctl(settings: Record<string, string> | undefined): void {
 function main(): void {
   tracer.stage = 'init';
   tracer.addSink(fdSink(UP_FD));
+  if (process.env.TSLAB_EVENTS_FD) tracer.addSink(fdSink(EVENTS_FD), { direct: true });
   const controlFd = process.env[ENV_CONTROL_FD];
   if (controlFd) tracer.setControlFd(Number(controlFd));
   tracer.setFaults(process.env.TSLAB_FAULT);
@@ -64,7 +65,10 @@ function main(): void {
 
   // 1. Tell the parent Node has booted; it moves us into the cgroup, then says go.
   sendUp({ msg: 'ready' });
-  if (waitForParent() !== 'go') process.exit(1);
+  const go = waitForParent();
+  if (!go?.startsWith('go')) process.exit(1);
+  const hostPid = Number(go.split(' ')[1]);
+  if (hostPid > 0) tracer.setHostPid(hostPid);
 
   // In a new user namespace we start as the overflow id with the caps the trampoline kept; now that
   // the parent has written our maps, become the namespace's root so files we make are owned by it.

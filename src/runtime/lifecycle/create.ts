@@ -116,7 +116,8 @@ export async function createContainer(options: CreateOptions): Promise<Created> 
     if (spec.process?.oomScoreAdj !== undefined) {
       writeKernelFile(`/proc/${pid}/oom_score_adj`, String(spec.process.oomScoreAdj), 'oom_score_adj.write');
     }
-    init.send('go');
+    // go, with the pid the host knows the init by (inside its pid namespace it is 1)
+    init.send(`go ${pid}`);
 
     const state: ContainerState = {
       ociVersion: spec.ociVersion, id: options.id, status: 'creating', pid, bundle,

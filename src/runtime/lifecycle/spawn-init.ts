@@ -13,6 +13,7 @@ import { isTraceEvent, type TraceEvent } from '../../tracer/event.js';
 import { CLONE, sys, writeKernelFile } from '../sys/index.js';
 import type { IdMapping } from '../../oci/spec.js';
 import type { InitMessage } from '../init/channel.js';
+import { CONTROL_FD, EVENTS_FD } from '../init/config.js';
 
 const O_PATH = 0o10000000;
 
@@ -69,9 +70,14 @@ export async function spawnInit(options: SpawnInitOptions): Promise<RunningInit>
   // A minimal environment: NODE_OPTIONS and friends can cost ~50 ms per process (DESIGN §2).
   const env: NodeJS.ProcessEnv = { TSLAB_INIT_CONFIG: options.configPath, PATH: '/usr/sbin:/usr/bin:/sbin:/bin' };
   if (process.env.TSLAB_FAULT) env.TSLAB_FAULT = process.env.TSLAB_FAULT;
-  if (options.controlFd !== undefined) {
-    stdio.push(options.controlFd);
-    env.TSLAB_CONTROL_FD = '6';
+  const eventsFd = process.env.TSLAB_EVENTS_FD;
+  if (options.controlFd !== undefined || (eventsFd && /^\d+$/.test(eventsFd))) {
+    stdio.push(options.controlFd ?? 'ignore');
+    if (options.controlFd !== undefined) env.TSLAB_CONTROL_FD = String(CONTROL_FD);
+  }
+  if (eventsFd && /^\d+$/.test(eventsFd)) {
+    stdio.push(Number(eventsFd));
+    env.TSLAB_EVENTS_FD = String(EVENTS_FD);
   }
   const nodeArgs = ['--max-old-space-size=64', initScript()];
   let child: ChildProcess;
