@@ -34,7 +34,9 @@ interface Candidate {
 function once(c: Candidate, dir: string, i: number): number | undefined {
   const id = `bench-${c.name}-${process.pid}-${i}`;
   const start = process.hrtime.bigint();
-  const r = spawnSync(c.cmd, ['--root', c.root, 'run', '--bundle', dir, id], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // The same minimal environment for every runtime: NODE_EXTRA_CA_CERTS or NODE_OPTIONS in the
+  // caller's environment cost a Node program ~40 ms at start and would measure the shell, not us.
+  const r = spawnSync(c.cmd, ['--root', c.root, 'run', '--bundle', dir, id], { stdio: ['ignore', 'ignore', 'pipe'], env: CLEAN_ENV });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   if (r.status !== 0) {
     spawnSync(c.cmd, ['--root', c.root, 'delete', '--force', id], { stdio: 'ignore' });
@@ -42,6 +44,8 @@ function once(c: Candidate, dir: string, i: number): number | undefined {
   }
   return ms;
 }
+
+const CLEAN_ENV = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' };
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);

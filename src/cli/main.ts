@@ -1,48 +1,14 @@
 // The tslab CLI. `tslab-runtime` is the same program with runc's command line at the top level.
-import { Command, CommanderError } from 'commander';
-import { UsageError } from './errors.js';
-import { configureFromEnv } from '../tracer/tracer.js';
-import { logError } from './log.js';
+import { runProgram } from './program.js';
 export { VERSION } from './version.js';
 
-
-
 export async function main(argv: string[], binName: 'tslab' | 'tslab-runtime'): Promise<void> {
-  const program = new Command(binName);
-  program
-    .description(binName === 'tslab'
-      ? 'tslab: a traced container runtime, a TUI and labs for learning Linux containers'
-      : 'tslab-runtime: an OCI runtime with runc\'s command line, every step traced')
-    .option('--trace <file>', 'write every trace event of this command to FILE (JSON lines)')
-    .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   // tslab-runtime loads only the runtime's commands: engines call it for every container operation,
   // so its start-up time is the runtime's start-up time.
   if (binName === 'tslab-runtime') {
     const { registerOci } = await import('./commands/oci.js');
-    registerOci(program, binName);
-  } else {
-    const { registrars } = await import('./commands/index.js');
-    for (const register of registrars) register(program, binName);
+    return runProgram(argv, binName, [registerOci]);
   }
-
-  let closeTrace: () => void = () => {};
-  program.hook('preAction', (thisCommand) => {
-    const opts = thisCommand.optsWithGlobals() as { trace?: string };
-    closeTrace = configureFromEnv(process.env, opts.trace);
-  });
-  try {
-    await program.parseAsync(argv, { from: 'user' });
-  } catch (err) {
-    if (err instanceof CommanderError) {
-      process.exitCode = err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? 0 : 2;
-      return;
-    }
-    const e = err as Error & { exitCode?: number };
-    logError(`${binName}: ${e.message}`);
-    if (process.env.TSLAB_DEBUG && !(err instanceof UsageError)) process.stderr.write(`${e.stack}\n`);
-    process.exitCode = typeof e.exitCode === 'number' ? e.exitCode : 1;
-  } finally {
-    closeTrace();
-  }
+  const { registrars } = await import('./commands/index.js');
+  return runProgram(argv, binName, registrars);
 }

@@ -1,12 +1,16 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { dirname } from 'node:path';
 
 export const VERSION = '0.1.0';
 
 /** The git commit of the checkout tslab runs from, read from .git without running git. */
 export function commit(): string {
   try {
-    const gitDir = fileURLToPath(new URL('../../../.git', import.meta.url));
+    // the checkout's root: dist/src/cli/version.js or the bundle dist/runtime.mjs
+    let root = fileURLToPath(new URL('.', import.meta.url));
+    while (root !== '/' && !existsSync(`${root}/package.json`)) root = dirname(root);
+    const gitDir = `${root}/.git`;
     const head = readFileSync(`${gitDir}/HEAD`, 'utf8').trim();
     if (!head.startsWith('ref: ')) return head;
     const ref = head.slice(5);

@@ -40,8 +40,10 @@ export interface RunningInit {
   detach(): void;
 }
 
+/** The bundled init (dist/init.mjs) beside the bundled runtime, else the init module itself. */
 function initScript(): string {
-  return fileURLToPath(new URL('../init/main.js', import.meta.url));
+  const bundled = fileURLToPath(new URL('./init.mjs', import.meta.url));
+  return existsSync(bundled) ? bundled : fileURLToPath(new URL('../init/main.js', import.meta.url));
 }
 
 function findTrampolineChild(trampolinePid: number): number | undefined {

@@ -1,0 +1,39 @@
+// Builds the commander program from registrars, wires tracing, and turns errors into one line.
+import { Command, CommanderError } from 'commander';
+import { UsageError } from './errors.js';
+import { configureFromEnv } from '../tracer/tracer.js';
+import { logError } from './log.js';
+
+export type Registrar = (program: Command, binName: string) => void;
+
+export async function runProgram(argv: string[], binName: 'tslab' | 'tslab-runtime', registrars: Registrar[]): Promise<void> {
+  const program = new Command(binName);
+  program
+    .description(binName === 'tslab'
+      ? 'tslab: a traced container runtime, a TUI and labs for learning Linux containers'
+      : 'tslab-runtime: an OCI runtime with runc\'s command line, every step traced')
+    .option('--trace <file>', 'write every trace event of this command to FILE (JSON lines)')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  for (const register of registrars) register(program, binName);
+
+  let closeTrace: () => void = () => {};
+  program.hook('preAction', (thisCommand) => {
+    const opts = thisCommand.optsWithGlobals() as { trace?: string };
+    closeTrace = configureFromEnv(process.env, opts.trace);
+  });
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      process.exitCode = err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? 0 : 2;
+      return;
+    }
+    const e = err as Error & { exitCode?: number };
+    logError(`${binName}: ${e.message}`);
+    if (process.env.TSLAB_DEBUG && !(err instanceof UsageError)) process.stderr.write(`${e.stack}\n`);
+    process.exitCode = typeof e.exitCode === 'number' ? e.exitCode : 1;
+  } finally {
+    closeTrace();
+  }
+}
