@@ -82,7 +82,7 @@ function userSafe(rootfs: string, spec: string): { uid: number; gid: number } {
 }
 
 /** Writes /etc/hostname, /etc/hosts and /etc/resolv.conf for the container; returns their bind mounts. */
-function etcFiles(dir: string, hostname: string, network: 'none' | 'host'): Mount[] {
+function etcFiles(dir: string, hostname: string, network: string): Mount[] {
   const files = join(dir, 'etc');
   mkdirSync(files, { recursive: true });
   writeFileSync(join(files, 'hostname'), `${hostname}\n`);
@@ -101,8 +101,12 @@ function etcFiles(dir: string, hostname: string, network: 'none' | 'host'): Moun
   }));
 }
 
-/** Builds config.json for a container whose rootfs is mounted at <dir>/rootfs. */
-export function buildSpec(dataRoot: string, dir: string, record: ContainerRecord): Spec {
+/**
+ * Builds config.json for a container whose rootfs is mounted at <dir>/rootfs. netMounts: the
+ * hosts/hostname/resolv.conf binds tslab networking wrote (bridge networks); without them the
+ * container gets its own minimal files.
+ */
+export function buildSpec(dataRoot: string, dir: string, record: ContainerRecord, netMounts?: Mount[]): Spec {
   const o = record.options;
   const args = [...o.entrypoint, ...o.cmd];
   // a detached container has no terminal to give: its output goes to the log
@@ -124,7 +128,7 @@ export function buildSpec(dataRoot: string, dir: string, record: ContainerRecord
   spec.root = { path: 'rootfs', readonly: o.readOnly };
   spec.hostname = hostname;
   const mounts: Mount[] = [...(spec.mounts ?? [])];
-  mounts.push(...etcFiles(dir, hostname, o.network));
+  mounts.push(...(netMounts ?? etcFiles(dir, hostname, o.network)));
   for (const m of o.mounts) {
     if (m.type === 'tmpfs') {
       mounts.push({ destination: m.target, type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', ...(m.options ?? []), ...(m.readonly ? ['ro'] : [])] });

@@ -4,7 +4,8 @@
 // A detached container is watched by a small monitor (src/container/shim.ts): the container
 // writes straight into its log file, and the monitor records the exit status, deletes the
 // runtime state and unmounts the rootfs when it ends. No Node process stays behind.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess, type StdioOptions } from 'node:child_process';
+import type { Socket } from 'node:net';
 import { closeSync, existsSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../cli/errors.js';
@@ -17,7 +18,9 @@ import {
   containerDir, findRecord, newContainerId, randomName, readRecord, saveRecord, validateName, type ContainerRecord,
 } from './record.js';
 import { mountRootfs, rootfsPaths, unmountRootfs, isMounted } from './rootfs.js';
-import { Runtime, resolveRuntime, runtimeEnv } from './runtime.js';
+import { Runtime, packageRoot, resolveRuntime, runtimeEnv, traceFds } from './runtime.js';
+import { attachNetwork, checkNetwork, onBridge, prepareNetwork, releaseNetwork } from './network.js';
+import type { FileMount } from '../net/index.js';
 import { shimCommand } from './shim.js';
 import { snapshotFs } from '../image/snapshots.js';
 import { openStore } from '../image/index.js';
@@ -52,6 +55,7 @@ export async function createContainer(imageRef: string, command: string[], flags
   const runtime = resolveRuntime(flags.runtime ?? loadConfig().runtime);
   const image = await ensureImage(imageRef);
   const options = buildOptions(flags, image.config, command);
+  checkNetwork(options);
   const record: ContainerRecord = {
     id: newContainerId(),
     name,
@@ -69,7 +73,7 @@ export async function createContainer(imageRef: string, command: string[], flags
 }
 
 /** Mounts the rootfs and writes config.json; returns the bundle folder. */
-export function prepareBundle(record: ContainerRecord): string {
+export function prepareBundle(record: ContainerRecord, netMounts?: FileMount[]): string {
   const root = dataRoot();
   const dir = containerDir(root, record.id);
   const store = openStore(root);
@@ -79,7 +83,7 @@ export function prepareBundle(record: ContainerRecord): string {
   }
   mountRootfs(dir, lowers);
   try {
-    const spec = buildSpec(root, dir, record);
+    const spec = buildSpec(root, dir, record, netMounts);
     writeFileSync(join(dir, 'config.json'), JSON.stringify(spec, null, 2));
   } catch (err) {
     unmountRootfs(dir);
@@ -170,38 +174,123 @@ async function waitUntil(what: string, fn: () => boolean, timeoutMs: number): Pr
 
 
 
-/** Starts a created container in the background under the shim; resolves once it runs. */
-export async function startDetached(record: ContainerRecord): Promise<ContainerRecord> {
-  const root = dataRoot();
-  const dir = prepareBundle(record);
+/** The init's pid from the runtime's --pid-file, once create has written it. */
+function readPidFile(dir: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(join(dir, 'init.pid'), 'utf8').trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** While a student steps through a run (--step) a create can take as long as they like. */
+function patienceMs(normal: number): number {
+  return process.env.TSLAB_CONTROL_FD ? Number.POSITIVE_INFINITY : normal;
+}
+
+/** What the monitor needs to release the network when the container ends on its own. */
+function networkEnv(record: ContainerRecord): NodeJS.ProcessEnv {
+  if (!onBridge(record.options)) return {};
+  return {
+    TSLAB_NODE: process.execPath, TSLAB_BIN: join(packageRoot(), 'bin', 'tslab'), TSLAB_DATA_ROOT: dataRoot(),
+    ...(process.env.TSLAB_CONFIG ? { TSLAB_CONFIG: process.env.TSLAB_CONFIG } : {}),
+  };
+}
+
+/** The network first (its files are bind-mounted), then the overlay and config.json. */
+function prepareWithNetwork(record: ContainerRecord): string {
+  const netMounts = prepareNetwork(record);
+  try {
+    return prepareBundle(record, netMounts);
+  } catch (err) {
+    releaseNetwork(record.id);
+    throw err;
+  }
+}
+
+/** Spawns the monitor (src/container/shim.ts) with the go pipe at fd 3 and the trace pipes at 4, 5. */
+function spawnMonitor(record: ContainerRecord, dir: string, foreground: boolean): ChildProcess {
   const runtime = runtimeFor(record);
   for (const stale of ['exit', 'started', 'init.pid']) rmSync(join(dir, stale), { force: true });
   const monitor = shimCommand();
-  const shim = spawn(monitor.program, monitor.args, {
-    detached: true,
-    stdio: 'ignore',
+  const trace = traceFds(4);
+  const o = record.options;
+  const stdio: StdioOptions = foreground
+    ? [o.stdin ? 'inherit' : 'ignore', 'pipe', 'pipe', 'pipe', ...trace.stdio]
+    : ['ignore', 'ignore', 'ignore', 'pipe', ...trace.stdio];
+  return spawn(monitor.program, monitor.args, {
+    detached: !foreground,
+    stdio,
     env: {
       ...runtimeEnv(),
       ...monitor.extraEnv,
+      ...trace.env,
+      ...(foreground ? { TSLAB_FG: '1' } : networkEnv(record)),
+      TSLAB_GO_FD: '3',
       TSLAB_RT: record.runtime, TSLAB_RT_ROOT: runtime.root, TSLAB_DIR: dir, TSLAB_ID: record.id,
-      TSLAB_RM: record.options.autoRemove ? '1' : '0', TSLAB_LOG_MAX: String(loadConfig().logMaxSize),
+      TSLAB_RM: !foreground && o.autoRemove ? '1' : '0', TSLAB_LOG_MAX: String(loadConfig().logMaxSize),
     },
   });
+}
+
+/**
+ * create → attach → start: waits until the monitor's `create` wrote the init's pid, gives the
+ * init's network namespace its network, then tells the monitor to start. Resolves with the pid,
+ * or undefined when create failed (the monitor records that and cleans up). If the network
+ * cannot be attached the monitor deletes the created container and this throws.
+ */
+async function createAttachStart(record: ContainerRecord, dir: string, monitor: ChildProcess): Promise<number | undefined> {
+  const go = monitor.stdio[3] as Socket;
+  go.on('error', () => {}); // the monitor may be gone already
+  let exited = monitor.exitCode !== null || monitor.signalCode !== null;
+  monitor.once('exit', () => (exited = true));
+  let pid: number | undefined;
+  const tell = (word: string): void => {
+    go.end(`${word}\n`, () => go.destroy());
+    go.unref();
+  };
+  const ok = await waitUntil('create', () => (pid = readPidFile(dir)) !== undefined || exited || existsSync(join(dir, 'exit')), patienceMs(60_000));
+  if (pid === undefined) {
+    tell('abort');
+    if (!ok) throw new Error(`container ${record.name}: the runtime's create did not finish within 60 s (runtime ${record.runtime})`);
+    return undefined;
+  }
+  try {
+    attachNetwork(record, pid);
+  } catch (err) {
+    tell('abort');
+    await waitUntil('the monitor to clean up', () => existsSync(join(dir, 'exit')) || exited, 30_000);
+    releaseNetwork(record.id);
+    throw new Error(`container ${record.name}: cannot attach it to network ${record.options.network}: ${(err as Error).message}`);
+  }
+  tell('start');
+  return pid;
+}
+
+/** Starts a created container in the background under the monitor; resolves once it runs. */
+export async function startDetached(record: ContainerRecord): Promise<ContainerRecord> {
+  const root = dataRoot();
+  const dir = prepareWithNetwork(record);
+  const runtime = runtimeFor(record);
+  const shim = spawnMonitor(record, dir, false);
   shim.unref();
   record.state = { status: 'running', monitorPid: shim.pid, startedAt: new Date().toISOString() };
   saveRecord(root, record);
+  await createAttachStart(record, dir, shim);
   let state: { status: string; pid?: number } | undefined;
   const ok = await waitUntil('the container to start', () => {
     if (existsSync(join(dir, 'exit')) || !existsSync(dir)) return true;
     state = runtime.state(record.id);
     return state?.status === 'running' || state?.status === 'stopped';
-  }, 30_000);
+  }, patienceMs(30_000));
   if (!existsSync(dir)) return { ...record, state: { ...record.state, status: 'exited' } };
   const exit = readExitFile(dir);
   if (exit && !state?.pid) {
     const log = existsSync(join(dir, 'container.log')) ? readFileSync(join(dir, 'container.log'), 'utf8').trim().split('\n').pop() : '';
     record.state = { ...record.state, status: 'exited', exitCode: exit.code, finishedAt: exit.at };
     saveRecord(root, record);
+    releaseNetwork(record.id);
     if (record.options.autoRemove) removeContainer(record, true);
     if (exit.code !== 0 && log) throw new Error(`container ${record.name} failed to start: ${runtimeMessage(log)}`);
     return record;
@@ -218,17 +307,18 @@ export async function startDetached(record: ContainerRecord): Promise<ContainerR
 }
 
 /**
- * Runs a created container in the foreground: the runtime's `run` with our stdio (a real tty
- * with -t), the output also kept in the log. Resolves with the exit code.
+ * Runs a created container in the foreground, its output on our stdout/stderr and in the log.
+ * Without -t: the monitor in foreground mode (create → network → start, it reaps the init and
+ * exits with its status). With -t: the runtime's `run` with our terminal — a runtime cannot
+ * `create` with a terminal without a console socket — so the network is attached as soon as the
+ * init's pid is known, right after the process started. Resolves with the exit code.
  */
 export async function runForeground(record: ContainerRecord): Promise<number> {
   const root = dataRoot();
-  const dir = prepareBundle(record);
+  const dir = prepareWithNetwork(record);
   const runtime = runtimeFor(record);
   const o = record.options;
-  const child = o.tty
-    ? runtime.spawnRun(dir, record.id, 'inherit')
-    : runtime.spawnRun(dir, record.id, [o.stdin ? 'inherit' : 'ignore', 'pipe', 'pipe']);
+  const child = o.tty ? runtime.spawnRun(dir, record.id, 'inherit') : spawnMonitor(record, dir, true);
   record.state = { status: 'running', monitorPid: process.pid, startedAt: new Date().toISOString() };
   saveRecord(root, record);
   const log = openSync(join(dir, 'container.log'), 'a');
@@ -244,40 +334,62 @@ export async function runForeground(record: ContainerRecord): Promise<number> {
     try {
       runtime.kill(record.id, signal);
     } catch {
-      // already gone
+      // already gone, or not created yet
     }
   };
   process.on('SIGINT', forward);
   process.on('SIGTERM', forward);
-  // learn the init's PID for exec/pause while it runs
-  void waitUntil('state', () => {
-    const s = runtime.state(record.id);
-    if (s?.pid) {
-      const current = readRecord(root, record.id);
-      if (current && current.state.status === 'running') {
-        current.state.pid = s.pid;
-        saveRecord(root, current);
-      }
-      return true;
-    }
-    return child.exitCode !== null;
-  }, 10_000);
-  const code = await new Promise<number>((resolve) => {
+  const closed = new Promise<number>((resolve) => {
     child.on('close', (c, signal) => resolve(c ?? (signal ? 128 + (({ SIGKILL: 9, SIGTERM: 15, SIGINT: 2 } as Record<string, number>)[signal] ?? 1) : 1)));
     child.on('error', (err) => {
-      process.stderr.write(`tslab: cannot run the runtime ${record.runtime}: ${err.message}\n`);
+      process.stderr.write(`tslab: cannot run ${o.tty ? `the runtime ${record.runtime}` : 'the container monitor'}: ${err.message}\n`);
       resolve(127);
     });
   });
+  const notePid = (pid: number): void => {
+    const current = readRecord(root, record.id);
+    if (current && current.state.status === 'running') {
+      current.state.pid = pid;
+      saveRecord(root, current);
+    }
+  };
+  let failure: Error | undefined;
+  if (o.tty) {
+    // learn the init's PID for the network, exec and pause while it runs
+    void waitUntil('state', () => {
+      const s = runtime.state(record.id);
+      if (s?.pid) {
+        notePid(s.pid);
+        try {
+          attachNetwork(record, s.pid);
+        } catch (err) {
+          process.stderr.write(`tslab: container ${record.name}: cannot attach it to network ${o.network}: ${(err as Error).message}\n`);
+          forward('SIGKILL');
+        }
+        return true;
+      }
+      return child.exitCode !== null;
+    }, 10_000);
+  } else {
+    try {
+      const pid = await createAttachStart(record, dir, child);
+      if (pid !== undefined) notePid(pid);
+    } catch (err) {
+      failure = err as Error;
+    }
+  }
+  const code = await closed;
   process.off('SIGINT', forward);
   process.off('SIGTERM', forward);
   closeSync(log);
   runtime.deleteForce(record.id);
   unmountRootfs(dir);
+  releaseNetwork(record.id);
   const current = readRecord(root, record.id) ?? record;
   current.state = { ...current.state, status: 'exited', exitCode: code, finishedAt: new Date().toISOString(), pid: undefined };
   saveRecord(root, current);
   if (o.autoRemove) removeContainer(current, true);
+  if (failure) throw failure;
   return code;
 }
 
@@ -293,13 +405,15 @@ export async function stopContainer(record: ContainerRecord, timeoutSec: number)
   } catch {
     // it may have exited meanwhile
   }
-  if (await waitUntil('stop', gone, timeoutSec * 1000)) return;
-  try {
-    runtime.kill(record.id, 'SIGKILL');
-  } catch {
-    // exited meanwhile
+  if (!(await waitUntil('stop', gone, timeoutSec * 1000))) {
+    try {
+      runtime.kill(record.id, 'SIGKILL');
+    } catch {
+      // exited meanwhile
+    }
+    if (!(await waitUntil('kill', gone, 15_000))) throw new Error(`container ${record.name} did not stop after SIGKILL`);
   }
-  if (!(await waitUntil('kill', gone, 15_000))) throw new Error(`container ${record.name} did not stop after SIGKILL`);
+  releaseNetwork(record.id); // the monitor does it too; whoever comes first
 }
 
 export function killContainer(record: ContainerRecord, signal: string): void {
@@ -347,6 +461,7 @@ export function removeContainer(record: ContainerRecord, force: boolean): void {
     }
   }
   runtime.deleteForce(record.id);
+  releaseNetwork(record.id);
   const dir = containerDir(root, record.id);
   // the shim may still be unmounting; a lazy unmount keeps rm from failing on a busy mount
   if (isMounted(rootfsPaths(dir).rootfs)) unmountRootfs(dir);

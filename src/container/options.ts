@@ -4,6 +4,7 @@ import { isAbsolute } from 'node:path';
 import { UsageError } from '../cli/errors.js';
 import { parseSize } from '../config/config.js';
 import type { ImageConfig } from '../image/media.js';
+import { parsePortSpec } from '../net/ports.js';
 import type { ContainerOptions, MountRequest } from './record.js';
 
 export interface RunFlags {
@@ -28,6 +29,8 @@ export interface RunFlags {
   capAdd?: string[];
   capDrop?: string[];
   network?: string;
+  publish?: string[];
+  networkAlias?: string[];
   runtime?: string;
 }
 
@@ -150,11 +153,26 @@ export function buildOptions(flags: RunFlags, image: ImageConfig, command: strin
   let env = mergeEnv(cfg.Env ?? [], [...fileEnv, ...cliEnv]);
   if (!env.some((e) => e.startsWith('PATH='))) env = [DEFAULT_PATH, ...env];
   if (flags.tty && !env.some((e) => e.startsWith('TERM='))) env.push('TERM=xterm');
-  const network = flags.network ?? 'none';
-  if (network === 'bridge') {
-    throw new UsageError('--network bridge comes with tslab\'s networking module, which is not wired into containers yet: use --network none or --network host');
+  const network = flags.network ?? 'bridge';
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(network)) throw new UsageError(`--network "${network}": use none, host, bridge or the name of a network (tslab network ls)`);
+  const ports = flags.publish ?? [];
+  for (const p of ports) {
+    try {
+      parsePortSpec(p);
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
   }
-  if (network !== 'none' && network !== 'host') throw new UsageError(`--network "${network}": use none or host`);
+  if (ports.length > 0 && (network === 'none' || network === 'host')) {
+    throw new UsageError(`-p ${ports[0]}: publishing ports needs a bridge network; with --network ${network} there is nothing to forward to`);
+  }
+  const aliases = flags.networkAlias ?? [];
+  for (const a of aliases) {
+    if (!/^[A-Za-z0-9]([A-Za-z0-9_.-]{0,62})$/.test(a)) throw new UsageError(`--network-alias "${a}": use letters, digits, _ . - (at most 63)`);
+  }
+  if (aliases.length > 0 && (network === 'none' || network === 'host' || network === 'bridge')) {
+    throw new UsageError('--network-alias works only on a user-defined network (tslab network create NAME; --network NAME), as in docker');
+  }
   let memory: number | undefined;
   if (flags.memory !== undefined) {
     memory = parseSize(flags.memory);
@@ -195,6 +213,8 @@ export function buildOptions(flags: RunFlags, image: ImageConfig, command: strin
     detach: flags.detach ?? false,
     autoRemove: flags.rm ?? false,
     network,
+    ...(ports.length > 0 ? { ports } : {}),
+    ...(aliases.length > 0 ? { aliases } : {}),
     readOnly: flags.readOnly ?? false,
     mounts,
     memory,

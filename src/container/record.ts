@@ -26,7 +26,12 @@ export interface ContainerOptions {
   stdin: boolean;
   detach: boolean;
   autoRemove: boolean;
-  network: 'none' | 'host';
+  /** none, host, bridge (the default network) or the name of a user-defined network */
+  network: string;
+  /** -p specs as given, validated: [HOSTIP:]HOSTPORT:CONTAINERPORT[/tcp|udp] */
+  ports?: string[];
+  /** --network-alias: more names peers on a user-defined network resolve to this container */
+  aliases?: string[];
   readOnly: boolean;
   mounts: MountRequest[];
   memory?: number;

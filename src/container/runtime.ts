@@ -94,3 +94,21 @@ export function runtimeEnv(): NodeJS.ProcessEnv {
   for (const key of ['TSLAB_TRACE', 'TSLAB_DEBUG', 'TSLAB_FAULT', 'TERM', 'HOME']) if (process.env[key]) env[key] = process.env[key];
   return env;
 }
+
+/**
+ * Under `--tui`/`--step` this process writes events to TSLAB_EVENTS_FD and waits for 'g' on
+ * TSLAB_CONTROL_FD. The runtime processes it starts emit steps too, so they get both pipes, at
+ * `firstFd` and the next fd of the child, and the environment that names them.
+ */
+export function traceFds(firstFd: number): { stdio: Array<number | 'ignore'>; env: NodeJS.ProcessEnv } {
+  const events = process.env.TSLAB_EVENTS_FD;
+  const control = process.env.TSLAB_CONTROL_FD;
+  if (!events || !/^\d+$/.test(events)) return { stdio: [], env: {} };
+  const env: NodeJS.ProcessEnv = { TSLAB_EVENTS_FD: String(firstFd) };
+  const stdio: Array<number | 'ignore'> = [Number(events)];
+  if (control && /^\d+$/.test(control)) {
+    stdio.push(Number(control));
+    env.TSLAB_CONTROL_FD = String(firstFd + 1);
+  }
+  return { stdio, env };
+}

@@ -27,6 +27,8 @@ export interface PrepareOptions {
   hostname?: string;
   /** `-p` specs ("127.0.0.1:18080:80/tcp") or parsed mappings */
   ports?: Array<string | PortMapping>;
+  /** more names peers on a user-defined network resolve to this container (--network-alias) */
+  aliases?: string[];
 }
 
 export interface AttachOptions extends PrepareOptions {
@@ -112,6 +114,7 @@ function prepareLocked(settings: NetworkSettings, opts: PrepareOptions): Endpoin
   const ep: Endpoint = {
     id: opts.id, network: net.name, bridge: net.bridge, address, prefix: net.prefix, gateway: net.gateway,
     hostVeth: hostVethName(opts.id), name: opts.name ?? opts.id, hostname: opts.hostname ?? opts.id.slice(0, 12), ports,
+    ...(opts.aliases && opts.aliases.length > 0 ? { aliases: opts.aliases } : {}),
     state: 'prepared', bootId: bootId(), files: filePaths(settings.root, opts.id),
   };
   try {

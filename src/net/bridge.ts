@@ -20,7 +20,10 @@ export function ensureBridgeWith(nl: NetlinkSocket, net: NetworkDef, root: strin
   const existing = rtnl.findLink(nl, net.bridge);
   if (existing) {
     if (existing.kind !== 'bridge') throw new Error(`link ${net.bridge} exists but is a ${existing.kind ?? 'plain'} link, not a bridge`);
-    if (existing.alias?.startsWith('tslab ') && existing.alias !== ownerAlias(root)) {
+    // A mark whose state folder is gone (a removed TSLAB_DATA_ROOT) leases nothing any more: adopt the bridge.
+    const stale = existing.alias?.startsWith('tslab ') && existing.alias !== ownerAlias(root) && !existsSync(existing.alias.slice(6));
+    if (stale) rtnl.setLink(nl, { index: existing.index, name: net.bridge }, { up: true, alias: ownerAlias(root) });
+    else if (existing.alias?.startsWith('tslab ') && existing.alias !== ownerAlias(root)) {
       throw new Error(`bridge ${net.bridge} belongs to the tslab state in ${existing.alias.slice(6)}, not ${root}: ` +
         'give this data root its own bridge and subnet (network/config.json), or the two would lease the same addresses');
     }

@@ -16,6 +16,8 @@ export interface Endpoint {
   hostVeth: string;
   /** name other containers on a user-defined network resolve to this address */
   name: string;
+  /** more names for it on a user-defined network (--network-alias) */
+  aliases?: string[];
   hostname: string;
   ports: PortMapping[];
   /** nft rule handles of the published ports, for a one-step removal */

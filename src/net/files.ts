@@ -17,7 +17,7 @@ export function filePaths(root: string, id: string): Endpoint['files'] {
 }
 
 export function renderHosts(self: Endpoint, peers: Endpoint[]): string {
-  const names = [...new Set([self.hostname, self.name].filter(Boolean))].join(' ');
+  const names = [...new Set([self.hostname, self.name, ...(self.aliases ?? [])].filter(Boolean))].join(' ');
   const lines = [
     '127.0.0.1\tlocalhost',
     '::1\tlocalhost ip6-localhost ip6-loopback',
@@ -25,7 +25,7 @@ export function renderHosts(self: Endpoint, peers: Endpoint[]): string {
   ];
   for (const p of peers) {
     if (p.id === self.id) continue;
-    lines.push(`${p.address}\t${[...new Set([p.name, p.hostname].filter(Boolean))].join(' ')}`);
+    lines.push(`${p.address}\t${[...new Set([p.name, ...(p.aliases ?? []), p.hostname].filter(Boolean))].join(' ')}`);
   }
   return lines.join('\n') + '\n';
 }

@@ -16,6 +16,8 @@ import { snapshotFs } from '../../image/snapshots.js';
 import { openStore } from '../../image/index.js';
 import { duration, table, timeAgo } from '../../image/format.js';
 import { listVolumes, removeVolume } from '../../container/volumes.js';
+import { collectNetworks } from '../../container/network.js';
+import { containerNetwork, describePorts } from '../../net/index.js';
 
 function out(text: string): void {
   process.stdout.write(text);
@@ -43,7 +45,9 @@ function runOptions(cmd: Command): Command {
     .option('--entrypoint <cmd>', 'override the image entrypoint')
     .option('--cap-add <cap>', 'add a capability (repeatable)', collect)
     .option('--cap-drop <cap>', 'drop a capability (repeatable)', collect)
-    .option('--network <mode>', 'none or host (bridge comes with tslab networking)', 'none')
+    .option('--network <mode>', 'none, host, bridge (default) or a network from tslab network create', 'bridge')
+    .option('-p, --publish <[hostip:]hostport:port[/proto]>', 'publish a container port on the host (repeatable)', collect)
+    .option('--network-alias <name>', 'another name peers on a user-defined network resolve (repeatable)', collect)
     .option('--runtime <path>', 'OCI runtime with runc\'s command line (default: bin/tslab-runtime)')
     .argument('<image>', 'image to run')
     .argument('[command...]', 'command and arguments')
@@ -113,6 +117,24 @@ async function followLog(record: ContainerRecord, tail: number | undefined, foll
   pump();
 }
 
+/** docker's NetworkSettings: the address on the container's network and its published ports. */
+function networkSettings(r: ContainerRecord): unknown {
+  const a = containerNetwork(r.id);
+  const ports: Record<string, Array<{ HostIp: string; HostPort: string }>> = {};
+  for (const p of a?.ports ?? []) (ports[`${p.containerPort}/${p.protocol}`] ??= []).push({ HostIp: p.hostIp, HostPort: String(p.hostPort) });
+  const networks: Record<string, unknown> = {};
+  if (a) {
+    networks[a.network] = {
+      IPAddress: a.address, IPPrefixLen: a.prefix, Gateway: a.gateway, Aliases: r.options.aliases ?? [], HostVeth: a.hostVeth,
+      Bridge: a.bridge,
+    };
+  }
+  return {
+    IPAddress: a?.address ?? '', IPPrefixLen: a?.prefix ?? 0, Gateway: a?.gateway ?? '',
+    Ports: ports, Networks: networks,
+  };
+}
+
 function inspectJson(r: ContainerRecord): unknown {
   const dir = containerDir(dataRoot(), r.id);
   return {
@@ -146,6 +168,7 @@ function inspectJson(r: ContainerRecord): unknown {
       },
     },
     Mounts: r.options.mounts,
+    NetworkSettings: networkSettings(r),
     Config: {
       Hostname: r.options.hostname || r.id.slice(0, 12),
       User: r.options.user,
@@ -176,9 +199,21 @@ export function registerContainer(program: Command, binName: string): void {
     .enablePositionalOptions();
 
   runOptions(container.command('run').description('create and start a container'))
-    .action(async (image: string, command: string[], flags: RunFlags) => {
+    .option('--step', 'step through the lifecycle one syscall at a time in the TUI')
+    .option('--tui', 'watch the lifecycle live in the TUI')
+    .action(async (image: string, command: string[], flags: RunFlags & { step?: boolean; tui?: boolean }) => {
       checkImageArg(image);
       requireRoot('tslab container run');
+      if (flags.step || flags.tui) {
+        const { runUnderTuiFromCli } = await import('../tui-bridge.js');
+        const argv = process.argv.slice(2);
+        // only the flags before the image are ours: `run --step busybox echo --step` keeps its argument
+        const at = argv.indexOf(image);
+        const head = (at < 0 ? argv : argv.slice(0, at)).filter((a) => a !== '--step' && a !== '--tui');
+        process.exitCode = await runUnderTuiFromCli([...head, ...(at < 0 ? [] : argv.slice(at))], { step: flags.step ?? false, title: `container run ${image}` });
+        return;
+      }
+      collectNetworks(dataRoot());
       const record = await createContainer(image, command, flags);
       if (record.options.detach) {
         await startDetached(record);
@@ -199,6 +234,7 @@ export function registerContainer(program: Command, binName: string): void {
     .option('-a, --attach', 'attach output and wait for the exit (one container)')
     .action(async (names: string[], opts: { attach?: boolean }) => {
       requireRoot('tslab container start');
+      collectNetworks(dataRoot());
       if (opts.attach && names.length > 1) throw new UsageError('-a attaches to one container at a time');
       for (const n of names) {
         const record = find(n);
@@ -220,17 +256,20 @@ export function registerContainer(program: Command, binName: string): void {
     .option('-q, --quiet', 'only IDs')
     .option('--no-trunc', 'full IDs and commands')
     .action((opts: { all?: boolean; quiet?: boolean; trunc: boolean }) => {
-      const records = listRecords(dataRoot()).map(refresh).filter((r) => opts.all || r.state.status === 'running' || r.state.status === 'paused');
+      const records = listRecords(dataRoot()).map(refresh);
+      collectNetworks(dataRoot());
+      const shown = records.filter((r) => opts.all || r.state.status === 'running' || r.state.status === 'paused');
       if (opts.quiet) {
-        out(records.map((r) => `${opts.trunc ? r.id.slice(0, 12) : r.id}\n`).join(''));
+        out(shown.map((r) => `${opts.trunc ? r.id.slice(0, 12) : r.id}\n`).join(''));
         return;
       }
-      out(table(['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'NAMES'], records.map((r) => [
+      out(table(['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES'], shown.map((r) => [
         opts.trunc ? r.id.slice(0, 12) : r.id,
         r.image.replace(/^docker\.io\/library\//, '').replace(/:latest$/, ''),
         commandText(r),
         timeAgo(r.created),
         statusText(r),
+        describePorts(containerNetwork(r.id)?.ports ?? []).join(', '),
         r.name,
       ])));
     });
@@ -289,6 +328,17 @@ export function registerContainer(program: Command, binName: string): void {
         removeContainer(find(n), opts.force ?? false);
         out(`${n}\n`);
       }
+      collectNetworks(dataRoot());
+    });
+
+  container.command('port <container>').description('list the container\'s published ports (CONTAINERPORT/PROTO -> HOSTIP:HOSTPORT)')
+    .argument('[port]', 'only this container port, e.g. 80 or 80/tcp')
+    .action((name: string, only: string | undefined) => {
+      const r = find(name);
+      const ports = containerNetwork(r.id)?.ports ?? [];
+      const wanted = ports.filter((p) => !only || only === String(p.containerPort) || only === `${p.containerPort}/${p.protocol}`);
+      if (only && wanted.length === 0) throw new UsageError(`no public port ${only} published for container ${r.name}`);
+      out(wanted.map((p) => only ? `${p.hostIp}:${p.hostPort}\n` : `${p.containerPort}/${p.protocol} -> ${p.hostIp}:${p.hostPort}\n`).join(''));
     });
 
   container.command('inspect <containers...>').description('show container details as JSON')
