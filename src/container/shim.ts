@@ -55,6 +55,7 @@ sub go_word {
   my ($w) = split /\n/, $buf; return $w // '';
 }
 # the trace pipes of a --tui/--step run must not stay open in a monitor that outlives tslab
+# (in the foreground it ends first, and its delete shows in the trace)
 sub close_trace {
   for my $k (qw(TSLAB_EVENTS_FD TSLAB_CONTROL_FD)) { POSIX::close($ENV{$k}) if defined $ENV{$k} && $ENV{$k} =~ /^\d+$/; delete $ENV{$k}; }
 }
@@ -63,7 +64,7 @@ my $code = 255;
 unlink("$dir/init.pid");
 if (system($rt, '--root', $root, 'create', '--bundle', $dir, '--pid-file', "$dir/init.pid", $id) == 0) {
   if (go_word() eq 'start' && system($rt, '--root', $root, 'start', $id) == 0) {
-    close_trace();
+    close_trace() if $fg ne '1';
     my $pid = 0;
     if (open(my $f, '<', "$dir/init.pid")) { $pid = <$f> // 0; chomp $pid; close $f; }
     while ($pid) {
@@ -78,7 +79,7 @@ if (system($rt, '--root', $root, 'create', '--bundle', $dir, '--pid-file', "$dir
     }
   }
 }
-close_trace();
+close_trace() if $fg ne '1';
 # release the network before the exit file says "exited": a restart right after must not lose its new lease to us
 if ($node ne '' && $bin ne '') { system('sh', '-c', '"$0" "$1" network disconnect "$2" >/dev/null 2>&1', $node, $bin, $id); }
 my @t = gmtime(); my $at = sprintf('%04d-%02d-%02dT%02d:%02d:%02dZ', $t[5] + 1900, $t[4] + 1, @t[3, 2, 1, 0]);
