@@ -5,28 +5,24 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDataRoot, tslab, waitFor } from '../integration/image/registry.js';
+import { containerWorld } from './container-helpers.js';
 
 const RUNTIMES: [string, string | undefined][] = [['tslab-runtime', undefined], ['runc', '/usr/sbin/runc']];
-const roots: ReturnType<typeof tempDataRoot>[] = [];
+const roots: Array<{ dir: string; cleanup(): void | Promise<void> }> = [];
 
 function mountsUnder(dir: string): string[] {
   return readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4] ?? '').filter((m) => m.startsWith(dir));
 }
 
 afterEach(async () => {
-  for (const d of roots.splice(0)) {
-    const ids = (await tslab(['container', 'ps', '-aq'], d.env)).stdout.trim().split('\n').filter(Boolean);
-    if (ids.length) await tslab(['container', 'rm', '-f', ...ids], d.env);
-    for (const m of mountsUnder(d.dir)) execFileSync('umount', ['-l', m]);
-    d.cleanup();
-  }
+  // containers, networks (the default `bridge` is a private tslabt… bridge here), mounts, the folder
+  for (const d of roots.splice(0)) await d.cleanup();
 });
 
 function setup(runtime: string | undefined): { env: NodeJS.ProcessEnv; dir: string; rt: string[] } {
-  const d = tempDataRoot();
-  roots.push(d);
-  if (runtime) writeFileSync(join(d.dir, 'config.json'), JSON.stringify({ runtime }));
-  return { env: d.env, dir: d.dir, rt: [] };
+  const w = containerWorld(runtime ? { runtime } : {});
+  roots.push(w);
+  return { env: w.env, dir: w.dir, rt: [] };
 }
 
 describe.each(RUNTIMES)('containers on %s', (_label, runtime) => {
@@ -179,7 +175,8 @@ describe('container command errors', () => {
     const cases: [string[], RegExp][] = [
       [['container', 'run', '--bogus', 'busybox'], /^tslab: unknown option "--bogus"/],
       [['container', 'run', 'Busybox'], /^tslab: invalid image reference "Busybox": repository names must be lowercase$/],
-      [['container', 'run', '--network', 'bridge', 'busybox', 'true'], /--network bridge comes with tslab's networking module/],
+      [['container', 'run', '--network', 'tslabt-no-such-net', 'busybox', 'true'], /^tslab: --network tslabt-no-such-net: no such network/],
+      [['container', 'run', '--network', 'none', '-p', '8080:80', 'busybox', 'true'], /^tslab: -p 8080:80: publishing ports needs a bridge network/],
       [['container', 'run', '-m', 'lots', 'busybox', 'true'], /^tslab: --memory "lots": give a size/],
       [['container', 'run', '-v', 'relative:dir', 'busybox', 'true'], /container path "dir" must be absolute/],
       [['container', 'logs', 'tslabt-nothing'], /^tslab: no such container: tslabt-nothing/],
