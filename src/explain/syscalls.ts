@@ -219,6 +219,13 @@ export const syscallExplanations: Record<string, Explanation> = {
     without: 'The runtime would never receive the kernel\'s acknowledgements and could not tell whether network setup worked.',
     man: 'bind(2), netlink(7)',
   },
+  bpf: {
+    title: 'Load an eBPF program and attach it to a cgroup (device access)',
+    what: 'bpf(BPF_PROG_LOAD) hands the kernel a small program (here BPF_PROG_TYPE_CGROUP_DEVICE, compiled by tslab from config.json\'s linux.resources.devices); the verifier checks it before it may run. bpf(BPF_PROG_ATTACH) attaches it to the container\'s cgroup directory as BPF_CGROUP_DEVICE. From then on, every open() or mknod() of a device node by a process in that cgroup runs the program with the device type, major, minor and requested access, and it answers 1 (allow) or 0 (deny, the call fails with EPERM).',
+    why: 'cgroup v2 has no devices.allow/devices.deny files: its device controller is this program. It is what stops a root process in the container from opening the host\'s disks or /dev/kmsg through a device node it created or was given, even when it may call mknod. The last matching rule wins, as with v1.',
+    without: 'On cgroup v2 any device node the container can reach or create (CAP_MKNOD) could be opened: raw disks, /dev/mem, /dev/kmsg. Only the /dev tmpfs and capabilities would stand in the way.',
+    man: 'bpf(2), cgroups(7); the kernel\'s Documentation/admin-guide/cgroup-v2.rst, Device controller',
+  },
   mkdir: {
     title: 'Create a directory (a cgroup)',
     what: 'Creates a directory. Under /sys/fs/cgroup, creating a directory creates a new cgroup: the kernel fills it with control files at once.',

@@ -8,7 +8,7 @@ import { readKeyed, readNumber, readPids, removeCgroupDir, waitUntil, writeCgrou
 import type { CgroupManager, CgroupStats } from './types.js';
 
 /** Devices every container needs whatever the config says (runc allows the same list). */
-const DEFAULT_ALLOWED_DEVICES = ['c 1:3 rwm', 'c 1:5 rwm', 'c 1:7 rwm', 'c 1:8 rwm', 'c 1:9 rwm', 'c 5:0 rwm',
+export const DEFAULT_ALLOWED_DEVICES = ['c 1:3 rwm', 'c 1:5 rwm', 'c 1:7 rwm', 'c 1:8 rwm', 'c 1:9 rwm', 'c 5:0 rwm',
   'c 5:1 rwm', 'c 5:2 rwm', 'c 136:* rwm', 'c 10:200 rwm'];
 
 function deviceRule(d: DeviceCgroup): string {

@@ -3,7 +3,9 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Resources } from '../../oci/spec.js';
 import { tracer } from '../../tracer/tracer.js';
+import { bpf, sys } from '../sys/index.js';
 import { CGROUP_ROOT } from './detect.js';
+import { containerDeviceRules, deviceFilterBytecode } from './device-filter.js';
 import { readKeyed, readNumber, readPids, removeCgroupDir, waitUntil, writeCgroupFile } from './files.js';
 import type { CgroupManager, CgroupStats } from './types.js';
 
@@ -79,9 +81,15 @@ export class CgroupV2 implements CgroupManager {
       if (file.includes('/') || file.startsWith('.')) throw new Error(`linux.resources.unified: "${file}" is not a cgroup file name`);
       writeCgroupFile(d, file, value);
     }
-    if (resources.devices && resources.devices.some((r) => r.allow === false)) {
-      tracer.point('info', 'cgroup.devices', {},
-        'cgroup v2 controls devices with eBPF, which tslab does not load yet: device nodes are limited by CAP_MKNOD and the /dev tmpfs only');
+    if (resources.devices) {
+      // v2's device controller is an eBPF program on the cgroup. The attachment holds the program,
+      // so its fd can go; removing the cgroup detaches it.
+      const progFd = bpf.loadCgroupDeviceProgram(deviceFilterBytecode(containerDeviceRules(resources.devices)));
+      try {
+        bpf.attachCgroupDeviceProgram(d, progFd);
+      } finally {
+        sys.close(progFd);
+      }
     }
   }
 

@@ -50,4 +50,8 @@ export interface SysBackend {
   sendto(fd: number, data: Buffer, addr: Buffer | null): number;
   recv(fd: number, buf: Buffer): number;
   close(fd: number): void;
+  /** bpf(BPF_PROG_LOAD): loads a program of `progType`, returns its fd; a failure carries the verifier's log. */
+  bpfProgLoad(progType: number, insns: Buffer, license: string, name: string): number;
+  /** bpf(BPF_PROG_ATTACH): attaches program `progFd` to `targetFd` (a cgroup directory fd). */
+  bpfProgAttach(targetFd: number, progFd: number, attachType: number, flags: number): void;
 }

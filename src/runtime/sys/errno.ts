@@ -48,6 +48,12 @@ const hints: Record<string, Record<string, string>> = {
     ENOEXEC: 'the file is not an executable this kernel can run (wrong architecture or a script without #!)',
   },
   capset: { EPERM: 'a capability cannot be added to a set it is not permitted in (check the bounding set)' },
+  bpf: {
+    EPERM: 'loading or attaching BPF programs needs root (CAP_BPF and CAP_SYS_ADMIN); kernel lockdown or a seccomp filter can forbid bpf() even for root',
+    EACCES: 'the verifier refused the program (its log follows)',
+    EINVAL: 'the kernel rejected the request: for BPF_PROG_LOAD read the verifier log; for BPF_PROG_ATTACH the target must be a cgroup v2 directory',
+    EBADF: 'the target fd is not a cgroup v2 directory, or the program fd is closed',
+  },
   sethostname: { EPERM: 'setting the hostname needs CAP_SYS_ADMIN in the UTS namespace: ask for a uts namespace' },
 };
 

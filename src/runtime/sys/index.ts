@@ -1,6 +1,6 @@
 // src/runtime/sys: the only door to libc. Each wrapper decodes its arguments for people
 // (CLONE_NEWPID|CLONE_NEWNS, MS_REC|MS_PRIVATE) and runs the call as one traced step.
-import { writeFileSync, readFileSync } from 'node:fs';
+import { closeSync, constants as fsConstants, openSync, writeFileSync, readFileSync } from 'node:fs';
 import { tracer } from '../../tracer/tracer.js';
 import type { ArgValue, EventKind } from '../../tracer/event.js';
 import type { CapSets, Rlimit, SysBackend } from './backend.js';
@@ -183,6 +183,34 @@ export const sys = {
   },
   close(fd: number): void {
     raw().close(fd);
+  },
+};
+
+export const BPF_PROG_TYPE_CGROUP_DEVICE = 15;
+export const BPF_CGROUP_DEVICE = 6;
+export const BPF_F_ALLOW_MULTI = 2;
+
+/** eBPF for the cgroup v2 device controller: load a BPF_PROG_TYPE_CGROUP_DEVICE program, attach it to a cgroup. */
+export const bpf = {
+  /** Returns the program's fd; a verifier refusal is a SysError whose message holds the verifier's log. */
+  loadCgroupDeviceProgram(insns: Buffer): number {
+    const count = insns.length / 8;
+    return call('syscall', 'bpf', { cmd: 'BPF_PROG_LOAD', prog_type: 'BPF_PROG_TYPE_CGROUP_DEVICE', insn_cnt: count, license: 'GPL' },
+      `bpf BPF_PROG_LOAD cgroup_device ${count} insns`,
+      () => raw().bpfProgLoad(BPF_PROG_TYPE_CGROUP_DEVICE, insns, 'GPL', 'tslab_devices'));
+  },
+  /** Attaches with BPF_F_ALLOW_MULTI, like runc and systemd, so programs of parent cgroups keep running too. */
+  attachCgroupDeviceProgram(cgroupDir: string, progFd: number): void {
+    call('syscall', 'bpf',
+      { cmd: 'BPF_PROG_ATTACH', target: cgroupDir, attach_bpf_fd: progFd, attach_type: 'BPF_CGROUP_DEVICE', flags: 'BPF_F_ALLOW_MULTI' },
+      `bpf BPF_PROG_ATTACH ${cgroupDir} BPF_CGROUP_DEVICE`, () => {
+        const dirFd = openSync(cgroupDir, fsConstants.O_RDONLY | fsConstants.O_DIRECTORY);
+        try {
+          raw().bpfProgAttach(dirFd, progFd, BPF_CGROUP_DEVICE, BPF_F_ALLOW_MULTI);
+        } finally {
+          closeSync(dirFd);
+        }
+      });
   },
 };
 

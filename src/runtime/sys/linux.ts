@@ -12,13 +12,20 @@ const SYS_capset = 126;
 const SYS_pivot_root_arm64 = 41;
 const SYS_capget_arm64 = 90;
 const SYS_capset_arm64 = 91;
+const SYS_bpf = 321;
+const SYS_bpf_arm64 = 280;
+const BPF_PROG_LOAD = 5;
+const BPF_PROG_ATTACH = 8;
+/** Our union bpf_attr buffer: large enough for the fields we set; the kernel accepts a shorter union when the rest would be zero. */
+const BPF_ATTR_SIZE = 128;
+const BPF_LOG_SIZE = 256 * 1024;
 const LINUX_CAPABILITY_VERSION_3 = 0x20080522;
 const TIOCSCTTY = 0x540e;
 const SIG_SETMASK = 2;
 
-function syscallNumbers(): { pivot: number; capget: number; capset: number } {
-  if (process.arch === 'arm64') return { pivot: SYS_pivot_root_arm64, capget: SYS_capget_arm64, capset: SYS_capset_arm64 };
-  return { pivot: SYS_pivot_root, capget: SYS_capget, capset: SYS_capset };
+function syscallNumbers(): { pivot: number; capget: number; capset: number; bpf: number } {
+  if (process.arch === 'arm64') return { pivot: SYS_pivot_root_arm64, capget: SYS_capget_arm64, capset: SYS_capset_arm64, bpf: SYS_bpf_arm64 };
+  return { pivot: SYS_pivot_root, capget: SYS_capget, capset: SYS_capset, bpf: SYS_bpf };
 }
 
 function makedev(major: number, minor: number): bigint {
@@ -76,7 +83,48 @@ export function createLinuxBackend(): SysBackend {
     return ret;
   };
 
+  // union bpf_attr for BPF_PROG_LOAD: prog_type@0 insn_cnt@4 insns@8 license@16 log_level@24 log_size@28
+  // log_buf@32 prog_name@48. Pointers are the addresses of Buffers that stay referenced during the call.
+  const bpfProgLoadOnce = (progType: number, insns: Buffer, license: Buffer, name: string, log: Buffer | null): number => {
+    const attr = Buffer.alloc(BPF_ATTR_SIZE);
+    attr.writeUInt32LE(progType, 0);
+    attr.writeUInt32LE(insns.length / 8, 4);
+    attr.writeBigUInt64LE(k.address(insns), 8);
+    attr.writeBigUInt64LE(k.address(license), 16);
+    if (log) {
+      attr.writeUInt32LE(1, 24);
+      attr.writeUInt32LE(log.length, 28);
+      attr.writeBigUInt64LE(k.address(log), 32);
+    }
+    attr.write(name.slice(0, 15), 48, 'latin1');
+    return c.syscall(nr.bpf, 'int', BPF_PROG_LOAD, 'void *', attr, 'uint', BPF_ATTR_SIZE);
+  };
+
   return {
+    bpfProgLoad: (progType, insns, license, name) => {
+      const licenseBuf = Buffer.from(`${license}\0`, 'latin1');
+      const fd = bpfProgLoadOnce(progType, insns, licenseBuf, name, null);
+      if (fd >= 0) return fd;
+      const errno = errnoName(k.errno());
+      // Load again with a log buffer: the verifier says why it refused (what libbpf does too).
+      const log = Buffer.alloc(BPF_LOG_SIZE);
+      const again = bpfProgLoadOnce(progType, insns, licenseBuf, name, log);
+      if (again >= 0) return again;
+      const error = new SysError('bpf', { cmd: 'BPF_PROG_LOAD', prog_type: progType, insns: insns.length / 8 }, errno);
+      const text = log.subarray(0, Math.max(0, log.indexOf(0))).toString('utf8').trim();
+      if (text) error.message += `\nverifier log:\n${text}`;
+      throw error;
+    },
+    bpfProgAttach: (targetFd, progFd, attachType, flags) => {
+      // union bpf_attr for BPF_PROG_ATTACH: target_fd@0 attach_bpf_fd@4 attach_type@8 attach_flags@12
+      const attr = Buffer.alloc(BPF_ATTR_SIZE);
+      attr.writeUInt32LE(targetFd, 0);
+      attr.writeUInt32LE(progFd, 4);
+      attr.writeUInt32LE(attachType, 8);
+      attr.writeUInt32LE(flags, 12);
+      check(c.syscall(nr.bpf, 'int', BPF_PROG_ATTACH, 'void *', attr, 'uint', BPF_ATTR_SIZE), 'bpf',
+        { cmd: 'BPF_PROG_ATTACH', target_fd: targetFd, attach_bpf_fd: progFd, attach_type: attachType, flags });
+    },
     unshare: (flags) => void check(c.unshare(flags), 'unshare', { flags }),
     setns: (fd, nstype) => void check(c.setns(fd, nstype), 'setns', { fd, nstype }),
     mount: (source, target, fstype, flags, data) =>

@@ -70,4 +70,11 @@ export class RecordingBackend implements SysBackend {
   sendto(fd: number, data: Buffer, addr: Buffer | null): number { this.record('sendto', fd, data, addr); return data.length; }
   recv(fd: number, buf: Buffer): number { this.record('recv', fd, buf.length); return 0; }
   close(fd: number): void { this.record('close', fd); }
+  bpfProgLoad(progType: number, insns: Buffer, license: string, name: string): number {
+    this.record('bpf_prog_load', progType, Buffer.from(insns), license, name);
+    return 101;
+  }
+  bpfProgAttach(targetFd: number, progFd: number, attachType: number, flags: number): void {
+    this.record('bpf_prog_attach', targetFd, progFd, attachType, flags);
+  }
 }
