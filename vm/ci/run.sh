@@ -57,7 +57,9 @@ fi
 t_build=$(date +%s)
 
 # boot ACCEL RUN_DIR TIMEOUT [EXTRA_CMDLINE]: boots the guest, streams its job output, returns 0 if
-# the guest powered itself off before the deadline, 124 on timeout.
+# the guest powered itself off before the deadline, 124 on timeout. The guest gets one network card,
+# like any real host (labs compare the host's links with a container's), but restrict=on cuts it off
+# from the host and the outside: nothing leaves the guest.
 boot() {
   local accel=$1 run=$2 timeout=$3 extra=${4:-} cpu=max deadline
   [ "$accel" = kvm ] && cpu=host
@@ -70,7 +72,7 @@ boot() {
     -virtfs "local,path=$snapshot,mount_tag=repo,security_model=none,readonly=on" \
     -virtfs "local,path=$run,mount_tag=results,security_model=none" \
     -serial "file:$run/console.log" -chardev "file,id=job,path=$run/job.log" -serial chardev:job \
-    -device virtio-rng-pci -nic none </dev/null >"$run/qemu.log" 2>&1 &
+    -device virtio-rng-pci -nic user,restrict=on,model=virtio-net-pci </dev/null >"$run/qemu.log" 2>&1 &
   qemu_pid=$!
   tail -n +1 -f --pid="$qemu_pid" "$run/job.log" &
   local tail_pid=$!
