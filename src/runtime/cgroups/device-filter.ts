@@ -6,6 +6,9 @@
 // major/minor, access rwm) sets the default and makes every earlier rule irrelevant; without one
 // the default is allow (a fresh v1 cgroup allows everything). The program checks rules from the last
 // to the first and returns at the first match, which is the same thing.
+// Partial access: an allow rule matches when it grants every requested bit (runc does the same); a
+// deny rule matches when it names any requested bit, so "deny c 1:3 w" also refuses an O_RDWR open,
+// as the v1 kernel does (runc's filter lets that open through).
 import type { DeviceCgroup } from '../../oci/spec.js';
 import { DEFAULT_ALLOWED_DEVICES } from './v1.js';
 
@@ -36,7 +39,7 @@ export const BPF = {
   // ALU operations
   AND: 0x50, RSH: 0x70, MOV: 0xb0,
   // jump operations
-  JNE: 0x50, EXIT: 0x90,
+  JEQ: 0x10, JNE: 0x50, EXIT: 0x90,
   // operand source: immediate or register
   K: 0x00, X: 0x08,
 } as const;
@@ -62,6 +65,8 @@ const mov32Reg = (dst: number, src: number): Insn => insn(BPF.ALU | BPF.MOV | BP
 const mov64Imm = (dst: number, imm: number): Insn => insn(BPF.ALU64 | BPF.MOV | BPF.K, dst, 0, 0, imm);
 /** if dst != imm goto pc + 1 + off */
 const jneImm = (dst: number, imm: number, off: number): Insn => insn(BPF.JMP | BPF.JNE | BPF.K, dst, 0, off, imm);
+/** if dst == imm goto pc + 1 + off */
+const jeqImm = (dst: number, imm: number, off: number): Insn => insn(BPF.JMP | BPF.JEQ | BPF.K, dst, 0, off, imm);
 /** if dst != src goto pc + 1 + off */
 const jneReg = (dst: number, src: number, off: number): Insn => insn(BPF.JMP | BPF.JNE | BPF.X, dst, src, off, 0);
 const exit = (): Insn => insn(BPF.JMP | BPF.EXIT, 0, 0, 0, 0);
@@ -133,8 +138,9 @@ function ruleBlock(r: DeviceRule): Insn[] {
   if (r.type !== 'a') tests.push((skip) => [jneImm(2, r.type === 'c' ? BPF_DEVCG_DEV_CHAR : BPF_DEVCG_DEV_BLOCK, skip)]);
   const bits = accessBits(r.access);
   if (bits !== ALL_ACCESS) {
-    // Matches when every requested access bit is in the rule: (request & rule) == request.
-    tests.push((skip) => [mov32Reg(1, 3), and32Imm(1, bits), jneReg(1, 3, skip)]);
+    // allow: every requested bit is granted, (request & rule) == request;
+    // deny: some requested bit is refused, (request & rule) != 0.
+    tests.push((skip) => [mov32Reg(1, 3), and32Imm(1, bits), r.allow ? jneReg(1, 3, skip) : jeqImm(1, 0, skip)]);
   }
   if (r.major !== null) tests.push((skip) => [jneImm(4, r.major!, skip)]);
   if (r.minor !== null) tests.push((skip) => [jneImm(5, r.minor!, skip)]);

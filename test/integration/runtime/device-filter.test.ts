@@ -58,22 +58,28 @@ async function probeDevicesIn(enter: (pid: number) => void): Promise<{ stdout: s
 const lines = (out: string): string[] => out.trim().split('\n');
 
 describe.skipIf(skipReason !== undefined)(`cgroup v2 device filter on ${root ?? 'cgroup2'} (${skipReason ?? 'needs root'})`, () => {
-  it('a program that denies c 1:3 makes /dev/null fail with EPERM while /dev/zero and /dev/kmsg open', async () => {
+  /** A fresh cgroup with a program for `rules` attached, the probe run in it, the cgroup removed. */
+  async function probeWithRules(rules: DeviceRule[]): Promise<{ stdout: string; stderr: string }> {
     const dir = join(root!, `tslabt-devfilter-${process.pid}-${randomBytes(3).toString('hex')}`);
     mkdirSync(dir);
     try {
-      const rules: DeviceRule[] = [
-        { allow: true, type: 'a', major: null, minor: null, access: 'rwm' },
-        ruleFromText('c 1:3 rwm', false),
-        ruleFromText('c 1:5 rwm'),
-      ];
       const progFd = bpf.loadCgroupDeviceProgram(deviceFilterBytecode(rules));
       try {
         bpf.attachCgroupDeviceProgram(dir, progFd);
       } finally {
         sys.close(progFd);
       }
-      const out = await probeDevicesIn((pid) => writeFileSync(join(dir, 'cgroup.procs'), String(pid)));
+      return await probeDevicesIn((pid) => writeFileSync(join(dir, 'cgroup.procs'), String(pid)));
+    } finally {
+      await removeCgroupDir(dir);
+    }
+  }
+
+  const ALLOW_ALL: DeviceRule = { allow: true, type: 'a', major: null, minor: null, access: 'rwm' };
+
+  it('a program that denies c 1:3 makes /dev/null fail with EPERM while /dev/zero and /dev/kmsg open', async () => {
+    {
+      const out = await probeWithRules([ALLOW_ALL, ruleFromText('c 1:3 rwm', false), ruleFromText('c 1:5 rwm')]);
       expect(lines(out.stdout)).toEqual([
         '/dev/zero read ok', '/dev/zero write ok',
         '/dev/null read denied', '/dev/null write denied',
@@ -81,9 +87,12 @@ describe.skipIf(skipReason !== undefined)(`cgroup v2 device filter on ${root ?? 
       ]);
       expect(out.stderr).toMatch(/\/dev\/null: Operation not permitted/);
       expect(out.stderr).not.toMatch(/\/dev\/zero/);
-    } finally {
-      await removeCgroupDir(dir);
     }
+  });
+
+  it('a deny rule for write only: /dev/null still opens for reading, not for writing', async () => {
+    const out = await probeWithRules([ALLOW_ALL, ruleFromText('c 1:3 w', false)]);
+    expect(lines(out.stdout).slice(0, 4)).toEqual(['/dev/zero read ok', '/dev/zero write ok', '/dev/null read ok', '/dev/null write denied']);
   });
 
   it('CgroupV2.apply with a deny-all config keeps the default devices and denies /dev/kmsg (the devices-cgroup lab)', async () => {

@@ -58,6 +58,7 @@ function run(code: Buffer, type: number, access: number, major: number, minor: n
       case 0xbc: regs[dst] = num(src) >>> 0; break; // BPF_ALU|BPF_MOV|BPF_X
       case 0xb7: regs[dst] = imm; break; // BPF_ALU64|BPF_MOV|BPF_K
       case 0x55: jump(num(dst) !== imm); break; // BPF_JMP|BPF_JNE|BPF_K
+      case 0x15: jump(num(dst) === imm); break; // BPF_JMP|BPF_JEQ|BPF_K
       case 0x5d: jump(num(dst) !== num(src)); break; // BPF_JMP|BPF_JNE|BPF_X
       case 0x95: return num(0); // BPF_JMP|BPF_EXIT
       default: throw new Error(`opcode 0x${op.toString(16)} at ${pc} is outside our subset`);
@@ -68,13 +69,16 @@ function run(code: Buffer, type: number, access: number, major: number, minor: n
 
 const ACCESS_BITS: Record<string, number> = { m: MKNOD, r: READ, w: WRITE };
 
-/** The rules read as plainly as possible: the last matching rule decides; none matching allows (a fresh v1 cgroup). */
+/**
+ * The rules read as plainly as possible: the last matching rule decides; none matching allows (a fresh
+ * v1 cgroup). An allow rule must grant every requested access bit; a deny rule matches on any of them.
+ */
 function reference(rules: DeviceRule[], type: 'c' | 'b', access: number, major: number, minor: number): number {
   let verdict = 1;
   for (const r of rules) {
     const ruleAccess = [...r.access].reduce((bits, ch) => bits | ACCESS_BITS[ch]!, 0);
     const matches = (r.type === 'a' || r.type === type) && (r.major === null || r.major === major)
-      && (r.minor === null || r.minor === minor) && (access & ruleAccess) === access;
+      && (r.minor === null || r.minor === minor) && (r.allow ? (access & ruleAccess) === access : (access & ruleAccess) !== 0);
     if (matches) verdict = r.allow ? 1 : 0;
   }
   return verdict;
@@ -157,6 +161,17 @@ describe('device filter decisions (last matching rule wins)', () => {
     expect(run(code, BLOCK, READ, 8, 1)).toBe(1);
     expect(run(code, BLOCK, WRITE, 8, 1)).toBe(0);
     expect(run(code, BLOCK, READ | WRITE, 8, 1)).toBe(0);
+  });
+
+  it('a deny rule for one access bit refuses a request that includes it (O_RDWR against "deny w")', () => {
+    const rules = [ALLOW_ALL, ruleFromText('c 1:3 w', false)];
+    expectSameDecisions(rules);
+    const code = deviceFilterBytecode(rules);
+    expect(run(code, CHAR, READ, 1, 3)).toBe(1);
+    expect(run(code, CHAR, WRITE, 1, 3)).toBe(0);
+    expect(run(code, CHAR, READ | WRITE, 1, 3)).toBe(0);
+    // after the type test, the deny rule's access test: w1 = w3; w1 &= 4; if r1 == 0 goto +4 (no requested bit is denied)
+    expect(code.subarray(7 * 8, 10 * 8).toString('hex')).toBe('bc3100000000000054010000040000001501040000000000');
   });
 
   it('allow all with holes punched, including an a-type rule with a major', () => {
