@@ -41,9 +41,15 @@ function alive(pid: number | undefined): boolean {
   if (!pid) return false;
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  // a monitor we spawned and have not reaped yet (our event loop is busy) is a zombie: it is done
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
   }
 }
 
@@ -212,7 +218,7 @@ function prepareWithNetwork(record: ContainerRecord): string {
 /** Spawns the monitor (src/container/shim.ts) with the go pipe at fd 3 and the trace pipes at 4, 5. */
 function spawnMonitor(record: ContainerRecord, dir: string, foreground: boolean): ChildProcess {
   const runtime = runtimeFor(record);
-  for (const stale of ['exit', 'started', 'init.pid']) rmSync(join(dir, stale), { force: true });
+  for (const stale of ['exit', 'started', 'init.pid', 'start.result']) rmSync(join(dir, stale), { force: true });
   const monitor = shimCommand();
   const trace = traceFds(4);
   const o = record.options;
@@ -272,36 +278,38 @@ async function createAttachStart(record: ContainerRecord, dir: string, monitor: 
 export async function startDetached(record: ContainerRecord): Promise<ContainerRecord> {
   const root = dataRoot();
   const dir = prepareWithNetwork(record);
-  const runtime = runtimeFor(record);
   const shim = spawnMonitor(record, dir, false);
   shim.unref();
   record.state = { status: 'running', monitorPid: shim.pid, startedAt: new Date().toISOString() };
   saveRecord(root, record);
-  await createAttachStart(record, dir, shim);
-  let state: { status: string; pid?: number } | undefined;
-  const ok = await waitUntil('the container to start', () => {
-    if (existsSync(join(dir, 'exit')) || !existsSync(dir)) return true;
-    state = runtime.state(record.id);
-    return state?.status === 'running' || state?.status === 'stopped';
-  }, patienceMs(30_000));
+  const pid = await createAttachStart(record, dir, shim);
+  const result = join(dir, 'start.result');
+  const ok = await waitUntil('the container to start', () => existsSync(result) || existsSync(join(dir, 'exit')) || !existsSync(dir), patienceMs(30_000));
   if (!existsSync(dir)) return { ...record, state: { ...record.state, status: 'exited' } };
-  const exit = readExitFile(dir);
-  if (exit && !state?.pid) {
+  let started = false;
+  try {
+    started = pid !== undefined && readFileSync(result, 'utf8').trim() === 'ok';
+  } catch {
+    // no result: create or start failed
+  }
+  if (!started) {
+    if (!ok) throw new Error(`container ${record.name} did not start within 30 s (runtime ${record.runtime})`);
+    await waitUntil('the monitor to finish', () => existsSync(join(dir, 'exit')) || !existsSync(dir), 30_000);
+    const exit = readExitFile(dir);
     const log = existsSync(join(dir, 'container.log')) ? readFileSync(join(dir, 'container.log'), 'utf8').trim().split('\n').pop() : '';
-    record.state = { ...record.state, status: 'exited', exitCode: exit.code, finishedAt: exit.at };
+    record.state = { ...record.state, status: 'exited', exitCode: exit?.code ?? 255, finishedAt: exit?.at ?? new Date().toISOString() };
     saveRecord(root, record);
     releaseNetwork(record.id);
     if (record.options.autoRemove) removeContainer(record, true);
-    if (exit.code !== 0 && log) throw new Error(`container ${record.name} failed to start: ${runtimeMessage(log)}`);
+    if (log) throw new Error(`container ${record.name} failed to start: ${runtimeMessage(log)}`);
     return record;
   }
-  if (!ok) throw new Error(`container ${record.name} did not start within 30 s (runtime ${record.runtime})`);
   writeFileSync(join(dir, 'started'), '');
   if (record.options.autoRemove && existsSync(join(dir, 'exit')) && !alive(shim.pid)) {
     removeContainer(record, true); // it ended before the shim could see the marker
     return record;
   }
-  record.state.pid = state?.pid;
+  record.state.pid = pid;
   saveRecord(root, record);
   return record;
 }

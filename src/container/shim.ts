@@ -54,6 +54,12 @@ sub go_word {
   close $g;
   my ($w) = split /\n/, $buf; return $w // '';
 }
+# start.result tells tslab whether the runtime's start worked (a failed exec shows only there)
+sub mark {
+  my ($ok) = @_;
+  if (open(my $m, '>', "$dir/start.tmp")) { print $m ($ok ? "ok\n" : "failed\n"); close $m; rename("$dir/start.tmp", "$dir/start.result"); }
+  return $ok;
+}
 # the trace pipes of a --tui/--step run must not stay open in a monitor that outlives tslab
 # (in the foreground it ends first, and its delete shows in the trace)
 sub close_trace {
@@ -63,7 +69,7 @@ delete @ENV{grep { /^TSLAB_(RT|RT_ROOT|DIR|ID|RM|LOG_MAX|PRCTL_NR|FG|GO_FD|NODE|
 my $code = 255;
 unlink("$dir/init.pid");
 if (system($rt, '--root', $root, 'create', '--bundle', $dir, '--pid-file', "$dir/init.pid", $id) == 0) {
-  if (go_word() eq 'start' && system($rt, '--root', $root, 'start', $id) == 0) {
+  if (go_word() eq 'start' && mark(system($rt, '--root', $root, 'start', $id) == 0)) {
     close_trace() if $fg ne '1';
     my $pid = 0;
     if (open(my $f, '<', "$dir/init.pid")) { $pid = <$f> // 0; chomp $pid; close $f; }
@@ -100,7 +106,7 @@ if [ -n "$TSLAB_GO_FD" ]; then
   # poll it, its exit status stays unknown
   if "$TSLAB_RT" --root "$TSLAB_RT_ROOT" create --bundle "$TSLAB_DIR" --pid-file "$TSLAB_DIR/init.pid" "$TSLAB_ID"; then
     eval "read -r go <&$TSLAB_GO_FD"
-    if [ "$go" = start ] && "$TSLAB_RT" --root "$TSLAB_RT_ROOT" start "$TSLAB_ID"; then
+    if [ "$go" = start ] && { "$TSLAB_RT" --root "$TSLAB_RT_ROOT" start "$TSLAB_ID" && echo ok >"$TSLAB_DIR/start.result" || { echo failed >"$TSLAB_DIR/start.result"; false; }; }; then
       pid=$(cat "$TSLAB_DIR/init.pid")
       while kill -0 "$pid" 2>/dev/null; do sleep 1; done
     fi

@@ -3,8 +3,8 @@
 // names on a user-defined network, a published port answering HTTP on 127.0.0.1, twenty
 // containers started at once, and nothing left behind after rm or after a kill -9.
 import { afterEach, describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { listEndpoints } from '../../src/net/index.js';
@@ -173,8 +173,26 @@ describe.skipIf(!isRoot)('container run --network (needs root; drives bin/tslab,
       expect(r.code).not.toBe(0);
       expect(r.stderr).toMatch(/in use by a process on this host/);
       expectNoNetworkLeftovers(w);
+      expect((await ok(w, ['container', 'ps', '-aq']))).toBe(''); // --rm: not even a created container
     } finally {
       await new Promise<void>((r) => srv.close(() => r()));
+    }
+  });
+
+  it('a failed attach (fault injected into RTM_NEWROUTE) deletes the created container: no init, veth, lease or mount left', async () => {
+    const w = world();
+    for (const detach of [[], ['-d']]) {
+      const marker = uniqueName('tslabt-marker-');
+      const r = await tslab(['container', 'run', '--rm', ...detach, 'busybox', 'sh', '-c', `sleep 300; : ${marker}`],
+        { ...w.env, TSLAB_FAULT: 'netlink.RTM_NEWROUTE:1:EPERM' });
+      expect(r.code, detach.join(' ')).not.toBe(0);
+      expect(r.stderr).toMatch(/cannot attach it to network bridge: .*EPERM/);
+      expectNoNetworkLeftovers(w);
+      expect((await ok(w, ['container', 'ps', '-aq']))).toBe('');
+      expect(readFileSync('/proc/self/mountinfo', 'utf8')).not.toContain(w.dir);
+      // the runtime has no container left either (its state folder is empty)
+      expect(execFileSync('sh', ['-c', `ls ${w.dir}/runtime/*/ 2>/dev/null || true`], { encoding: 'utf8' }).trim()).toBe('');
+      expect(spawnSync('pgrep', ['-f', marker], { encoding: 'utf8' }).stdout).toBe(''); // the container's program never ran on
     }
   });
 

@@ -215,12 +215,18 @@ export function registerContainer(program: Command, binName: string): void {
       }
       collectNetworks(dataRoot());
       const record = await createContainer(image, command, flags);
-      if (record.options.detach) {
-        await startDetached(record);
-        out(`${record.id}\n`);
-        return;
+      try {
+        if (record.options.detach) {
+          await startDetached(record);
+          out(`${record.id}\n`);
+          return;
+        }
+        process.exitCode = await runForeground(record);
+      } catch (err) {
+        // a run that could not start (a refused port, a failed attach) leaves no --rm container behind
+        if (record.options.autoRemove && existsSync(containerDir(dataRoot(), record.id))) removeContainer(record, true);
+        throw err;
       }
-      process.exitCode = await runForeground(record);
     });
 
   runOptions(container.command('create').description('create a container without starting it'))
