@@ -21,6 +21,7 @@ import { mountRootfs, rootfsPaths, unmountRootfs, isMounted } from './rootfs.js'
 import { Runtime, packageRoot, resolveRuntime, runtimeEnv, traceFds } from './runtime.js';
 import { attachNetwork, checkNetwork, onBridge, prepareNetwork, releaseNetwork } from './network.js';
 import type { FileMount } from '../net/index.js';
+import type { Hook } from '../oci/spec.js';
 import { shimCommand } from './shim.js';
 import { snapshotFs } from '../image/snapshots.js';
 import { openStore } from '../image/index.js';
@@ -79,7 +80,7 @@ export async function createContainer(imageRef: string, command: string[], flags
 }
 
 /** Mounts the rootfs and writes config.json; returns the bundle folder. */
-export function prepareBundle(record: ContainerRecord, netMounts?: FileMount[]): string {
+export function prepareBundle(record: ContainerRecord, netMounts?: FileMount[], opts: { networkHook?: boolean } = {}): string {
   const root = dataRoot();
   const dir = containerDir(root, record.id);
   const store = openStore(root);
@@ -90,6 +91,7 @@ export function prepareBundle(record: ContainerRecord, netMounts?: FileMount[]):
   mountRootfs(dir, lowers);
   try {
     const spec = buildSpec(root, dir, record, netMounts);
+    if (opts.networkHook) spec.hooks = { ...spec.hooks, createRuntime: [...(spec.hooks?.createRuntime ?? []), networkHook(record)] };
     writeFileSync(join(dir, 'config.json'), JSON.stringify(spec, null, 2));
   } catch (err) {
     unmountRootfs(dir);
@@ -204,11 +206,22 @@ function networkEnv(record: ContainerRecord): NodeJS.ProcessEnv {
   };
 }
 
+/**
+ * For `run -t` (the runtime's one-step `run`, see runForeground): an OCI createRuntime hook — run
+ * by the runtime after the namespaces exist, before the program starts — attaches the network, the
+ * way docker's engine once did with libnetwork-setkey as a prestart hook.
+ */
+function networkHook(record: ContainerRecord): Hook {
+  const env = [`PATH=${process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin'}`, `TSLAB_DATA_ROOT=${dataRoot()}`];
+  if (process.env.TSLAB_CONFIG) env.push(`TSLAB_CONFIG=${process.env.TSLAB_CONFIG}`);
+  return { path: process.execPath, args: [process.execPath, join(packageRoot(), 'bin', 'tslab'), 'container', 'network-hook', record.id], env, timeout: 30 };
+}
+
 /** The network first (its files are bind-mounted), then the overlay and config.json. */
-function prepareWithNetwork(record: ContainerRecord): string {
+function prepareWithNetwork(record: ContainerRecord, opts: { networkHook?: boolean } = {}): string {
   const netMounts = prepareNetwork(record);
   try {
-    return prepareBundle(record, netMounts);
+    return prepareBundle(record, netMounts, opts);
   } catch (err) {
     releaseNetwork(record.id);
     throw err;
@@ -318,14 +331,14 @@ export async function startDetached(record: ContainerRecord): Promise<ContainerR
  * Runs a created container in the foreground, its output on our stdout/stderr and in the log.
  * Without -t: the monitor in foreground mode (create → network → start, it reaps the init and
  * exits with its status). With -t: the runtime's `run` with our terminal — a runtime cannot
- * `create` with a terminal without a console socket — so the network is attached as soon as the
- * init's pid is known, right after the process started. Resolves with the exit code.
+ * `create` with a terminal without a console socket — and the network comes from a createRuntime
+ * hook (networkHook). Resolves with the exit code.
  */
 export async function runForeground(record: ContainerRecord): Promise<number> {
   const root = dataRoot();
-  const dir = prepareWithNetwork(record);
-  const runtime = runtimeFor(record);
   const o = record.options;
+  const dir = prepareWithNetwork(record, { networkHook: o.tty && o.network !== 'host' });
+  const runtime = runtimeFor(record);
   const child = o.tty ? runtime.spawnRun(dir, record.id, 'inherit') : spawnMonitor(record, dir, true);
   record.state = { status: 'running', monitorPid: process.pid, startedAt: new Date().toISOString() };
   saveRecord(root, record);
@@ -363,20 +376,11 @@ export async function runForeground(record: ContainerRecord): Promise<number> {
   };
   let failure: Error | undefined;
   if (o.tty) {
-    // learn the init's PID for the network, exec and pause while it runs
+    // learn the init's PID for exec and pause while it runs (the hook attached its network)
     void waitUntil('state', () => {
       const s = runtime.state(record.id);
-      if (s?.pid) {
-        notePid(s.pid);
-        try {
-          attachNetwork(record, s.pid);
-        } catch (err) {
-          process.stderr.write(`tslab: container ${record.name}: cannot attach it to network ${o.network}: ${(err as Error).message}\n`);
-          forward('SIGKILL');
-        }
-        return true;
-      }
-      return child.exitCode !== null;
+      if (s?.pid) notePid(s.pid);
+      return s?.pid !== undefined || child.exitCode !== null;
     }, 10_000);
   } else {
     try {

@@ -3,13 +3,13 @@
 // names on a user-defined network, a published port answering HTTP on 127.0.0.1, twenty
 // containers started at once, and nothing left behind after rm or after a kill -9.
 import { afterEach, describe, expect, it } from 'vitest';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { listEndpoints } from '../../src/net/index.js';
 import { readLeases } from '../../src/net/ipam.js';
-import { tslab } from '../integration/image/registry.js';
+import { TSLAB, tslab } from '../integration/image/registry.js';
 import { ipJson, nftTableText, uniqueName } from '../integration/net/helpers.js';
 import { containerWorld, freePort, poll, type ContainerWorld } from './container-helpers.js';
 
@@ -102,6 +102,21 @@ describe.skipIf(!isRoot)('container run --network (needs root; drives bin/tslab,
     const host = await tslab(['container', 'run', '--rm', '--network', 'host', 'busybox', 'ls', '/sys/class/net'], w.env);
     expect(host.code, host.stderr).toBe(0);
     expect(host.stdout.trim().split('\n')).toEqual(expect.arrayContaining(hostLinks.filter((l) => !l.startsWith('tslabt'))));
+    expectNoNetworkLeftovers(w);
+  });
+
+  it.each(RUNTIMES)('-t (%s): a createRuntime hook attaches the network before the program\'s first instruction', async (_label, runtime) => {
+    const w = world(runtime);
+    const cmd = `${process.execPath} ${TSLAB} container run -it --rm busybox sh -c 'ip -o -4 addr show eth0; test -t 1 && echo is-a-tty; exit 3'`;
+    // script(1) gives the CLI a terminal; its stdin stays open until the container is done
+    const child = spawn('script', ['-qec', cmd, '/dev/null'], { env: w.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    child.stdin.end();
+    expect(code, out).toBe(3);
+    expect(out).toMatch(new RegExp(`inet ${w.subnetPrefix.replace(/\./g, '\\.')}\\.\\d+/24`));
+    expect(out).toContain('is-a-tty');
     expectNoNetworkLeftovers(w);
   });
 

@@ -16,7 +16,7 @@ import { snapshotFs } from '../../image/snapshots.js';
 import { openStore } from '../../image/index.js';
 import { duration, table, timeAgo } from '../../image/format.js';
 import { listVolumes, removeVolume } from '../../container/volumes.js';
-import { collectNetworks } from '../../container/network.js';
+import { attachNetwork, collectNetworks } from '../../container/network.js';
 import { containerNetwork, describePorts } from '../../net/index.js';
 
 function out(text: string): void {
@@ -335,6 +335,16 @@ export function registerContainer(program: Command, binName: string): void {
         out(`${n}\n`);
       }
       collectNetworks(dataRoot());
+    });
+
+  // The createRuntime hook of `run -t` (src/container/lifecycle.ts): the runtime gives the
+  // container's state on stdin; the created init's network namespace gets its network.
+  container.command('network-hook <id>', { hidden: true })
+    .description('OCI createRuntime hook: attach a created container\'s init to its network')
+    .action((id: string) => {
+      const state = JSON.parse(readFileSync(0, 'utf8')) as { pid?: number };
+      if (!state.pid) throw new Error('network-hook: the runtime gave no pid on stdin');
+      attachNetwork(find(id), state.pid);
     });
 
   container.command('port <container>').description('list the container\'s published ports (CONTAINERPORT/PROTO -> HOSTIP:HOSTPORT)')
