@@ -11,6 +11,8 @@
 #   TSLAB_NODE_MAJOR      NodeSource line to install when neither the machine nor the distribution
 #                         has Node >= 20 (default 20, the version CI tests); needs internet
 #   TSLAB_LABS_LINK_USER  make ~USER/labs point at the repository's labs/ (the Vagrant VM's `vagrant`)
+#   TSLAB_NPM_CI=never    never run npm ci, even if node_modules does not match the lockfile (the
+#                         CI VM: no registry, node_modules comes from the host)
 set -euo pipefail
 
 repo=${TSLAB_REPO:-$(cd "$(dirname "$0")/.." && pwd)}
@@ -91,6 +93,9 @@ command -v npm >/dev/null || die "npm is missing (it comes with NodeSource's nod
 cd "$repo"
 if [ -d node_modules ] && npm ls --all >/dev/null 2>&1; then
   say "node_modules matches package-lock.json"
+elif [ "${TSLAB_NPM_CI:-auto}" = never ]; then
+  # The CI VM has no registry: it uses the host's node_modules, exactly what the host's tests use.
+  note "node_modules does not match package-lock.json (npm ls --all), and TSLAB_NPM_CI=never: keeping it"
 else
   say "npm ci"
   npm ci --no-audit --no-fund

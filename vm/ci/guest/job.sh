@@ -46,9 +46,9 @@ fi
 
 # A fresh Debian 12 guest is what provision.sh promises to handle; a second run must be a no-op.
 provision_twice() {
-  TSLAB_REPO=/tslab bash vm/provision.sh || return 1
+  TSLAB_REPO=/tslab TSLAB_NPM_CI=never bash vm/provision.sh || return 1
   echo "--- second run (idempotence)"
-  TSLAB_REPO=/tslab bash vm/provision.sh
+  TSLAB_REPO=/tslab TSLAB_NPM_CI=never bash vm/provision.sh
 }
 step provision provision_twice
 
