@@ -125,6 +125,13 @@ pick_accel() {
 
 pick_accel
 t_probe=$(date +%s)
+# Under software emulation the integration tests take an hour or more (docs/vm.md): leave them
+# out unless asked for by name, and say so.
+if [ -z "${TSLAB_VM_STEPS:-}" ] && [ "$accel" = tcg ]; then
+  export TSLAB_VM_STEPS=provision,cgroup-probe,labs
+  log "NOTE: software emulation: steps $TSLAB_VM_STEPS; the integration tests are left out (too slow" \
+    "without KVM; TSLAB_VM_STEPS=provision,cgroup-probe,labs,integration runs them anyway)"
+fi
 
 run=$cache/last-run
 rm -rf "$run"
