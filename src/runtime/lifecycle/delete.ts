@@ -13,7 +13,11 @@ export async function deleteContainer(root: string, id: string, force: boolean):
   try {
     state = readState(root, id);
   } catch (err) {
-    if (err instanceof NotFoundError && force) return;
+    if (err instanceof NotFoundError && force) {
+      // A create killed before it wrote state.json leaves a bare folder that would block the id.
+      rmSync(stateDir(root, id), { recursive: true, force: true });
+      return;
+    }
     throw err;
   }
   tracer.container = id;
