@@ -1,6 +1,6 @@
 // Bad input: one clear line naming what was wrong, a non-zero exit, nothing left behind.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeBundle, uniqueId } from '../helpers/bundle.js';
@@ -111,6 +111,20 @@ describe('tslab-runtime refuses bad input clearly', () => {
       expect(r.code).not.toBe(0);
       expect(r.stderr).toMatch(/no-such-program|ENOENT/);
       expect(readdirSync(root).includes(id)).toBe(false);
+    } finally {
+      await rt('delete', '--force', id);
+      b.cleanup();
+    }
+  });
+
+  it('delete --force clears the bare folder a killed create left, so the id works again', async () => {
+    const id = uniqueId('half');
+    const b = makeBundle(['true'], undefined, id);
+    try {
+      mkdirSync(join(root, id));
+      expect((await rt('delete', '--force', id)).code).toBe(0);
+      expect(existsSync(join(root, id))).toBe(false);
+      expect((await rt('run', '--bundle', b.dir, id)).code).toBe(0);
     } finally {
       await rt('delete', '--force', id);
       b.cleanup();
