@@ -146,17 +146,7 @@ export class Tracer {
 
   /** Runs fn as one traced step. The end event carries the result, or the errno of what fn threw. */
   step<T>(spec: StepSpec, fn: () => T, describeResult?: (value: T) => ArgValue): T {
-    const args = spec.args ?? {};
-    const summary = spec.summary ?? spec.step;
-    const traced = this.active || this.controlFd !== undefined;
-    const begin = traced ? this.emit({ kind: spec.kind, step: spec.step, args, summary, phase: 'begin' }) : undefined;
-    if (traced) this.waitAtGate();
-    const start = process.hrtime.bigint();
-    const finish = (extra: Partial<TraceEvent>): void => {
-      if (!begin) return;
-      const dur = Number(process.hrtime.bigint() - start) / 1e6;
-      this.emit({ id: begin.id, kind: spec.kind, step: spec.step, args, summary, phase: 'end', dur, ...extra });
-    };
+    const finish = this.begin(spec);
     try {
       this.injectFault(spec.step);
       const value = fn();
@@ -170,17 +160,7 @@ export class Tracer {
 
   /** Async variant for steps that wait on the event loop (hooks, helper processes). */
   async stepAsync<T>(spec: StepSpec, fn: () => Promise<T>, describeResult?: (value: T) => ArgValue): Promise<T> {
-    const args = spec.args ?? {};
-    const summary = spec.summary ?? spec.step;
-    const traced = this.active || this.controlFd !== undefined;
-    const begin = traced ? this.emit({ kind: spec.kind, step: spec.step, args, summary, phase: 'begin' }) : undefined;
-    if (traced) this.waitAtGate();
-    const start = process.hrtime.bigint();
-    const finish = (extra: Partial<TraceEvent>): void => {
-      if (!begin) return;
-      const dur = Number(process.hrtime.bigint() - start) / 1e6;
-      this.emit({ id: begin.id, kind: spec.kind, step: spec.step, args, summary, phase: 'end', dur, ...extra });
-    };
+    const finish = this.begin(spec);
     try {
       this.injectFault(spec.step);
       const value = await fn();
@@ -190,6 +170,20 @@ export class Tracer {
       finish({ errno: errnoOf(err), error: (err as Error).message });
       throw err;
     }
+  }
+
+  /** Emits the begin event, waits at the gate, and returns what emits the matching end event. */
+  private begin(spec: StepSpec): (extra: Partial<TraceEvent>) => void {
+    if (!this.active && this.controlFd === undefined) return () => {};
+    const args = spec.args ?? {};
+    const summary = spec.summary ?? spec.step;
+    const begin = this.emit({ kind: spec.kind, step: spec.step, args, summary, phase: 'begin' });
+    this.waitAtGate();
+    const start = process.hrtime.bigint();
+    return (extra) => {
+      const dur = Number(process.hrtime.bigint() - start) / 1e6;
+      this.emit({ id: begin.id, kind: spec.kind, step: spec.step, args, summary, phase: 'end', dur, ...extra });
+    };
   }
 
   private injectFault(step: string): void {
