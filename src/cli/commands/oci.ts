@@ -71,11 +71,12 @@ function addRuntimeCommands(parent: Command, binName: string): void {
       const g = globals(cmd);
       requireRoot(`${binName} create`);
       checkConsole(opts.bundle, opts.consoleSocket, true);
-      if (loadBundle(opts.bundle).spec.process?.terminal) {
+      const loaded = loadBundle(opts.bundle);
+      if (loaded.spec.process?.terminal) {
         throw new UsageError('process.terminal is true: create needs --console-socket for the pty, which tslab does not support yet; set "terminal": false (tslab oci run in the foreground gives you a terminal)');
       }
       const { init } = await createContainer({
-        root: g.root, id, bundle: opts.bundle, pidFile: opts.pidFile && resolve(opts.pidFile), controlFd: controlFdFromEnv(),
+        root: g.root, id, bundle: opts.bundle, pidFile: opts.pidFile && resolve(opts.pidFile), controlFd: controlFdFromEnv(), loaded,
       });
       init.detach();
     });

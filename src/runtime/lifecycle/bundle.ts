@@ -5,7 +5,13 @@ import type { Spec } from '../../oci/spec.js';
 import { validateSpec, SpecError } from '../../oci/validate.js';
 import { checkSeccompProfile, type SeccompProfile } from '../sys/seccomp.js';
 
-export function loadBundle(bundleArg: string): { bundle: string; spec: Spec; rootfs: string } {
+export interface LoadedBundle {
+  bundle: string;
+  spec: Spec;
+  rootfs: string;
+}
+
+export function loadBundle(bundleArg: string): LoadedBundle {
   const bundle = resolve(bundleArg);
   if (!existsSync(bundle) || !statSync(bundle).isDirectory()) {
     throw new Error(`bundle ${bundle} does not exist: pass --bundle DIR with a config.json and a rootfs`);

@@ -8,7 +8,7 @@ import { cgroupManagerFor, cgroupMode, type CgroupManager } from '../cgroups/ind
 import { ensureRoot, ociState, processStartTime, stateDir, writeState, checkId, type ContainerState } from '../state.js';
 import type { InitConfig } from '../init/config.js';
 import type { Resources, Spec } from '../../oci/spec.js';
-import { loadBundle } from './bundle.js';
+import { loadBundle, type LoadedBundle } from './bundle.js';
 import { runHooks } from './hooks.js';
 import { spawnInit, type RunningInit } from './spawn-init.js';
 
@@ -19,6 +19,8 @@ export interface CreateOptions {
   pidFile?: string;
   stdio?: SpawnStdio;
   controlFd?: number;
+  /** the bundle when the caller has read and validated it already (run does, to see process.terminal) */
+  loaded?: LoadedBundle;
 }
 
 type SpawnStdio = [number | 'inherit' | 'ignore' | 'pipe', number | 'inherit' | 'ignore' | 'pipe', number | 'inherit' | 'ignore' | 'pipe'];
@@ -54,7 +56,7 @@ function withConfiguredDevices(spec: Spec): Resources | undefined {
 
 export async function createContainer(options: CreateOptions): Promise<Created> {
   checkId(options.id);
-  const { bundle, spec, rootfs } = loadBundle(options.bundle);
+  const { bundle, spec, rootfs } = options.loaded ?? loadBundle(options.bundle);
   ensureRoot(options.root);
   const dir = stateDir(options.root, options.id);
   try {

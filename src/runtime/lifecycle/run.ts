@@ -52,14 +52,14 @@ async function runWithPty(options: CreateOptions & { keep?: boolean }): Promise<
 const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'];
 
 export async function runContainer(options: CreateOptions & { detach?: boolean; keep?: boolean }): Promise<number> {
-  const { spec } = loadBundle(options.bundle);
-  if (spec.process?.terminal) {
+  const loaded = options.loaded ?? loadBundle(options.bundle);
+  if (loaded.spec.process?.terminal) {
     if (options.detach) {
       throw new Error('process.terminal is true but a detached run has nobody to hold the terminal: set it to false, or run in the foreground');
     }
-    return runWithPty(options);
+    return runWithPty({ ...options, loaded });
   }
-  const { state, init } = await createContainer(options);
+  const { state, init } = await createContainer({ ...options, loaded });
   if (options.detach) {
     try {
       await startContainer(options.root, options.id);

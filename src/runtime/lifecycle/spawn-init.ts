@@ -9,10 +9,10 @@ import { closeSync, existsSync, openSync, readFileSync, readlinkSync } from 'nod
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { tracer } from '../../tracer/tracer.js';
-import { isTraceEvent, type TraceEvent } from '../../tracer/event.js';
 import { CLONE, sys, writeKernelFile } from '../sys/index.js';
 import type { IdMapping } from '../../oci/spec.js';
 import type { InitMessage } from '../init/channel.js';
+import { handleInitLine } from './init-lines.js';
 import { CONTROL_FD, EVENTS_FD } from '../init/config.js';
 
 const O_PATH = 0o10000000;
@@ -115,18 +115,8 @@ export async function spawnInit(options: SpawnInitOptions): Promise<RunningInit>
     else queue.push(m);
   };
   up.on('line', (line) => {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(line);
-    } catch {
-      return;
-    }
-    if (isTraceEvent(parsed)) {
-      const e = parsed as TraceEvent;
-      tracer.relay(e.pid !== hostPid ? { ...e, nspid: e.pid, pid: hostPid } : e);
-    } else if (typeof parsed === 'object' && parsed !== null && 'msg' in parsed) {
-      deliver(parsed as InitMessage);
-    }
+    const message = handleInitLine(line);
+    if (message) deliver(message);
   });
   up.on('close', () => {
     ended = true;

@@ -3,7 +3,7 @@
 import { closeSync, constants, openSync, readSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { tracer } from '../../tracer/tracer.js';
-import { isTraceEvent, type TraceEvent } from '../../tracer/event.js';
+import { handleInitLine } from './init-lines.js';
 import { ociState, processAlive, readState, stateDir, writeState, type ContainerState } from '../state.js';
 import type { Spec } from '../../oci/spec.js';
 import { readFileSync } from 'node:fs';
@@ -52,18 +52,8 @@ async function drainFifo(fifo: string, state: ContainerState): Promise<string | 
       while ((nl = pending.indexOf('\n')) >= 0) {
         const line = pending.slice(0, nl);
         pending = pending.slice(nl + 1);
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(line);
-        } catch {
-          continue;
-        }
-        if (isTraceEvent(parsed)) {
-          const e = parsed as TraceEvent;
-          tracer.relay(e.pid !== state.pid ? { ...e, nspid: e.pid, pid: state.pid } : e);
-        } else if ((parsed as { msg?: string }).msg === 'error') {
-          failure = (parsed as { error: string }).error;
-        }
+        const message = handleInitLine(line);
+        if (message?.msg === 'error') failure = message.error;
       }
     }
   } finally {
