@@ -360,6 +360,7 @@ export async function runForeground(record: ContainerRecord): Promise<number> {
   };
   process.on('SIGINT', forward);
   process.on('SIGTERM', forward);
+  process.on('SIGHUP', forward); // the terminal closed: the container hangs up too, then is cleaned up
   const closed = new Promise<number>((resolve) => {
     child.on('close', (c, signal) => resolve(c ?? (signal ? 128 + (({ SIGKILL: 9, SIGTERM: 15, SIGINT: 2 } as Record<string, number>)[signal] ?? 1) : 1)));
     child.on('error', (err) => {
@@ -393,6 +394,7 @@ export async function runForeground(record: ContainerRecord): Promise<number> {
   const code = await closed;
   process.off('SIGINT', forward);
   process.off('SIGTERM', forward);
+  process.off('SIGHUP', forward);
   closeSync(log);
   runtime.deleteForce(record.id);
   unmountRootfs(dir);

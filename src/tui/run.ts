@@ -9,6 +9,7 @@ import { LiveSource } from './sources/live.js';
 import { ReplaySource } from './sources/replay.js';
 import type { EventSource } from './sources/source.js';
 import { plainLine } from './plain.js';
+import { loadInkForTerminal } from './load-ink.js';
 import { ENV_CONTROL_FD, ENV_EVENTS_FD } from '../tracer/tracer.js';
 
 export interface RunUnderTuiOptions {
@@ -116,11 +117,13 @@ async function runInk(source: EventSource, title: string): Promise<TuiResult> {
   // React's development build is several times slower per frame; the TUI is not a React app under
   // development. Set before React is first loaded, hence the imports below are dynamic.
   process.env.NODE_ENV ??= 'production';
-  const [{ default: React }, { render }, { App }] = await Promise.all([import('react'), import('ink'), import('./App.js')]);
+  const { render } = await loadInkForTerminal();
+  const [{ default: React }, { App }] = await Promise.all([import('react'), import('./App.js')]);
   let result: TuiResult = { code: null, signal: null, output: [], quit: false };
   const onSigint = (): void => source.stop();
   process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigint);
+  process.on('SIGHUP', onSigint); // the terminal closed: stop the container and clean up all the same
   try {
     const app = render(
       React.createElement(App, { source, title, color: process.stdout.isTTY === true && !process.env.NO_COLOR, onDone: (r: TuiResult) => { result = r; } }),
@@ -130,6 +133,7 @@ async function runInk(source: EventSource, title: string): Promise<TuiResult> {
   } finally {
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);
+    process.off('SIGHUP', onSigint);
   }
   // The screen is gone with the TUI: leave what the command printed, and how it ended, in the terminal.
   if (result.output.length > 0) process.stdout.write(result.output.join('\n') + '\n');

@@ -61,7 +61,8 @@ describe('tslab run', () => {
     };
     try {
       execFileSync('tmux', ['new-session', '-d', '-s', session, '-x', '140', '-y', '60',
-        `cd ${ROOT} && ${process.execPath} ${TSLAB} run pid-namespace --pause --runtime runc --name-prefix tslabt-tmux-; echo EXIT=$? > ${done}; sleep 600`]);
+        // CI=true as CI systems set it: Ink must still draw every frame in a terminal (a CI failure once)
+        `cd ${ROOT} && CI=true ${process.execPath} ${TSLAB} run pid-namespace --pause --runtime runc --name-prefix tslabt-tmux-; echo EXIT=$? > ${done}; sleep 600`]);
       let screen = await until('prompt for the next step', (s) => s.includes('Enter: next step'));
       expect(screen).toContain('Inside, ps lists only the container\'s processes.');
       expect(screen).toContain('PASS (inside) PID 1 inside is the container\'s sleep');
@@ -83,6 +84,30 @@ describe('tslab run', () => {
 });
 
 describe('interrupting a lab', () => {
+  it('closing its terminal (SIGHUP) in the middle of a paused lab still removes the containers', async () => {
+    const session = `tslabt-labhup-${process.pid}`;
+    const capture = (): string => execFileSync('tmux', ['capture-pane', '-p', '-t', session, '-S', '-300'], { encoding: 'utf8' });
+    try {
+      execFileSync('tmux', ['new-session', '-d', '-s', session, '-x', '120', '-y', '40',
+        `cd ${ROOT} && exec ${process.execPath} ${TSLAB} run pid-namespace --pause --runtime runc --name-prefix tslabt-hup-`]);
+      const panePid = Number(execFileSync('tmux', ['display-message', '-p', '-t', session, '#{pane_pid}'], { encoding: 'utf8' }).trim());
+      const deadline = Date.now() + 60_000;
+      while (!capture().includes('Enter: next step')) {
+        if (Date.now() > deadline) throw new Error(`tmux: no prompt for the next step within 60 s:\n${capture()}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(leftoversOf('tslabt-hup-').length).toBeGreaterThan(0); // the container is up and waiting
+      spawnSync('tmux', ['kill-session', '-t', session]); // as closing the terminal window does
+      const gone = Date.now() + 30_000;
+      while (existsSync(`/proc/${panePid}`) && Date.now() < gone) await new Promise((r) => setTimeout(r, 100));
+      expect(existsSync(`/proc/${panePid}`), 'tslab run still alive 30 s after SIGHUP').toBe(false);
+      expect(leftoversOf('tslabt-hup-')).toEqual([]);
+    } finally {
+      spawnSync('tmux', ['kill-session', '-t', session]);
+      await tslab(['lab', 'gc', '--name-prefix', 'tslabt-hup-']);
+    }
+  }, 120_000);
+
   it('Ctrl-C stops before the next step and still removes the containers', async () => {
     const child = spawn(process.execPath, [TSLAB, 'run', 'cpu-quota', '--runtime', 'runc', '--name-prefix', 'tslabt-int-'], { cwd: ROOT });
     let out = '';

@@ -73,7 +73,8 @@ function startInTmux(args: string[], program = ['/bin/sh', '-c', 'echo hello-fro
   cleanups.push(() => spawnSync('tmux', ['kill-session', '-t', session], { stdio: 'ignore' }));
   const command = [process.execPath, TSLAB, 'oci', '--root', root, 'run', ...args, '--bundle', bundle.dir, id]
     .map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
-  tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '24', '-e', 'TERM=xterm-256color',
+  // CI=true as CI systems set it: Ink would draw only the last frame, a blank step-through (a CI failure once)
+  tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '24', '-e', 'TERM=xterm-256color', '-e', 'CI=true',
     `${command}; echo TSLAB-EXIT=$?; exec sleep 600`);
   return { session, id, root };
 }

@@ -16,13 +16,17 @@ import { writeHtmlReports } from '../../labs/reporters/html.js';
 import { DEFAULT_PREFIX, runLab } from '../../labs/runner.js';
 import { collectStaleRuns } from '../../labs/gc.js';
 import { resolveRuntime } from '../../labs/runtime-cli.js';
+import { loadInkForTerminal } from '../../tui/load-ink.js';
 
 interface RunOptions { runtime?: string; namePrefix: string; pause?: boolean; steps?: boolean; plain?: boolean }
 interface TestOptions { runtime?: string; namePrefix: string; reporter: string; output?: string; report?: string }
 
+const STOP_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
 /**
- * Ctrl-C (or SIGTERM) stops a lab before its next command or check and still removes its containers;
- * a second one exits at once. A closed stdout (`| head`) must not kill the run before cleanup either.
+ * Ctrl-C (or SIGTERM, or SIGHUP when the terminal closes) stops a lab before its next command or check
+ * and still removes its containers; a second one exits at once. A closed stdout (`| head`) or a hung-up
+ * terminal (EIO) must not kill the run before cleanup either.
  */
 function interruptible(): { signal: AbortSignal; abort: () => void; done: () => void } {
   const controller = new AbortController();
@@ -31,18 +35,17 @@ function interruptible(): { signal: AbortSignal; abort: () => void; done: () => 
     process.stderr.write(`\ntslab: ${sig}: stopping after the current command and removing the lab's containers (again to quit at once)\n`);
     controller.abort();
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  const ignoreEpipe = (err: NodeJS.ErrnoException): void => {
-    if (err.code !== 'EPIPE') throw err;
+  for (const sig of STOP_SIGNALS) process.on(sig, onSignal);
+  const ignoreGoneOutput = (err: NodeJS.ErrnoException): void => {
+    if (err.code !== 'EPIPE' && err.code !== 'EIO') throw err;
   };
-  process.stdout.on('error', ignoreEpipe);
+  process.stdout.on('error', ignoreGoneOutput);
+  process.stderr.on('error', ignoreGoneOutput);
   return {
     signal: controller.signal,
     abort: () => onSignal('SIGINT'),
     done: () => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      for (const sig of STOP_SIGNALS) process.off(sig, onSignal);
     },
   };
 }
@@ -80,6 +83,7 @@ export function registerLab(program: Command, binName: string): void {
       const tui = process.stdout.isTTY === true && process.stdin.isTTY === true && opts.plain !== true;
       if (tui) {
         try {
+          await loadInkForTerminal();
           const { runLabInTui } = await import('../../labs/tui/run.js');
           const result = await runLabInTui(ref, {
             runtime, prefix, pause: opts.pause === true, steps: opts.steps === true, signal: stop.signal, stop: stop.abort,
@@ -99,7 +103,8 @@ export function registerLab(program: Command, binName: string): void {
           runtime,
           prefix,
           sink: narrateSink((s) => process.stdout.write(s), { color, steps: opts.steps }),
-          beforeStep: rl ? async (i) => { if (i > 0) await rl.question('\n   (Enter for the next step) '); } : undefined,
+          // a signal ends the wait for Enter, so the run goes on to remove its containers
+          beforeStep: rl ? async (i) => { if (i > 0) await rl.question('\n   (Enter for the next step) ', { signal: stop.signal }).catch(() => undefined); } : undefined,
         });
         if (!labPassed(result) && !result.skipped) process.exitCode = 1;
       } finally {

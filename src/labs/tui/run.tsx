@@ -36,6 +36,9 @@ export async function runLabInTui(ref: LabRef, options: TuiRunOptions): Promise<
     />,
     { exitOnCtrlC: false },
   );
+  // A stop from outside (Ctrl-C, SIGTERM, the terminal closing) must not leave the run waiting for Enter.
+  const releaseOnAbort = (): void => { release?.(); release = undefined; };
+  options.signal.addEventListener('abort', releaseOnAbort);
   try {
     return await runLab(ref, {
       runtime: options.runtime,
@@ -50,6 +53,7 @@ export async function runLabInTui(ref: LabRef, options: TuiRunOptions): Promise<
         : undefined,
     });
   } finally {
+    options.signal.removeEventListener('abort', releaseOnAbort);
     await app.waitUntilExit();
   }
 }
