@@ -6,9 +6,11 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { leftoversOf, readJunit, ROOT, TSLAB, tslab } from './lab-helpers.js';
+import { removeDefaultNetworkAfterAll } from '../helpers/default-network.js';
 
 const work = mkdtempSync(join(tmpdir(), 'tslabt-lab-e2e-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
+removeDefaultNetworkAfterAll(); // the network labs bring up tslab0 on the default data root
 
 describe('tslab lab list', () => {
   it('lists at least 18 labs with their titles', async () => {

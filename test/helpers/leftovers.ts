@@ -1,5 +1,6 @@
 // What tests may have left on the machine: mounts, cgroups, links and netns whose names say tslab
 // made them for a test (every test names its objects with the `tslabt` prefix).
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -49,4 +50,26 @@ export function leftovers(): string[] {
     // no /run/netns
   }
   return left;
+}
+
+/** Whether tslab's default network (bridge tslab0, nft table `ip tslab`) is up on this machine. */
+export interface DefaultNetworkState {
+  bridge: boolean;
+  table: boolean;
+}
+
+export function defaultNetworkState(): DefaultNetworkState {
+  return {
+    bridge: existsSync('/sys/class/net/tslab0'),
+    table: spawnSync('nft', ['list', 'table', 'ip', 'tslab'], { stdio: 'ignore' }).status === 0,
+  };
+}
+
+/** The default network objects that exist now but did not `before`. */
+export function defaultNetworkLeftovers(before: DefaultNetworkState): string[] {
+  const now = defaultNetworkState();
+  return [
+    ...(now.bridge && !before.bridge ? ['link tslab0 (the default bridge, brought up by a test)'] : []),
+    ...(now.table && !before.table ? ['nft table ip tslab (the default table, made by a test)'] : []),
+  ];
 }

@@ -43,7 +43,7 @@ describe('image archives', () => {
       const b = await tslab(['image', 'load'], d.env, readFileSync(`${work}/o.tar`));
       expect(b.code, b.stderr).toBe(0);
       expect(b.stdout).toBe('Loaded image: localhost/tslabt/oci-arch:v1\n');
-      const run = await tslab(['container', 'run', '--rm', '--runtime', '/usr/sbin/runc', 'tslabt/docker-arch:v1', 'sh', '-c', 'echo loaded'], d.env);
+      const run = await tslab(['container', 'run', '--rm', '--network', 'none', '--runtime', '/usr/sbin/runc', 'tslabt/docker-arch:v1', 'sh', '-c', 'echo loaded'], d.env);
       expect(run.stdout, run.stderr).toBe('loaded\n');
     } finally {
       d.cleanup();
@@ -79,7 +79,7 @@ describe('image archives', () => {
       const r = await tslab(['image', 'import', `${work}/rootfs.tgz`, 'tslabt/imported:v1'], d.env);
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toMatch(/^sha256:[a-f0-9]{64}\n$/);
-      const run = await tslab(['container', 'run', '--rm', '--runtime', '/usr/sbin/runc', 'tslabt/imported:v1', '/bin/sh', '-c', 'cat /hello'], d.env);
+      const run = await tslab(['container', 'run', '--rm', '--network', 'none', '--runtime', '/usr/sbin/runc', 'tslabt/imported:v1', '/bin/sh', '-c', 'cat /hello'], d.env);
       expect(run.stdout, run.stderr).toBe('imported\n');
       const bad = await tslab(['image', 'import', '-', 'tslabt/x:v1'], d.env, 'not a tar at all');
       expect(bad.code).not.toBe(0);
@@ -110,7 +110,7 @@ describe('image archives', () => {
     try {
       expect((await tslab(['image', 'build-busybox'], d.env)).code).toBe(0);
       expect((await tslab(['image', 'tag', 'busybox', 'tslabt/other:v1'], d.env)).code).toBe(0);
-      const c = await tslab(['container', 'run', '--rm', '--runtime', '/usr/sbin/runc', 'busybox', 'true'], d.env);
+      const c = await tslab(['container', 'run', '--rm', '--network', 'none', '--runtime', '/usr/sbin/runc', 'busybox', 'true'], d.env);
       expect(c.code, c.stderr).toBe(0);
       expect(snapshotsOf(d.dir)).toHaveLength(1);
       const rm1 = await tslab(['image', 'rm', 'busybox'], d.env);

@@ -243,7 +243,7 @@ describe('image pull and push against docker-registry', () => {
   it('container run pulls a missing image first', async () => {
     const d = tempDataRoot();
     try {
-      const r = await tslab(['container', 'run', '--rm', '--runtime', '/usr/sbin/runc', `${registry.host}/tslabt/two:v1`, 'cat', '/tslabt-added'], d.env);
+      const r = await tslab(['container', 'run', '--rm', '--network', 'none', '--runtime', '/usr/sbin/runc', `${registry.host}/tslabt/two:v1`, 'cat', '/tslabt-added'], d.env);
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toBe('added in layer 2\n');
       expect(r.stderr).toContain(`pulling ${registry.host}/tslabt/two:v1`);

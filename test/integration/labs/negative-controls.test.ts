@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findLabs } from '../../../src/labs/catalog.js';
 import { leftoversOf, readJunit, ROOT, RUNTIMES, tslab } from '../../e2e/lab-helpers.js';
+import { removeDefaultNetworkAfterAll } from '../../helpers/default-network.js';
 
 interface Control {
   wrapper: string;
@@ -50,6 +51,7 @@ const CONTROLS: Record<string, Control | Control[]> = {
 const LABS = join(ROOT, 'labs');
 const work = mkdtempSync(join(tmpdir(), 'tslabt-labs-neg-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
+removeDefaultNetworkAfterAll(); // the network labs bring up tslab0 on the default data root
 
 describe('negative controls', () => {
   it('every lab has one', () => {

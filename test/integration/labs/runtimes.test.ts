@@ -7,10 +7,12 @@ import { join } from 'node:path';
 import { findLabs } from '../../../src/labs/catalog.js';
 import { loadLab } from '../../../src/labs/load.js';
 import { leftoversOf, readJunit, ROOT, tslab } from '../../e2e/lab-helpers.js';
+import { removeDefaultNetworkAfterAll } from '../../helpers/default-network.js';
 
 const LABS = join(ROOT, 'labs');
 const work = mkdtempSync(join(tmpdir(), 'tslabt-labs-junit-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
+removeDefaultNetworkAfterAll(); // the network labs bring up tslab0 on the default data root
 
 /** suite (lab id) → the names its checks must have in the JUnit file */
 async function expectedCases(): Promise<Map<string, string[]>> {
