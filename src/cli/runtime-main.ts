@@ -1,4 +1,4 @@
-// The entry point of bin/tslab-runtime, bundled into dist/runtime.mjs: the runtime's commands only.
+// The entry point of bin/tslab-runtime, bundled into dist/runtime.cjs: the runtime's commands only.
 import { runProgram } from './program.js';
 import { registerOci } from './commands/oci.js';
 

@@ -7,7 +7,7 @@ export const VERSION = '0.1.0';
 /** The git commit of the checkout tslab runs from, read from .git without running git. */
 export function commit(): string {
   try {
-    // the checkout's root: dist/src/cli/version.js or the bundle dist/runtime.mjs
+    // the checkout's root: dist/src/cli/version.js or the bundle dist/runtime.cjs
     let root = fileURLToPath(new URL('.', import.meta.url));
     while (root !== '/' && !existsSync(`${root}/package.json`)) root = dirname(root);
     const gitDir = `${root}/.git`;

@@ -1,7 +1,7 @@
 // The container's init: a Node process started by the runtime that acts on itself, step by step,
 // until it becomes the container's program with execve. See docs/process-model.md.
 import { closeSync, openSync, readFileSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { tracer, fdSink, ENV_CONTROL_FD } from '../../tracer/tracer.js';
 import { NAMESPACES, CLONE, sys, writeKernelFile } from '../sys/index.js';
 import type { Hook } from '../../oci/spec.js';
@@ -29,7 +29,11 @@ function joinNamespaces(config: InitConfig): void {
 }
 
 function runHooksInContainer(kind: string, hooks: Hook[] | undefined, state: string): void {
-  for (const hook of hooks ?? []) {
+  if (!hooks?.length) return;
+  // Loaded only for hooks: node:child_process (and the streams and net it pulls in) is ~6 ms of the
+  // init's boot, which every container start waits for.
+  const { spawnSync } = createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process');
+  for (const hook of hooks) {
     tracer.step({ kind: 'hook', step: `hook.${kind}`, args: { path: hook.path, args: hook.args ?? [] }, summary: `hook ${kind} ${hook.path}` }, () => {
       const result = spawnSync(hook.path, (hook.args ?? []).slice(1), {
         argv0: hook.args?.[0] ?? hook.path,
@@ -77,9 +81,18 @@ function main(): void {
     sys.setresuid(0);
   }
 
-  // 2. Namespaces: join those given by path, create the rest.
+  // 2. Namespaces: join those given by path, create the rest. The cgroup namespace waits: its root is
+  // the cgroup we are in when we make it, and the parent is moving us into the container's right now.
   joinNamespaces(config);
-  if (config.unshareFlags !== 0) sys.unshare(config.unshareFlags);
+  const allButCgroup = config.unshareFlags & ~CLONE.CLONE_NEWCGROUP;
+  if (allButCgroup !== 0) sys.unshare(allButCgroup);
+  let inCgroup = false;
+  const enterContainerCgroup = (): void => {
+    if (inCgroup) return;
+    inCgroup = true;
+    if (waitForParent() !== 'joined') process.exit(1);
+    if (config.unshareFlags & CLONE.CLONE_NEWCGROUP) sys.unshare(CLONE.CLONE_NEWCGROUP);
+  };
   // A hostname needs a uts namespace of the container's own: a new one, or one joined by path.
   const ownUts = (config.unshareFlags & CLONE.CLONE_NEWUTS) !== 0 || config.joins.some((j) => j.type === 'uts');
   if (spec.hostname !== undefined && ownUts) sys.sethostname(spec.hostname);
@@ -88,9 +101,14 @@ function main(): void {
   // 3. The filesystem: everything happens inside our own mount namespace.
   isolatePropagation(spec);
   bindRootfs(config.rootfs);
-  for (const m of spec.mounts ?? []) mountOne(config.rootfs, config.bundle, m, config.cgroupMode);
+  for (const m of spec.mounts ?? []) {
+    // a cgroup filesystem shows the cgroup namespace's root: the container's cgroup, once we are in it
+    if (m.type === 'cgroup' || m.type === 'cgroup2') enterContainerCgroup();
+    mountOne(config.rootfs, config.bundle, m, config.cgroupMode);
+  }
   createDevices(config.rootfs, spec, config.inUserNamespace);
   createDevSymlinks(config.rootfs);
+  enterContainerCgroup();
 
   // createRuntime hooks run in the parent, createContainer hooks here, both before pivot_root.
   sendUp({ msg: 'mounted' });

@@ -77,8 +77,6 @@ export async function createContainer(options: CreateOptions): Promise<Created> 
     // The umask took the write bits: give them back so a user-namespaced init (not host root) can open it.
     chmodSync(fifo, 0o622);
     cgroup = cgroupManagerFor(spec.linux?.cgroupsPath, options.id);
-    cgroup.create();
-    cgroup.apply(withConfiguredDevices(spec));
 
     const namespaces = spec.linux?.namespaces ?? [];
     let unshareFlags = 0;
@@ -100,7 +98,7 @@ export async function createContainer(options: CreateOptions): Promise<Created> 
     const configPath = join(dir, 'init.json');
     writeFileSync(configPath, JSON.stringify(initConfig));
 
-    init = await spawnInit({
+    init = spawnInit({
       configPath, fifoPath: fifo,
       newPidNamespace: pidNs !== undefined && !pidNs.path,
       joinPidNamespace: pidNs?.path,
@@ -111,15 +109,22 @@ export async function createContainer(options: CreateOptions): Promise<Created> 
       stdio: options.stdio ?? ['inherit', 'inherit', 'inherit'],
       controlFd: options.controlFd,
     });
+    // Node boots in the init for some tens of milliseconds: make the cgroup meanwhile.
+    cgroup.create();
+    cgroup.apply(withConfiguredDevices(spec));
+    await init.booted;
     const pid = init.hostPid;
+    // go, with the pid the host knows the init by (inside its pid namespace it is 1). The init makes
+    // its namespaces and mounts while we move it into the cgroup (the kernel makes the first write to
+    // cgroup.procs wait ~10 ms); it waits for "joined" before it makes its cgroup namespace.
+    init.send(`go ${pid}`);
     // Only now, with Node booted, is it safe to put the init under small pids/memory limits.
     cgroup.addProcess(pid);
     if (init.child.pid !== pid) cgroup.addProcess(init.child.pid!);
     if (spec.process?.oomScoreAdj !== undefined) {
       writeKernelFile(`/proc/${pid}/oom_score_adj`, String(spec.process.oomScoreAdj), 'oom_score_adj.write');
     }
-    // go, with the pid the host knows the init by (inside its pid namespace it is 1)
-    init.send(`go ${pid}`);
+    init.send('joined');
 
     const state: ContainerState = {
       ociVersion: spec.ociVersion, id: options.id, status: 'creating', pid, bundle,

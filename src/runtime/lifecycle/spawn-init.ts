@@ -6,7 +6,6 @@
 //   (util-linux `unshare --user`) makes it and execs the init; we then write its uid/gid maps.
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, readlinkSync } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { tracer } from '../../tracer/tracer.js';
 import { CLONE, sys, writeKernelFile } from '../sys/index.js';
@@ -32,18 +31,26 @@ export interface SpawnInitOptions {
 
 export interface RunningInit {
   child: ChildProcess;
-  /** The init as the host sees it (the trampoline's child when a user namespace is made). */
+  /** The init as the host sees it (the trampoline's child when a user namespace is made, known once booted). */
   hostPid: number;
+  /** Resolves once Node has booted in the init and said ready (and its uid/gid maps are written). */
+  booted: Promise<void>;
   next(): Promise<InitMessage>;
   send(line: string): void;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   detach(): void;
 }
 
-/** The bundled init (dist/init.mjs) beside the bundled runtime, else the init module itself. */
+/**
+ * The bundled init, dist/init.cjs (beside the bundled runtime dist/runtime.cjs, or three levels above
+ * this module in dist/src/runtime/lifecycle), else the init module itself.
+ */
 function initScript(): string {
-  const bundled = fileURLToPath(new URL('./init.mjs', import.meta.url));
-  return existsSync(bundled) ? bundled : fileURLToPath(new URL('../init/main.js', import.meta.url));
+  for (const candidate of ['./init.cjs', '../../../init.cjs']) {
+    const bundled = fileURLToPath(new URL(candidate, import.meta.url));
+    if (existsSync(bundled)) return bundled;
+  }
+  return fileURLToPath(new URL('../init/main.js', import.meta.url));
 }
 
 function findTrampolineChild(trampolinePid: number): number | undefined {
@@ -66,7 +73,11 @@ function trampolineAvailable(): string {
   throw new Error('user namespaces need util-linux `unshare` as a single-threaded trampoline: apt-get install util-linux');
 }
 
-export async function spawnInit(options: SpawnInitOptions): Promise<RunningInit> {
+/**
+ * Spawns the init and returns at once: Node takes tens of milliseconds to boot in it, time the caller
+ * spends on its own work (the cgroup) before it awaits `booted`.
+ */
+export function spawnInit(options: SpawnInitOptions): RunningInit {
   const fifoFd = openSync(options.fifoPath, O_PATH);
   const stdio: StdioOptions = [...options.stdio, 'pipe', 'pipe', fifoFd];
   // A minimal environment: NODE_OPTIONS and friends can cost ~50 ms per process (DESIGN §2).
@@ -106,17 +117,24 @@ export async function spawnInit(options: SpawnInitOptions): Promise<RunningInit>
 
   const queue: InitMessage[] = [];
   const waiters: Array<(m: InitMessage) => void> = [];
-  let hostPid = child.pid ?? 0;
+  const hostPid = child.pid ?? 0;
   let ended = false;
-  const up = createInterface({ input: child.stdio[3] as NodeJS.ReadableStream });
+  const up = child.stdio[3] as NodeJS.ReadableStream & { destroy(): void };
   const deliver = (m: InitMessage): void => {
     const w = waiters.shift();
     if (w) w(m);
     else queue.push(m);
   };
-  up.on('line', (line) => {
-    const message = handleInitLine(line);
-    if (message) deliver(message);
+  // JSON lines; split by hand (node:readline costs the runtime's start a few milliseconds to load)
+  let partial = '';
+  up.setEncoding('utf8');
+  up.on('data', (chunk: string) => {
+    const lines = (partial + chunk).split('\n');
+    partial = lines.pop()!;
+    for (const line of lines) {
+      const message = handleInitLine(line);
+      if (message) deliver(message);
+    }
   });
   up.on('close', () => {
     ended = true;
@@ -132,28 +150,30 @@ export async function spawnInit(options: SpawnInitOptions): Promise<RunningInit>
   const down = child.stdio[4] as NodeJS.WritableStream & { destroy(): void };
   down.on('error', () => {});
 
-  const first = await next();
-  if (first.msg !== 'ready') throw new Error(first.msg === 'error' ? first.error : `init said ${first.msg} before ready`);
-  if (usesTrampoline) {
-    const trampoline = child.pid!;
-    const initPid = findTrampolineChild(trampoline);
-    if (!initPid) throw new Error('the user-namespace trampoline has no child: util-linux unshare failed');
-    hostPid = initPid;
-    if (options.newUserNamespace) writeIdMaps(initPid, options.uidMappings, options.gidMappings);
-  }
-  return {
+  const running: RunningInit = {
     child,
     hostPid,
+    booted: next().then((first) => {
+      if (first.msg !== 'ready') throw new Error(first.msg === 'error' ? first.error : `init said ${first.msg} before ready`);
+      if (usesTrampoline) {
+        const initPid = findTrampolineChild(child.pid!);
+        if (!initPid) throw new Error('the user-namespace trampoline has no child: util-linux unshare failed');
+        running.hostPid = initPid;
+        if (options.newUserNamespace) writeIdMaps(initPid, options.uidMappings, options.gidMappings);
+      }
+    }),
     next,
     send: (line) => void down.write(`${line}\n`),
     exited,
     detach: () => {
-      up.close();
-      (child.stdio[3] as NodeJS.ReadableStream & { destroy(): void }).destroy();
+      up.removeAllListeners('data');
+      up.destroy();
       down.destroy();
       child.unref();
     },
   };
+  running.booted.catch(() => {}); // the caller awaits it; an early failure must not be "unhandled"
+  return running;
 }
 
 function spawnWithPidNamespace(options: SpawnInitOptions, nodeArgs: string[], stdio: StdioOptions, env: NodeJS.ProcessEnv): ChildProcess {

@@ -40,7 +40,12 @@ type Fn = (...args: unknown[]) => number;
 export function createLinuxBackend(): SysBackend {
   const k = koffi();
   const libc = k.load('libc.so.6');
-  const f = (proto: string): Fn => libc.func(proto) as unknown as Fn;
+  // Declared on first use: declaring all of them costs a process ~3 ms at start, and the CLI and
+  // the init each use a handful.
+  const f = (proto: string): Fn => {
+    let declared: Fn | undefined;
+    return ((...args: Parameters<Fn>) => (declared ??= libc.func(proto) as unknown as Fn)(...args)) as Fn;
+  };
   const nr = syscallNumbers();
 
   const c = {
