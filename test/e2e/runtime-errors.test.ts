@@ -1,6 +1,8 @@
 // Bad input: one clear line naming what was wrong, a non-zero exit, nothing left behind.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import type { Writable } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeBundle, uniqueId } from '../helpers/bundle.js';
@@ -126,6 +128,36 @@ describe('tslab-runtime refuses bad input clearly', () => {
       expect(existsSync(join(root, id))).toBe(false);
       expect((await rt('run', '--bundle', b.dir, id)).code).toBe(0);
     } finally {
+      await rt('delete', '--force', id);
+      b.cleanup();
+    }
+  });
+
+  it('a create killed (SIGKILL) after it made the cgroup: delete --force removes the cgroup and the state', async () => {
+    const id = uniqueId('killed');
+    const b = makeBundle(['true'], undefined, id);
+    // held at the stepping gate (as the TUI holds it), one step let through at a time until the cgroup exists
+    const child = spawn(process.execPath, [TSLAB_RUNTIME, '--root', root, 'create', '--bundle', b.dir, id], {
+      stdio: ['ignore', 'ignore', 'ignore', 'pipe'], env: { ...process.env, TSLAB_CONTROL_FD: '3' },
+    });
+    const gate = child.stdio[3] as Writable;
+    gate.on('error', () => {});
+    const cgroupDir = readdirSync('/sys/fs/cgroup').map((c) => join('/sys/fs/cgroup', c, id)).find((d) => d.includes('/memory/') || d.includes('/pids/'))!;
+    try {
+      const deadline = Date.now() + 20_000;
+      while (!existsSync(cgroupDir)) {
+        if (Date.now() > deadline) throw new Error(`no cgroup ${cgroupDir} within 20 s`);
+        gate.write('g');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      child.kill('SIGKILL');
+      await new Promise((r) => child.on('exit', r));
+      expect((await rt('delete', '--force', id)).code).toBe(0);
+      expect(existsSync(join(root, id))).toBe(false);
+      expect(readdirSync('/sys/fs/cgroup').filter((c) => existsSync(join('/sys/fs/cgroup', c, id)))).toEqual([]);
+    } finally {
+      child.kill('SIGKILL');
+      gate.destroy();
       await rt('delete', '--force', id);
       b.cleanup();
     }

@@ -9,6 +9,7 @@ import { startContainer } from '../../runtime/lifecycle/start.js';
 import { killContainer, parseSignal } from '../../runtime/lifecycle/kill.js';
 import { deleteContainer } from '../../runtime/lifecycle/delete.js';
 import { runContainer } from '../../runtime/lifecycle/run.js';
+import { execInContainer } from '../../runtime/lifecycle/exec.js';
 import { loadBundle } from '../../runtime/lifecycle/bundle.js';
 import { cgroupManager } from '../../runtime/cgroups/index.js';
 import { requireRoot, UsageError } from '../errors.js';
@@ -42,6 +43,8 @@ function checkConsole(bundle: string, consoleSocket: string | undefined, detach:
 
 /** Adds the runtime commands to `parent` (the program itself for tslab-runtime, `oci` for tslab). */
 function addRuntimeCommands(parent: Command, binName: string): void {
+  // runc's rule: global options before the command, so that `exec ID sh -c …` keeps its -c
+  parent.enablePositionalOptions();
   parent
     .option('--root <dir>', 'where container state lives', DEFAULT_ROOT)
     .option('--log <file>', 'also write errors to FILE')
@@ -132,6 +135,32 @@ function addRuntimeCommands(parent: Command, binName: string): void {
       process.exitCode = await runContainer({
         root: g.root, id, bundle: opts.bundle, pidFile: opts.pidFile && resolve(opts.pidFile), detach: opts.detach,
         keep: opts.keep, controlFd: controlFdFromEnv(),
+      });
+    });
+
+  parent.command('exec <id> [command...]').description('run another process in a running container (like runc exec): its namespaces, cgroups, user, capabilities and seccomp')
+    .option('-p, --process <file>', 'a process.json (runtime-spec process) to run instead of COMMAND')
+    .option('-e, --env <KEY=VALUE>', 'set an environment variable (repeatable)', (v: string, all: string[]) => [...all, v], [] as string[])
+    .option('--cwd <dir>', 'working directory in the container')
+    .option('-u, --user <uid[:gid]>', 'numeric user (and group) id')
+    .option('-c, --cap <cap>', 'add a capability, e.g. CAP_NET_ADMIN (repeatable)', (v: string, all: string[]) => [...all, v], [] as string[])
+    .option('--no-new-privs', 'set no_new_privs for the process')
+    .option('-d, --detach', 'return once it runs')
+    .option('--pid-file <file>', 'write its pid to FILE')
+    .option('-t, --tty', 'accepted: the process gets the caller\'s terminal, when it has one')
+    .option('--console-socket <path>', 'a unix socket to receive the pty master')
+    .addOption(new Option('--preserve-fds <n>').hideHelp())
+    .passThroughOptions()
+    .action(async (id: string, command: string[], opts: {
+      process?: string; env: string[]; cwd?: string; user?: string; cap: string[]; newPrivs?: boolean; detach?: boolean; pidFile?: string; consoleSocket?: string;
+    }, cmd: Command) => {
+      const g = globals(cmd);
+      requireRoot(`${binName} exec`);
+      checkConsole('', opts.consoleSocket, opts.detach ?? false);
+      process.exitCode = await execInContainer({
+        root: g.root, id, args: command, processFile: opts.process && resolve(opts.process), env: opts.env, cwd: opts.cwd, user: opts.user,
+        caps: opts.cap, noNewPrivileges: opts.newPrivs === false, detach: opts.detach, pidFile: opts.pidFile && resolve(opts.pidFile),
+        controlFd: controlFdFromEnv(),
       });
     });
 

@@ -9,7 +9,7 @@ export type InitMessage =
   | { msg: 'ready' }
   | { msg: 'mounted' }
   | { msg: 'created' }
-  | { msg: 'error'; error: string; errno?: string };
+  | { msg: 'error'; error: string; errno?: string; /** the pipe closed: the process exec'd or died */ eof?: boolean };
 
 let upFd = UP_FD;
 

@@ -26,3 +26,13 @@ export interface InitConfig {
   cgroupMode: 'v1' | 'v2';
   cgroupPath: string;
 }
+
+/** What the runtime hands a process that joins a running container (`exec`), in <state dir>/exec-*.json. */
+export interface ExecConfig {
+  id: string;
+  process: import('../../oci/spec.js').Process;
+  /** the container's namespaces to join, mount last (it changes our root to the container's) */
+  joins: Array<{ type: string; path: string }>;
+  /** the container's seccomp profile: the joining process gets the same filter */
+  seccomp?: unknown;
+}

@@ -1,9 +1,10 @@
 // The container's init: a Node process started by the runtime that acts on itself, step by step,
 // until it becomes the container's program with execve. See docs/process-model.md.
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { openSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tracer, fdSink, ENV_CONTROL_FD } from '../../tracer/tracer.js';
-import { NAMESPACES, CLONE, sys, writeKernelFile } from '../sys/index.js';
+import { CLONE, sys, writeKernelFile } from '../sys/index.js';
+import { joinNamespaces } from './namespaces.js';
 import type { Hook } from '../../oci/spec.js';
 import { compileSeccomp, type SeccompProfile } from '../sys/seccomp.js';
 import { EVENTS_FD, FIFO_FD, type InitConfig } from './config.js';
@@ -13,20 +14,6 @@ import {
   remountRootReadonly,
 } from './rootfs.js';
 import { applyRlimits, becomeUser, cleanSlate, dropBoundingSet, resolveProgram, setNoNewPrivileges } from './process.js';
-
-function joinNamespaces(config: InitConfig): void {
-  for (const join of config.joins) {
-    const ns = NAMESPACES[join.type as keyof typeof NAMESPACES];
-    // Joining a mount namespace needs a private fs struct: libuv's threads share ours.
-    if (join.type === 'mount') sys.unshare(CLONE.CLONE_FS);
-    const fd = openSync(join.path, 'r');
-    try {
-      sys.setns(fd, ns.flag, join.path);
-    } finally {
-      closeSync(fd);
-    }
-  }
-}
 
 function runHooksInContainer(kind: string, hooks: Hook[] | undefined, state: string): void {
   if (!hooks?.length) return;
@@ -83,7 +70,7 @@ function main(): void {
 
   // 2. Namespaces: join those given by path, create the rest. The cgroup namespace waits: its root is
   // the cgroup we are in when we make it, and the parent is moving us into the container's right now.
-  joinNamespaces(config);
+  joinNamespaces(config.joins);
   const allButCgroup = config.unshareFlags & ~CLONE.CLONE_NEWCGROUP;
   if (allButCgroup !== 0) sys.unshare(allButCgroup);
   let inCgroup = false;

@@ -77,6 +77,13 @@ export async function createContainer(options: CreateOptions): Promise<Created> 
     // The umask took the write bits: give them back so a user-namespaced init (not host root) can open it.
     chmodSync(fifo, 0o622);
     cgroup = cgroupManagerFor(spec.linux?.cgroupsPath, options.id);
+    // Written before anything is made, so that `delete --force` of a create killed half-way (by
+    // a signal it cannot catch) still finds the cgroup to remove. No pid yet.
+    const state: ContainerState = {
+      ociVersion: spec.ociVersion, id: options.id, status: 'creating', pid: 0, bundle,
+      annotations: spec.annotations, created: new Date().toISOString(), cgroupPath: cgroup.path, rootfs,
+    };
+    writeState(options.root, state);
 
     const namespaces = spec.linux?.namespaces ?? [];
     let unshareFlags = 0;
@@ -114,23 +121,26 @@ export async function createContainer(options: CreateOptions): Promise<Created> 
     cgroup.apply(withConfiguredDevices(spec));
     await init.booted;
     const pid = init.hostPid;
+    // Only now, with Node booted, is it safe to put the init under small pids/memory limits.
+    const joinCgroup = (): void => {
+      cgroup!.addProcess(pid);
+      if (init!.child.pid !== pid) cgroup!.addProcess(init!.child.pid!);
+      if (spec.process?.oomScoreAdj !== undefined) {
+        writeKernelFile(`/proc/${pid}/oom_score_adj`, String(spec.process.oomScoreAdj), 'oom_score_adj.write');
+      }
+    };
     // go, with the pid the host knows the init by (inside its pid namespace it is 1). The init makes
     // its namespaces and mounts while we move it into the cgroup (the kernel makes the first write to
-    // cgroup.procs wait ~10 ms); it waits for "joined" before it makes its cgroup namespace.
+    // cgroup.procs wait ~10 ms); it waits for "joined" before it makes its cgroup namespace. Not when
+    // a TUI steps through the run: one process at a time may wait at the gate, the screen shows one.
+    const overlap = !tracer.stepping;
+    if (!overlap) joinCgroup();
     init.send(`go ${pid}`);
-    // Only now, with Node booted, is it safe to put the init under small pids/memory limits.
-    cgroup.addProcess(pid);
-    if (init.child.pid !== pid) cgroup.addProcess(init.child.pid!);
-    if (spec.process?.oomScoreAdj !== undefined) {
-      writeKernelFile(`/proc/${pid}/oom_score_adj`, String(spec.process.oomScoreAdj), 'oom_score_adj.write');
-    }
+    if (overlap) joinCgroup();
     init.send('joined');
 
-    const state: ContainerState = {
-      ociVersion: spec.ociVersion, id: options.id, status: 'creating', pid, bundle,
-      annotations: spec.annotations, created: new Date().toISOString(), pidStartTime: processStartTime(pid),
-      cgroupPath: cgroup.path, rootfs,
-    };
+    state.pid = pid;
+    state.pidStartTime = processStartTime(pid);
     writeState(options.root, state);
 
     const mounted = await init.next();

@@ -25,7 +25,8 @@ export async function deleteContainer(root: string, id: string, force: boolean):
     throw new Error(`cannot delete container "${id}" that is not stopped: container ${state.status} (use --force, or kill it first)`);
   }
   const cgroup = cgroupManager(state.cgroupPath);
-  if (state.status !== 'stopped') {
+  // pid 0: a create that died before its init was known (kill(0) would signal our own process group)
+  if (state.status !== 'stopped' && state.pid > 0) {
     if (state.status === 'paused') await cgroup.thaw().catch(() => {});
     try {
       process.kill(state.pid, 'SIGKILL');

@@ -20,6 +20,8 @@ export function parseSignal(value: string | undefined): number {
 export function killContainer(root: string, id: string, signal: number, all = false): void {
   const state = readState(root, id);
   if (state.status === 'stopped') throw new Error(`container "${id}" is stopped: container not running`);
+  // kill(0, …) would signal our own process group
+  if (state.pid <= 0) throw new Error(`container "${id}" is still being created: it has no process to signal yet (container not running)`);
   if (all) {
     for (const pid of cgroupManager(state.cgroupPath).pids()) {
       try {

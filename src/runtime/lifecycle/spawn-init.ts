@@ -17,8 +17,11 @@ import { CONTROL_FD, EVENTS_FD } from '../init/config.js';
 const O_PATH = 0o10000000;
 
 export interface SpawnInitOptions {
+  /** the container's init (default), or a process joining a running container */
+  program?: 'init' | 'exec';
   configPath: string;
-  fifoPath: string;
+  /** exec.fifo, which the init reopens after pivot_root (not for exec) */
+  fifoPath?: string;
   newPidNamespace: boolean;
   joinPidNamespace?: string;
   newUserNamespace: boolean;
@@ -42,15 +45,16 @@ export interface RunningInit {
 }
 
 /**
- * The bundled init, dist/init.cjs (beside the bundled runtime dist/runtime.cjs, or three levels above
- * this module in dist/src/runtime/lifecycle), else the init module itself.
+ * The bundled program, dist/init.cjs or dist/exec-init.cjs (beside the bundled runtime dist/runtime.cjs,
+ * or three levels above this module in dist/src/runtime/lifecycle), else its module itself.
  */
-function initScript(): string {
-  for (const candidate of ['./init.cjs', '../../../init.cjs']) {
+function initScript(program: 'init' | 'exec'): string {
+  const bundle = program === 'init' ? 'init.cjs' : 'exec-init.cjs';
+  for (const candidate of [`./${bundle}`, `../../../${bundle}`]) {
     const bundled = fileURLToPath(new URL(candidate, import.meta.url));
     if (existsSync(bundled)) return bundled;
   }
-  return fileURLToPath(new URL('../init/main.js', import.meta.url));
+  return fileURLToPath(new URL(program === 'init' ? '../init/main.js' : '../init/exec-main.js', import.meta.url));
 }
 
 function findTrampolineChild(trampolinePid: number): number | undefined {
@@ -78,10 +82,13 @@ function trampolineAvailable(): string {
  * spends on its own work (the cgroup) before it awaits `booted`.
  */
 export function spawnInit(options: SpawnInitOptions): RunningInit {
-  const fifoFd = openSync(options.fifoPath, O_PATH);
-  const stdio: StdioOptions = [...options.stdio, 'pipe', 'pipe', fifoFd];
+  const program = options.program ?? 'init';
+  const fifoFd = options.fifoPath !== undefined ? openSync(options.fifoPath, O_PATH) : undefined;
+  const stdio: StdioOptions = [...options.stdio, 'pipe', 'pipe', fifoFd ?? 'ignore'];
   // A minimal environment: NODE_OPTIONS and friends can cost ~50 ms per process (DESIGN §2).
-  const env: NodeJS.ProcessEnv = { TSLAB_INIT_CONFIG: options.configPath, PATH: '/usr/sbin:/usr/bin:/sbin:/bin' };
+  const env: NodeJS.ProcessEnv = {
+    [program === 'init' ? 'TSLAB_INIT_CONFIG' : 'TSLAB_EXEC_CONFIG']: options.configPath, PATH: '/usr/sbin:/usr/bin:/sbin:/bin',
+  };
   if (process.env.TSLAB_FAULT) env.TSLAB_FAULT = process.env.TSLAB_FAULT;
   const eventsFd = process.env.TSLAB_EVENTS_FD;
   if (options.controlFd !== undefined || (eventsFd && /^\d+$/.test(eventsFd))) {
@@ -92,7 +99,7 @@ export function spawnInit(options: SpawnInitOptions): RunningInit {
     stdio.push(Number(eventsFd));
     env.TSLAB_EVENTS_FD = String(EVENTS_FD);
   }
-  const nodeArgs = ['--max-old-space-size=64', initScript()];
+  const nodeArgs = ['--max-old-space-size=64', initScript(program)];
   let child: ChildProcess;
   const usesTrampoline = options.newUserNamespace || options.joinUserNamespace !== undefined;
   if (usesTrampoline) {
@@ -107,7 +114,7 @@ export function spawnInit(options: SpawnInitOptions): RunningInit {
   } else {
     child = spawnWithPidNamespace(options, nodeArgs, stdio, env);
   }
-  closeSync(fifoFd);
+  if (fifoFd !== undefined) closeSync(fifoFd);
 
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.on('exit', (code, signal) => resolve({ code, signal }));
@@ -138,13 +145,13 @@ export function spawnInit(options: SpawnInitOptions): RunningInit {
   });
   up.on('close', () => {
     ended = true;
-    deliver({ msg: 'error', error: 'the init exited before the container was created' });
+    deliver({ msg: 'error', error: 'the init exited before the container was created', eof: true });
   });
 
   const next = async (): Promise<InitMessage> => {
     const m = queue.shift();
     if (m) return m;
-    if (ended) return { msg: 'error', error: 'the init exited before the container was created' };
+    if (ended) return { msg: 'error', error: 'the init exited before the container was created', eof: true };
     return Promise.race([new Promise<InitMessage>((r) => waiters.push(r)), spawnError]);
   };
   const down = child.stdio[4] as NodeJS.WritableStream & { destroy(): void };
