@@ -6,6 +6,7 @@
 // runtime state and unmounts the rootfs when it ends. No Node process stays behind.
 import { spawn, spawnSync, type ChildProcess, type StdioOptions } from 'node:child_process';
 import type { Socket } from 'node:net';
+import { constants } from 'node:os';
 import { closeSync, existsSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../cli/errors.js';
@@ -487,51 +488,44 @@ export function removeContainer(record: ContainerRecord, force: boolean): void {
   rmSync(dir, { recursive: true, force: true });
 }
 
-/** Runs a command in a running container's namespaces (nsenter), in its cgroups. */
+/**
+ * Runs a command in a running container with its runtime's `exec` (ours, or runc's, crun's): in all
+ * of its namespaces and cgroups, with the container's user, capabilities, no_new_privs and seccomp
+ * filter, as `docker exec` does. (A plain nsenter would hand the command the host root's capabilities.)
+ */
 export async function execInContainer(record: ContainerRecord, command: string[], opts: { tty?: boolean; interactive?: boolean; user?: string; env?: string[]; workdir?: string }): Promise<number> {
   refresh(record);
   if (record.state.status === 'paused') throw new UsageError(`container ${record.name} is paused: unpause it first`);
   if (record.state.status !== 'running' || !record.state.pid) throw new UsageError(`container ${record.name} is not running (${record.state.status})`);
   if (command.length === 0) throw new UsageError('give a command to run, e.g. tslab container exec NAME sh');
-  const pid = record.state.pid;
-  const procs: string[] = [];
-  for (const line of readFileSync(`/proc/${pid}/cgroup`, 'utf8').split('\n')) {
-    const [, controllers, path] = line.split(':');
-    if (!path) continue;
-    if (controllers === '') {
-      if (existsSync(`/sys/fs/cgroup${path}/cgroup.procs`) && existsSync('/sys/fs/cgroup/cgroup.controllers')) procs.push(`/sys/fs/cgroup${path}/cgroup.procs`);
-    }
-    else if (controllers) {
-      const mountName = controllers.startsWith('name=') ? controllers.slice(5) : controllers;
-      const p = `/sys/fs/cgroup/${mountName}${path}/cgroup.procs`;
-      if (existsSync(p)) procs.push(p);
-    }
-  }
-  const spec = JSON.parse(readFileSync(join(containerDir(dataRoot(), record.id), 'config.json'), 'utf8')) as { process: { env: string[]; cwd: string; user: { uid: number; gid: number } } };
-  const nsFlags = ['--mount', '--uts', '--ipc', '--net', '--pid', '--cgroup'];
-  let uid = spec.process.user.uid;
-  let gid = spec.process.user.gid;
+  const flags: string[] = [];
   if (opts.user) {
+    // names are the engine's business (runc exec takes numbers): look them up in the container's files
     const { resolveUser } = await import('./bundle.js');
-    ({ uid, gid } = resolveUser(`/proc/${pid}/root`, opts.user));
+    const { uid, gid } = resolveUser(`/proc/${record.state.pid}/root`, opts.user);
+    flags.push('--user', `${uid}:${gid}`);
   }
-  const env = [...spec.process.env, ...(opts.env ?? [])];
-  const envObj: Record<string, string> = {};
-  for (const e of env) {
-    const i = e.indexOf('=');
-    if (i > 0) envObj[e.slice(0, i)] = e.slice(i + 1);
-  }
-  const nsenter = ['/usr/bin/nsenter', '/bin/nsenter'].find((p) => existsSync(p));
-  if (!nsenter) throw new Error('exec needs nsenter (util-linux)');
-  const script = 'for p in $TSLAB_PROCS; do { echo $$ > "$p"; } 2>/dev/null; done; unset TSLAB_PROCS; exec "$@"';
-  const args = ['-c', script, 'tslab-exec', nsenter, '--target', String(pid), ...nsFlags, '--root', `--wd=/proc/${pid}/root${opts.workdir ?? spec.process.cwd}`,
-    '--setuid', String(uid), '--setgid', String(gid), '--', ...command];
-  const child = spawn('/bin/sh', args, {
+  for (const e of opts.env ?? []) flags.push('--env', e.includes('=') ? e : `${e}=${process.env[e] ?? ''}`);
+  if (opts.workdir) flags.push('--cwd', opts.workdir);
+  // ours hands the caller's terminal on; runc and crun make a pty and relay it
+  if (opts.tty) flags.push('--tty');
+  const runtime = runtimeFor(record);
+  const child = spawn(record.runtime, runtime.args('exec', ...flags, record.id, ...command), {
     stdio: [opts.interactive || opts.tty ? 'inherit' : 'ignore', 'inherit', 'inherit'],
-    env: { ...envObj, TSLAB_PROCS: procs.join(' ') },
+    env: runtimeEnv(),
   });
-  return new Promise<number>((resolve) => {
-    child.on('close', (c) => resolve(c ?? 1));
-    child.on('error', () => resolve(127));
-  });
+  // the runtime forwards signals to the process; we only wait for it
+  const ignore = (): void => {};
+  process.on('SIGINT', ignore);
+  try {
+    return await new Promise<number>((resolve) => {
+      child.on('close', (c, signal) => resolve(c ?? (signal ? 128 + (constants.signals[signal] ?? 0) : 1)));
+      child.on('error', (err) => {
+        process.stderr.write(`tslab: cannot run the runtime ${record.runtime}: ${err.message}\n`);
+        resolve(127);
+      });
+    });
+  } finally {
+    process.off('SIGINT', ignore);
+  }
 }

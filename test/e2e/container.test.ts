@@ -88,6 +88,12 @@ describe.each(RUNTIMES)('containers on %s', (_label, runtime) => {
     const ex = await tslab(['container', 'exec', 'tslabt-bg', 'sh', '-c', 'echo in $(hostname); cat /proc/1/cmdline | tr "\\0" " "'], env);
     expect(ex.code, ex.stderr).toBe(0);
     expect(ex.stdout).toMatch(/^in [a-f0-9]{12}\nsh -c i=0/);
+    // exec'd with the container's privileges, not the host root's: the same capability sets and no_new_privs
+    const privileges = (status: string): string => status.split('\n').filter((l) => /^(CapEff|CapBnd|CapPrm|NoNewPrivs):/.test(l)).join('\n');
+    const inside = await tslab(['container', 'exec', 'tslabt-bg', 'cat', '/proc/self/status'], env);
+    expect(inside.code, inside.stderr).toBe(0);
+    expect(privileges(inside.stdout)).toBe(privileges(readFileSync(`/proc/${record.state.pid}/status`, 'utf8')));
+    expect(privileges(inside.stdout)).not.toContain('000001ffffffffff');
     expect((await tslab(['container', 'pause', 'tslabt-bg'], env)).code).toBe(0);
     expect((await tslab(['container', 'ps'], env)).stdout).toMatch(/\(Paused\)\s+tslabt-bg/);
     const frozenAt = (await tslab(['container', 'logs', 'tslabt-bg'], env)).stdout.length;

@@ -152,7 +152,7 @@ function addRuntimeCommands(parent: Command, binName: string): void {
     .addOption(new Option('--preserve-fds <n>').hideHelp())
     .passThroughOptions()
     .action(async (id: string, command: string[], opts: {
-      process?: string; env: string[]; cwd?: string; user?: string; cap: string[]; newPrivs?: boolean; detach?: boolean; pidFile?: string; consoleSocket?: string;
+      process?: string; env: string[]; cwd?: string; user?: string; cap: string[]; newPrivs?: boolean; detach?: boolean; pidFile?: string; consoleSocket?: string; tty?: boolean;
     }, cmd: Command) => {
       const g = globals(cmd);
       requireRoot(`${binName} exec`);
@@ -160,7 +160,7 @@ function addRuntimeCommands(parent: Command, binName: string): void {
       process.exitCode = await execInContainer({
         root: g.root, id, args: command, processFile: opts.process && resolve(opts.process), env: opts.env, cwd: opts.cwd, user: opts.user,
         caps: opts.cap, noNewPrivileges: opts.newPrivs === false, detach: opts.detach, pidFile: opts.pidFile && resolve(opts.pidFile),
-        controlFd: controlFdFromEnv(),
+        controlFd: controlFdFromEnv(), tty: opts.tty,
       });
     });
 

@@ -32,6 +32,8 @@ export interface ExecOptions {
   detach?: boolean;
   pidFile?: string;
   controlFd?: number;
+  /** the caller's terminal: the process stays in our session and process group, so it is its controlling terminal */
+  tty?: boolean;
 }
 
 /** Namespaces joined by setns, the mount namespace last: joining it changes our root. */
@@ -100,7 +102,7 @@ export async function execInContainer(o: ExecOptions): Promise<number> {
   const hasPidNamespace = namespaces.some((n) => n.type === 'pid');
 
   const helper = spawnInit({
-    program: 'exec', configPath, stdio: ['inherit', 'inherit', 'inherit'], controlFd: o.controlFd,
+    program: 'exec', configPath, stdio: ['inherit', 'inherit', 'inherit'], controlFd: o.controlFd, sameSession: o.tty === true && !o.detach,
     newPidNamespace: false, joinPidNamespace: hasPidNamespace ? `/proc/${state.pid}/ns/pid` : undefined, newUserNamespace: false,
   });
   try {
@@ -137,12 +139,18 @@ export async function execInContainer(o: ExecOptions): Promise<number> {
       // it already exited
     }
   };
-  const forwarded: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'];
+  // On the caller's terminal the process is in our foreground process group: the terminal signals it
+  // (Ctrl-C, Ctrl-\\, window size) itself, and we only have to survive those.
+  const fromTerminal: NodeJS.Signals[] = ['SIGINT', 'SIGQUIT', 'SIGWINCH'];
+  const forwarded: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP', 'SIGUSR1', 'SIGUSR2', ...(o.tty ? [] : fromTerminal)];
+  const ignore = (): void => {};
   for (const s of forwarded) process.on(s, forward);
+  if (o.tty) for (const s of fromTerminal) process.on(s, ignore);
   try {
     const { code, signal } = await helper.exited;
     return signal ? 128 + (constants.signals[signal] ?? 0) : (code ?? 0);
   } finally {
     for (const s of forwarded) process.off(s, forward);
+    for (const s of fromTerminal) process.off(s, ignore);
   }
 }

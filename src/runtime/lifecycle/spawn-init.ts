@@ -30,6 +30,8 @@ export interface SpawnInitOptions {
   gidMappings?: IdMapping[];
   stdio: [number | 'inherit' | 'ignore' | 'pipe', number | 'inherit' | 'ignore' | 'pipe', number | 'inherit' | 'ignore' | 'pipe'];
   controlFd?: number;
+  /** stay in the caller's session and process group (exec -t: the caller's terminal stays the controlling one) */
+  sameSession?: boolean;
 }
 
 export interface RunningInit {
@@ -187,7 +189,7 @@ function spawnWithPidNamespace(options: SpawnInitOptions, nodeArgs: string[], st
   const target = options.joinPidNamespace ?? (options.newPidNamespace ? 'new' : undefined);
   if (!target) {
     return tracer.step({ kind: 'exec', step: 'spawn.init', args: { program: process.execPath },
-      summary: 'spawn node init (fork+exec by libuv)' }, () => spawn(process.execPath, nodeArgs, { stdio, env, detached: true }));
+      summary: 'spawn node init (fork+exec by libuv)' }, () => spawn(process.execPath, nodeArgs, { stdio, env, detached: !options.sameSession }));
   }
   const ownPidNs = openSync('/proc/self/ns/pid', 'r');
   try {
@@ -203,7 +205,7 @@ function spawnWithPidNamespace(options: SpawnInitOptions, nodeArgs: string[], st
     }
     return tracer.step({ kind: 'exec', step: 'spawn.init', args: { program: process.execPath, pidNamespace: target },
       summary: 'spawn node init: it becomes PID 1 of the new pid namespace' },
-    () => spawn(process.execPath, nodeArgs, { stdio, env, detached: true }));
+    () => spawn(process.execPath, nodeArgs, { stdio, env, detached: !options.sameSession }));
   } finally {
     // Straight back: a process whose pid_for_children differs from its own cannot create threads.
     sys.setns(ownPidNs, CLONE.CLONE_NEWPID, `/proc/self/ns/pid (${readlinkSync('/proc/self/ns/pid')})`);
