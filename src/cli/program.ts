@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { UsageError } from './errors.js';
 import { configureFromEnv } from '../tracer/tracer.js';
 import { logError } from './log.js';
+import { VERSION, commit } from './version.js';
 
 export type Registrar = (program: Command, binName: string) => void;
 
@@ -15,6 +16,7 @@ export async function runProgram(argv: string[], binName: 'tslab' | 'tslab-runti
     .option('--trace <file>', 'write every trace event of this command to FILE (JSON lines)')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  if (binName === 'tslab') program.version(`tslab version ${VERSION}\ncommit: ${process.env.TSLAB_COMMIT ?? commit()}`, '-V, --version');
   for (const register of registrars) register(program, binName);
 
   let closeTrace: () => void = () => {};
