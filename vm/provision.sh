@@ -30,12 +30,14 @@ case " ${ID:-} ${ID_LIKE:-} " in
 esac
 export DEBIAN_FRONTEND=noninteractive
 apt_updated=no
+# A fresh VM often runs unattended-upgrades at first boot: wait for apt's locks instead of failing.
+apt_wait=(-o DPkg::Lock::Timeout=600)
 apt_install() {
   if [ "$apt_updated" = no ]; then
-    apt-get update -qq
+    apt-get "${apt_wait[@]}" update -qq
     apt_updated=yes
   fi
-  apt-get install -y -qq --no-install-recommends "$@"
+  apt-get "${apt_wait[@]}" install -y -qq --no-install-recommends "$@"
 }
 
 # 1. System packages: the same list as CI (.ci/run), minus what only the CI host needs for its VM.
@@ -66,7 +68,7 @@ elif [ -n "${TSLAB_NODE_BINARY:-}" ]; then
   install -m 0755 "$TSLAB_NODE_BINARY" /usr/local/bin/node
   say "copied node $(/usr/local/bin/node --version) to /usr/local/bin"
 else
-  [ "$apt_updated" = yes ] || { apt-get update -qq; apt_updated=yes; }
+  [ "$apt_updated" = yes ] || { apt-get "${apt_wait[@]}" update -qq; apt_updated=yes; }
   distro=$(apt-cache policy nodejs 2>/dev/null | sed -nE 's/^ *Candidate: ([0-9]+:)?([0-9]+)\..*/\2/p')
   if [ -n "$distro" ] && [ "$distro" -ge "$node_major_wanted" ]; then
     say "installing the distribution's nodejs ($distro)"
@@ -80,8 +82,8 @@ else
       | gpg --dearmor --yes -o /usr/share/keyrings/nodesource.gpg
     echo "deb [signed-by=/usr/share/keyrings/nodesource.gpg] https://deb.nodesource.com/node_$major.x nodistro main" \
       >/etc/apt/sources.list.d/nodesource.list
-    apt-get update -qq
-    apt-get install -y -qq nodejs
+    apt-get "${apt_wait[@]}" update -qq
+    apt-get "${apt_wait[@]}" install -y -qq nodejs
   fi
   hash -r
   current=$(node_major node || true)
