@@ -7,9 +7,12 @@ import { readFileSync } from 'node:fs';
 import { TSLAB } from '../integration/image/registry.js';
 import { uniqueName } from '../integration/net/helpers.js';
 import { containerWorld, type ContainerWorld } from './container-helpers.js';
+import { descendants, hasTmux, shellWords, tmux, waitScreen as waitScreenFor } from '../helpers/tmux.js';
+
+const waitScreen = (session: string, what: string, test: (s: string) => boolean, timeoutMs = 30_000): Promise<string> =>
+  waitScreenFor(session, what, test, timeoutMs);
 
 const isRoot = process.getuid?.() === 0;
-const hasTmux = spawnSync('tmux', ['-V']).status === 0;
 const cleanups: Array<() => void | Promise<void>> = [];
 
 afterEach(async () => {
@@ -22,37 +25,10 @@ afterEach(async () => {
   }
 });
 
-function tmux(...args: string[]): string {
-  return execFileSync('tmux', args, { encoding: 'utf8' });
-}
-
-const screen = (session: string): string => tmux('capture-pane', '-p', '-t', session);
-
-async function waitScreen(session: string, what: string, test: (s: string) => boolean, timeoutMs = 30_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  let last = '';
-  while (Date.now() < deadline) {
-    last = screen(session);
-    if (test(last)) return last;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`timed out waiting for ${what}; the screen was:\n${last}`);
-}
-
-function descendants(pid: number): number[] {
-  let children: number[] = [];
-  try {
-    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
-  return children.flatMap((c) => [c, ...descendants(c)]);
-}
-
 function startInTmux(w: ContainerWorld, args: string[]): string {
   const session = uniqueName('tslabt-step-');
   cleanups.push(() => void spawnSync('tmux', ['kill-session', '-t', session], { stdio: 'ignore' }));
-  const command = [process.execPath, TSLAB, 'container', 'run', ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+  const command = shellWords([process.execPath, TSLAB, 'container', 'run', ...args]);
   const env = ['TSLAB_DATA_ROOT', 'TSLAB_OFFLINE', 'TSLAB_CONFIG'].flatMap((k) => ['-e', `${k}=${w.env[k]}`]);
   tmux('new-session', '-d', '-s', session, '-x', '100', '-y', '30', '-e', 'TERM=xterm-256color', ...env,
     `${command}; echo TSLAB-EXIT=$?; exec sleep 600`);

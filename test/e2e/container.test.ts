@@ -156,7 +156,7 @@ describe.each(RUNTIMES)('containers on %s', (_label, runtime) => {
   it('named volumes outlive their containers; flags reach the process', async () => {
     const { env } = setup(runtime);
     const envFile = join(tempDataRoot().dir, 'env');
-    roots.push({ dir: join(envFile, '..'), env, cleanup: () => execFileSync('rm', ['-rf', join(envFile, '..')]) });
+    roots.push({ dir: join(envFile, '..'), cleanup: () => { execFileSync('rm', ['-rf', join(envFile, '..')]); } });
     writeFileSync(envFile, '# comment\nB=from-file\n');
     const w = await tslab(['container', 'run', '--rm', '-v', 'tslabt-vol:/data', '-e', 'A=from-flag', '--env-file', envFile, '-w', '/data',
       '-u', 'nobody', '--hostname', 'tslabt-host', '--read-only', 'busybox', 'sh', '-c',

@@ -2,15 +2,18 @@
 // the very first step (no container process exists yet), each key runs one step with its
 // explanation on screen, `c` runs to the end, and the container's exit code comes back.
 import { afterEach, describe, expect, it } from 'vitest';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { makeBundle, uniqueId } from '../helpers/bundle.js';
 import { run, TSLAB } from '../helpers/runtimes.js';
+import { descendants, hasTmux, screen, shellWords, tmux, waitScreen as waitScreenFor } from '../helpers/tmux.js';
+
+const waitScreen = (session: string, what: string, test: (s: string) => boolean, timeoutMs = 20_000): Promise<string> =>
+  waitScreenFor(session, what, test, timeoutMs);
 
 const isRoot = process.getuid?.() === 0;
-const hasTmux = spawnSync('tmux', ['-V']).status === 0;
 const cleanups: Array<() => void> = [];
 afterEach(() => {
   for (const f of cleanups.splice(0).reverse()) {
@@ -21,34 +24,6 @@ afterEach(() => {
     }
   }
 });
-
-function tmux(...args: string[]): string {
-  return execFileSync('tmux', args, { encoding: 'utf8' });
-}
-
-const screen = (session: string): string => tmux('capture-pane', '-p', '-t', session);
-
-async function waitScreen(session: string, what: string, test: (s: string) => boolean, timeoutMs = 20_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  let last = '';
-  while (Date.now() < deadline) {
-    last = screen(session);
-    if (test(last)) return last;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`timed out waiting for ${what}; the screen was:\n${last}`);
-}
-
-/** Pids of every descendant of `pid` (from /proc/<pid>/task/<pid>/children). */
-function descendants(pid: number): number[] {
-  let children: number[] = [];
-  try {
-    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
-  return children.flatMap((c) => [c, ...descendants(c)]);
-}
 
 function cgroupsNamed(id: string): string[] {
   const found: string[] = [];
@@ -71,8 +46,7 @@ function startInTmux(args: string[], program = ['/bin/sh', '-c', 'echo hello-fro
     spawnSync(process.execPath, [TSLAB, 'oci', '--root', root, 'delete', '--force', id], { stdio: 'ignore' });
   });
   cleanups.push(() => spawnSync('tmux', ['kill-session', '-t', session], { stdio: 'ignore' }));
-  const command = [process.execPath, TSLAB, 'oci', '--root', root, 'run', ...args, '--bundle', bundle.dir, id]
-    .map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+  const command = shellWords([process.execPath, TSLAB, 'oci', '--root', root, 'run', ...args, '--bundle', bundle.dir, id]);
   // CI=true as CI systems set it: Ink would draw only the last frame, a blank step-through (a CI failure once)
   tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '24', '-e', 'TERM=xterm-256color', '-e', 'CI=true',
     `${command}; echo TSLAB-EXIT=$?; exec sleep 600`);

@@ -9,18 +9,18 @@ const ref = (id: string) => ({ name: id.split('/').pop()!, id, dir: `/labs/${id}
 
 const results: LabResult[] = [
   {
-    ref: ref('namespaces/pid-namespace'), title: 'PID <namespace> & "friends"', runtime: '/usr/sbin/runc', durationMs: 1200, cleanupErrors: [],
+    ref: ref('namespaces/pid-namespace'), title: 'PID <namespace> & "friends"', runtime: '/usr/sbin/runc', durationMs: 1200, cleanupErrors: [], trace: [],
     checks: [
       { step: 'Inside', title: 'PID 1 is sleep', from: 'inside', status: 'pass', durationMs: 10 },
       { step: 'Inside', title: 'few # processes', from: 'inside', status: 'fail', expected: '<= 10', seen: '108', hint: 'shares the host\'s <pid> ns', durationMs: 12 },
     ],
   },
   {
-    ref: ref('broken/throws'), title: 'broken/throws', runtime: '/usr/sbin/runc', durationMs: 5, cleanupErrors: [],
+    ref: ref('broken/throws'), title: 'broken/throws', runtime: '/usr/sbin/runc', durationMs: 5, cleanupErrors: [], trace: [],
     checks: [{ step: 's', title: 'throws', from: 'outside', status: 'error', error: 'lab.ts:7:13: check threw: boom', durationMs: 1 }],
   },
-  { ref: ref('broken/syntax'), title: 'broken/syntax', runtime: '/usr/sbin/runc', durationMs: 2, cleanupErrors: [], checks: [], error: 'broken/syntax: lab.ts:4:3: syntax error: \',\' expected' },
-  { ref: ref('cgroups/cpuset'), title: 'Cpuset', runtime: '/usr/sbin/runc', durationMs: 0, cleanupErrors: [], checks: [], skipped: 'one CPU' },
+  { ref: ref('broken/syntax'), title: 'broken/syntax', runtime: '/usr/sbin/runc', durationMs: 2, cleanupErrors: [], trace: [], checks: [], error: 'broken/syntax: lab.ts:4:3: syntax error: \',\' expected' },
+  { ref: ref('cgroups/cpuset'), title: 'Cpuset', runtime: '/usr/sbin/runc', durationMs: 0, cleanupErrors: [], trace: [], checks: [], skipped: 'one CPU' },
 ];
 
 describe('TAP reporter', () => {

@@ -22,11 +22,11 @@ function show(props: Partial<React.ComponentProps<typeof App>> & { trace?: Retur
 }
 
 const frame = (r: Rendered): string => r.lastFrame() ?? '';
-const until = (r: Rendered, text: string | RegExp): Promise<string> =>
+const until = (r: Rendered, text: string | RegExp, timeoutMs?: number): Promise<string> =>
   waitFor(`a frame showing ${String(text)}`, () => {
     const f = frame(r);
     return (typeof text === 'string' ? f.includes(text) : text.test(f)) ? f : undefined;
-  });
+  }, timeoutMs);
 
 /** Presses a key until the frame matches, waiting for each press to change the selection. */
 async function pressUntil(r: Rendered, key: string, text: RegExp, max = 60): Promise<string> {
