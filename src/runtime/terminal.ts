@@ -1,5 +1,5 @@
-// A pseudo-terminal for `run` when process.terminal is true: the container gets the slave as its
-// stdio and controlling terminal; we relay between our stdio and the master.
+// Pseudo-terminals: the init opens one in the container's devpts when process.terminal is true
+// (init/console.ts), and `run` in the foreground relays between our stdio and its master.
 import { closeSync, constants, openSync, writeSync } from 'node:fs';
 import tty from 'node:tty';
 import { sys } from './sys/index.js';
@@ -33,20 +33,20 @@ export function setWindowSize(fd: number, rows: number, cols: number): void {
 }
 
 /** Copies our stdin to the master and the master to our stdout; raw mode while it lasts. */
-export function relayPty(pty: Pty): { done: Promise<void>; close: () => void } {
+export function relayPty(master: number): { done: Promise<void>; close: () => void } {
   // The master is a tty to libuv (net.Socket refuses it): read it as a tty stream, write it directly.
-  const stream = new tty.ReadStream(pty.master);
+  const stream = new tty.ReadStream(master);
   const stdin = process.stdin;
   const wasRaw = stdin.isTTY ? stdin.isRaw : false;
   if (stdin.isTTY) stdin.setRawMode(true);
   const resize = (): void => {
-    if (process.stdout.isTTY) setWindowSize(pty.master, process.stdout.rows, process.stdout.columns);
+    if (process.stdout.isTTY) setWindowSize(master, process.stdout.rows, process.stdout.columns);
   };
   resize();
   process.stdout.on('resize', resize);
   const toMaster = (chunk: Buffer): void => {
     try {
-      writeSync(pty.master, chunk);
+      writeSync(master, chunk);
     } catch {
       // the container closed its terminal
     }

@@ -11,6 +11,7 @@ import { deleteContainer } from '../../runtime/lifecycle/delete.js';
 import { runContainer } from '../../runtime/lifecycle/run.js';
 import { execInContainer } from '../../runtime/lifecycle/exec.js';
 import { loadBundle } from '../../runtime/lifecycle/bundle.js';
+import { checkConsoleSocket } from '../../runtime/console.js';
 import { cgroupManager } from '../../runtime/cgroups/index.js';
 import { requireRoot, UsageError } from '../errors.js';
 import { setLog } from '../log.js';
@@ -33,13 +34,6 @@ function controlFdFromEnv(): number | undefined {
   return v && /^\d+$/.test(v) ? Number(v) : undefined;
 }
 
-function checkConsole(bundle: string, consoleSocket: string | undefined, detach: boolean): void {
-  void bundle;
-  if (consoleSocket) {
-    throw new UsageError('--console-socket: tslab cannot hand out a pty master yet; set process.terminal to false in config.json');
-  }
-  void detach;
-}
 
 /** Adds the runtime commands to `parent` (the program itself for tslab-runtime, `oci` for tslab). */
 function addRuntimeCommands(parent: Command, binName: string): void {
@@ -73,13 +67,11 @@ function addRuntimeCommands(parent: Command, binName: string): void {
     .action(async (id: string, opts: { bundle: string; pidFile?: string; consoleSocket?: string }, cmd: Command) => {
       const g = globals(cmd);
       requireRoot(`${binName} create`);
-      checkConsole(opts.bundle, opts.consoleSocket, true);
       const loaded = loadBundle(opts.bundle);
-      if (loaded.spec.process?.terminal) {
-        throw new UsageError('process.terminal is true: create needs --console-socket for the pty, which tslab does not support yet; set "terminal": false (tslab oci run in the foreground gives you a terminal)');
-      }
+      checkConsoleSocket(loaded.spec, opts.consoleSocket, `${binName} create`);
       const { init } = await createContainer({
         root: g.root, id, bundle: opts.bundle, pidFile: opts.pidFile && resolve(opts.pidFile), controlFd: controlFdFromEnv(), loaded,
+        consoleSocket: opts.consoleSocket && resolve(opts.consoleSocket),
       });
       init.detach();
     });
@@ -131,10 +123,9 @@ function addRuntimeCommands(parent: Command, binName: string): void {
         process.exitCode = await runUnderTuiFromCli(process.argv.slice(2), { step: opts.step ?? false, title: `oci run ${id}` });
         return;
       }
-      checkConsole(opts.bundle, opts.consoleSocket, opts.detach ?? false);
       process.exitCode = await runContainer({
         root: g.root, id, bundle: opts.bundle, pidFile: opts.pidFile && resolve(opts.pidFile), detach: opts.detach,
-        keep: opts.keep, controlFd: controlFdFromEnv(),
+        keep: opts.keep, controlFd: controlFdFromEnv(), consoleSocket: opts.consoleSocket && resolve(opts.consoleSocket),
       });
     });
 
@@ -156,7 +147,7 @@ function addRuntimeCommands(parent: Command, binName: string): void {
     }, cmd: Command) => {
       const g = globals(cmd);
       requireRoot(`${binName} exec`);
-      checkConsole('', opts.consoleSocket, opts.detach ?? false);
+      if (opts.consoleSocket) throw new UsageError('exec --console-socket: not supported yet; -t hands the process the caller\'s terminal');
       process.exitCode = await execInContainer({
         root: g.root, id, args: command, processFile: opts.process && resolve(opts.process), env: opts.env, cwd: opts.cwd, user: opts.user,
         caps: opts.cap, noNewPrivileges: opts.newPrivs === false, detach: opts.detach, pidFile: opts.pidFile && resolve(opts.pidFile),

@@ -6,6 +6,9 @@ export const CONTROL_FD = 6;
 /** The TUI's events pipe: the init writes its events there itself, so the TUI sees every step
  * that waits at the gate even while the runtime process is blocked at its own. */
 export const EVENTS_FD = 7;
+/** With process.terminal: a unix socket to hand the pty master over (to the runtime, or to an engine's console socket). */
+export const CONSOLE_FD = 8;
+export const ENV_CONSOLE_FD = 'TSLAB_CONSOLE_FD';
 
 import type { Spec } from '../../oci/spec.js';
 

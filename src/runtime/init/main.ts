@@ -7,7 +7,8 @@ import { CLONE, sys, writeKernelFile } from '../sys/index.js';
 import { joinNamespaces } from './namespaces.js';
 import type { Hook } from '../../oci/spec.js';
 import { compileSeccomp, type SeccompProfile } from '../sys/seccomp.js';
-import { EVENTS_FD, FIFO_FD, type InitConfig } from './config.js';
+import { ENV_CONSOLE_FD, EVENTS_FD, FIFO_FD, type InitConfig } from './config.js';
+import { setUpConsole } from './console.js';
 import { UP_FD, redirectUp, sendUp, waitForParent } from './channel.js';
 import {
   applyRootPropagation, bindRootfs, createDevSymlinks, createDevices, isolatePropagation, maskPaths, mountOne, pivotRoot, readonlyPaths,
@@ -113,6 +114,8 @@ function main(): void {
   readonlyPaths(spec.linux?.readonlyPaths ?? []);
   if (spec.root?.readonly) remountRootReadonly();
   applyRlimits(proc);
+  const consoleFd = process.env[ENV_CONSOLE_FD];
+  if (proc.terminal && consoleFd) setUpConsole(Number(consoleFd), proc.consoleSize);
 
   // 4. Created: wait for `start`, which opens the fifo for reading. From then on our events go to it.
   sendUp({ msg: 'created' });

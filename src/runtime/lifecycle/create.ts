@@ -11,6 +11,8 @@ import type { Resources, Spec } from '../../oci/spec.js';
 import { loadBundle, type LoadedBundle } from './bundle.js';
 import { runHooks } from './hooks.js';
 import { spawnInit, type RunningInit } from './spawn-init.js';
+import { connectConsoleSocket } from '../console.js';
+import { closeQuietly } from '../terminal.js';
 
 export interface CreateOptions {
   root: string;
@@ -21,6 +23,10 @@ export interface CreateOptions {
   controlFd?: number;
   /** the bundle when the caller has read and validated it already (run does, to see process.terminal) */
   loaded?: LoadedBundle;
+  /** process.terminal: the init hands its pty master to this unix socket (an engine's) … */
+  consoleSocket?: string;
+  /** … or over this already connected one (run in the foreground, which relays it) */
+  consoleFd?: number;
 }
 
 type SpawnStdio = [number | 'inherit' | 'ignore' | 'pipe', number | 'inherit' | 'ignore' | 'pipe', number | 'inherit' | 'ignore' | 'pipe'];
@@ -70,6 +76,7 @@ export async function createContainer(options: CreateOptions): Promise<Created> 
 
   let cgroup: CgroupManager | undefined;
   let init: RunningInit | undefined;
+  let consoleFd: number | undefined;
   try {
     writeFileSync(join(dir, 'config.json'), JSON.stringify(spec));
     const fifo = join(dir, 'exec.fifo');
@@ -105,6 +112,7 @@ export async function createContainer(options: CreateOptions): Promise<Created> 
     const configPath = join(dir, 'init.json');
     writeFileSync(configPath, JSON.stringify(initConfig));
 
+    if (spec.process?.terminal) consoleFd = options.consoleFd ?? (options.consoleSocket ? connectConsoleSocket(options.consoleSocket) : undefined);
     init = spawnInit({
       configPath, fifoPath: fifo,
       newPidNamespace: pidNs !== undefined && !pidNs.path,
@@ -113,7 +121,9 @@ export async function createContainer(options: CreateOptions): Promise<Created> 
       joinUserNamespace: userNs?.path,
       uidMappings: spec.linux?.uidMappings,
       gidMappings: spec.linux?.gidMappings,
-      stdio: options.stdio ?? ['inherit', 'inherit', 'inherit'],
+      // with a terminal the init's stdio becomes the pty it makes; until then, nothing
+      stdio: consoleFd !== undefined ? ['ignore', 'ignore', 'ignore'] : options.stdio ?? ['inherit', 'inherit', 'inherit'],
+      consoleFd,
       controlFd: options.controlFd,
     });
     // Node boots in the init for some tens of milliseconds: make the cgroup meanwhile.
@@ -171,5 +181,8 @@ export async function createContainer(options: CreateOptions): Promise<Created> 
     if (cgroup) await cgroup.destroy().catch(() => {});
     rmSync(dir, { recursive: true, force: true });
     throw err;
+  } finally {
+    // the socket we connected to an engine's console socket: the init has its copy
+    if (options.consoleSocket && consoleFd !== undefined) closeQuietly(consoleFd);
   }
 }

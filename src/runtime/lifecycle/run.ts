@@ -6,20 +6,27 @@ import { createContainer, type CreateOptions } from './create.js';
 import { startContainer } from './start.js';
 import { deleteContainer } from './delete.js';
 import { loadBundle } from './bundle.js';
-import { closeQuietly, openPty, relayPty } from '../terminal.js';
+import { closeQuietly, relayPty } from '../terminal.js';
+import { sys } from '../sys/index.js';
+import { checkConsoleSocket } from '../console.js';
 
-/** Foreground run with a pseudo-terminal: the container's stdio is the pty slave. */
+/**
+ * Foreground run with a pseudo-terminal: the init makes it in the container's devpts and hands the
+ * master back over a socketpair; we relay between our terminal and the master.
+ */
 async function runWithPty(options: CreateOptions & { keep?: boolean }): Promise<number> {
-  const pty = openPty();
-  let relay: ReturnType<typeof relayPty> | undefined;
-  let slaveOpen = true;
-  const closeSlave = (): void => {
+  const [ours, theirs] = sys.socketpair('socketpair: the init hands the pty master back on it');
+  let theirsOpen = true;
+  const closeTheirs = (): void => {
     // once only: a second close could hit an fd number reused meanwhile
-    if (slaveOpen) closeQuietly(pty.slave);
-    slaveOpen = false;
+    if (theirsOpen) closeQuietly(theirs);
+    theirsOpen = false;
   };
+  let relay: ReturnType<typeof relayPty> | undefined;
   try {
-    const { state, init } = await createContainer({ ...options, stdio: [pty.slave, pty.slave, pty.slave] });
+    const { state, init } = await createContainer({ ...options, consoleFd: theirs });
+    closeTheirs();
+    const master = sys.recvFd(ours, 'recvmsg: the pty master from the init (SCM_RIGHTS)').fd;
     const forward = (signal: NodeJS.Signals): void => {
       try {
         process.kill(state.pid, signal);
@@ -30,8 +37,7 @@ async function runWithPty(options: CreateOptions & { keep?: boolean }): Promise<
     process.on('SIGTERM', forward);
     process.on('SIGHUP', forward);
     try {
-      closeSlave();
-      relay = relayPty(pty);
+      relay = relayPty(master);
       await startContainer(options.root, options.id);
       const { code, signal } = await init.exited;
       await Promise.race([relay.done, new Promise((r) => setTimeout(r, 200))]);
@@ -45,7 +51,8 @@ async function runWithPty(options: CreateOptions & { keep?: boolean }): Promise<
     }
   } finally {
     relay?.close();
-    closeSlave();
+    closeTheirs();
+    closeQuietly(ours);
   }
 }
 
@@ -53,12 +60,14 @@ const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', '
 
 export async function runContainer(options: CreateOptions & { detach?: boolean; keep?: boolean }): Promise<number> {
   const loaded = options.loaded ?? loadBundle(options.bundle);
-  if (loaded.spec.process?.terminal) {
+  if (loaded.spec.process?.terminal && !options.consoleSocket) {
     if (options.detach) {
-      throw new Error('process.terminal is true but a detached run has nobody to hold the terminal: set it to false, or run in the foreground');
+      throw new Error('process.terminal is true but a detached run has nobody to hold the terminal: pass --console-socket, set it to false, or run in the foreground');
     }
     return runWithPty({ ...options, loaded });
   }
+  // with --console-socket the engine holds the terminal: create hands it over, the rest is as without one
+  checkConsoleSocket(loaded.spec, options.consoleSocket, 'run');
   const { state, init } = await createContainer({ ...options, loaded });
   if (options.detach) {
     try {

@@ -12,7 +12,7 @@ import { CLONE, sys, writeKernelFile } from '../sys/index.js';
 import type { IdMapping } from '../../oci/spec.js';
 import type { InitMessage } from '../init/channel.js';
 import { handleInitLine } from './init-lines.js';
-import { CONTROL_FD, EVENTS_FD } from '../init/config.js';
+import { CONSOLE_FD, CONTROL_FD, ENV_CONSOLE_FD, EVENTS_FD } from '../init/config.js';
 
 const O_PATH = 0o10000000;
 
@@ -32,6 +32,8 @@ export interface SpawnInitOptions {
   controlFd?: number;
   /** stay in the caller's session and process group (exec -t: the caller's terminal stays the controlling one) */
   sameSession?: boolean;
+  /** process.terminal: a unix socket on which the init hands over the master of the pty it makes */
+  consoleFd?: number;
 }
 
 export interface RunningInit {
@@ -100,6 +102,11 @@ export function spawnInit(options: SpawnInitOptions): RunningInit {
   if (eventsFd && /^\d+$/.test(eventsFd)) {
     stdio.push(Number(eventsFd));
     env.TSLAB_EVENTS_FD = String(EVENTS_FD);
+  }
+  if (options.consoleFd !== undefined) {
+    while (stdio.length < CONSOLE_FD) stdio.push('ignore');
+    stdio.push(options.consoleFd);
+    env[ENV_CONSOLE_FD] = String(CONSOLE_FD);
   }
   const nodeArgs = ['--max-old-space-size=64', initScript(program)];
   let child: ChildProcess;

@@ -45,6 +45,15 @@ export interface SysBackend {
   kill(pid: number, signal: number): void;
   socket(domain: number, type: number, protocol: number): number;
   bind(fd: number, addr: Buffer): void;
+  connect(fd: number, addr: Buffer): void;
+  /** socketpair(AF_UNIX, SOCK_STREAM|SOCK_CLOEXEC): two connected ends */
+  socketpair(): [number, number];
+  /** recvmsg of one SCM_RIGHTS fd: returns it with the message's data */
+  recvFd(fd: number): { fd: number; payload: Buffer };
+  /** dup3(oldfd, newfd, 0): newfd becomes a copy of oldfd (without close-on-exec) */
+  dup2(oldfd: number, newfd: number): void;
+  /** sendmsg with `payload` as the data and `passFd` as SCM_RIGHTS ancillary data (an fd handed over a unix socket) */
+  sendFd(fd: number, payload: Buffer, passFd: number): number;
   /** setsockopt with an int option value (netlink's NETLINK_EXT_ACK and the like) */
   setsockoptInt(fd: number, level: number, name: number, value: number): void;
   sendto(fd: number, data: Buffer, addr: Buffer | null): number;

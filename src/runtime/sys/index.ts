@@ -171,6 +171,23 @@ export const sys = {
   bind(fd: number, addr: Buffer, summary: string): void {
     call('syscall', 'bind', { fd }, summary, () => raw().bind(fd, addr));
   },
+  connect(fd: number, addr: Buffer, summary: string): void {
+    call('syscall', 'connect', { fd }, summary, () => raw().connect(fd, addr));
+  },
+  /** Hands `passFd` to the other end of a connected unix socket (SCM_RIGHTS), with `payload` as the data. */
+  sendFd(fd: number, payload: Buffer, passFd: number, summary: string): void {
+    call('syscall', 'sendmsg', { fd, passFd, payload: payload.toString() }, summary, () => raw().sendFd(fd, payload, passFd));
+  },
+  socketpair(summary: string): [number, number] {
+    return call('syscall', 'socketpair', { domain: 'AF_UNIX', type: 'SOCK_STREAM|SOCK_CLOEXEC' }, summary, () => raw().socketpair());
+  },
+  /** Receives an fd handed over a unix socket (SCM_RIGHTS), and the message's data. */
+  recvFd(fd: number, summary: string): { fd: number; payload: Buffer } {
+    return call('syscall', 'recvmsg', { fd }, summary, () => raw().recvFd(fd));
+  },
+  dup2(oldfd: number, newfd: number, summary: string): void {
+    call('syscall', 'dup3', { oldfd, newfd }, summary, () => raw().dup2(oldfd, newfd));
+  },
   setsockoptInt(fd: number, level: number, name: number, value: number, summary: string): void {
     call('syscall', 'setsockopt', { fd, level, name, value }, summary, () => raw().setsockoptInt(fd, level, name, value));
   },

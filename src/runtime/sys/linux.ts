@@ -37,6 +37,14 @@ function makedev(major: number, minor: number): bigint {
 // koffi's function objects are untyped; each binding below gives them a signature.
 type Fn = (...args: unknown[]) => number;
 
+const SOL_SOCKET = 1;
+const AF_UNIX = 1;
+const SOCK_STREAM = 1;
+const SOCK_CLOEXEC = 0o2000000;
+const MSG_CMSG_CLOEXEC = 0x40000000;
+const SCM_RIGHTS = 1;
+const MSG_NOSIGNAL = 0x4000;
+
 export function createLinuxBackend(): SysBackend {
   const k = koffi();
   const libc = k.load('libc.so.6');
@@ -77,6 +85,11 @@ export function createLinuxBackend(): SysBackend {
     kill: f('int kill(int pid, int sig)'),
     socket: f('int socket(int domain, int type, int protocol)'),
     bind: f('int bind(int fd, void *addr, uint32_t len)'),
+    connect: f('int connect(int fd, void *addr, uint32_t len)'),
+    sendmsg: f('long sendmsg(int fd, void *msg, int flags)'),
+    recvmsg: f('long recvmsg(int fd, void *msg, int flags)'),
+    socketpair: f('int socketpair(int domain, int type, int protocol, void *sv)'),
+    dup3: f('int dup3(int oldfd, int newfd, int flags)'),
     setsockopt: f('int setsockopt(int fd, int level, int name, void *value, uint32_t len)'),
     sendto: f('long sendto(int fd, void *buf, size_t len, int flags, void *addr, uint32_t alen)'),
     recv: f('long recv(int fd, void *buf, size_t len, int flags)'),
@@ -203,6 +216,49 @@ export function createLinuxBackend(): SysBackend {
     kill: (pid, signal) => void check(c.kill(pid, signal), 'kill', { pid, signal }),
     socket: (domain, type, protocol) => check(c.socket(domain, type, protocol), 'socket', { domain, type, protocol }),
     bind: (fd, addr) => void check(c.bind(fd, addr, addr.length), 'bind', { fd }),
+    connect: (fd, addr) => void check(c.connect(fd, addr, addr.length), 'connect', { fd }),
+    sendFd: (fd, payload, passFd) => {
+      // struct iovec { base, len } and struct msghdr { name, namelen, iov, iovlen, control, controllen,
+      // flags } (LP64 layout); one cmsghdr { len, level = SOL_SOCKET, type = SCM_RIGHTS } + an int fd.
+      const iov = Buffer.alloc(16);
+      iov.writeBigUInt64LE(k.address(payload), 0);
+      iov.writeBigUInt64LE(BigInt(payload.length), 8);
+      const control = Buffer.alloc(24); // CMSG_SPACE(sizeof(int))
+      control.writeBigUInt64LE(20n, 0); // CMSG_LEN(sizeof(int))
+      control.writeInt32LE(SOL_SOCKET, 8);
+      control.writeInt32LE(SCM_RIGHTS, 12);
+      control.writeInt32LE(passFd, 16);
+      const msg = Buffer.alloc(56);
+      msg.writeBigUInt64LE(k.address(iov), 16);
+      msg.writeBigUInt64LE(1n, 24);
+      msg.writeBigUInt64LE(k.address(control), 32);
+      msg.writeBigUInt64LE(BigInt(control.length), 40);
+      return check(c.sendmsg(fd, msg, MSG_NOSIGNAL), 'sendmsg', { fd, passFd });
+    },
+    socketpair: () => {
+      const sv = Buffer.alloc(8);
+      check(c.socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 'socketpair', {});
+      return [sv.readInt32LE(0), sv.readInt32LE(4)];
+    },
+    recvFd: (fd) => {
+      const payload = Buffer.alloc(4096);
+      const iov = Buffer.alloc(16);
+      iov.writeBigUInt64LE(k.address(payload), 0);
+      iov.writeBigUInt64LE(BigInt(payload.length), 8);
+      const control = Buffer.alloc(24);
+      const msg = Buffer.alloc(56);
+      msg.writeBigUInt64LE(k.address(iov), 16);
+      msg.writeBigUInt64LE(1n, 24);
+      msg.writeBigUInt64LE(k.address(control), 32);
+      msg.writeBigUInt64LE(BigInt(control.length), 40);
+      const n = check(c.recvmsg(fd, msg, MSG_CMSG_CLOEXEC), 'recvmsg', { fd });
+      const controllen = Number(msg.readBigUInt64LE(40));
+      if (controllen < 20 || control.readInt32LE(8) !== SOL_SOCKET || control.readInt32LE(12) !== SCM_RIGHTS) {
+        throw new SysError('recvmsg', { fd }, 'EBADMSG');
+      }
+      return { fd: control.readInt32LE(16), payload: payload.subarray(0, n) };
+    },
+    dup2: (oldfd, newfd) => void check(c.dup3(oldfd, newfd, 0), 'dup3', { oldfd, newfd }),
     setsockoptInt: (fd, level, name, value) => {
       const v = Buffer.alloc(4);
       v.writeInt32LE(value, 0);

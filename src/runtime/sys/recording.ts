@@ -66,6 +66,11 @@ export class RecordingBackend implements SysBackend {
   kill(pid: number, signal: number): void { this.record('kill', pid, signal); }
   socket(domain: number, type: number, protocol: number): number { this.record('socket', domain, type, protocol); return 100; }
   bind(fd: number, addr: Buffer): void { this.record('bind', fd, addr); }
+  connect(fd: number, addr: Buffer): void { this.record('connect', fd, addr); }
+  socketpair(): [number, number] { this.record('socketpair'); return [102, 103]; }
+  recvFd(fd: number): { fd: number; payload: Buffer } { this.record('recvmsg', fd); return { fd: 104, payload: Buffer.alloc(0) }; }
+  dup2(oldfd: number, newfd: number): void { this.record('dup3', oldfd, newfd); }
+  sendFd(fd: number, payload: Buffer, passFd: number): number { this.record('sendmsg', fd, payload, passFd); return payload.length; }
   setsockoptInt(fd: number, level: number, name: number, value: number): void { this.record('setsockopt', fd, level, name, value); }
   sendto(fd: number, data: Buffer, addr: Buffer | null): number { this.record('sendto', fd, data, addr); return data.length; }
   recv(fd: number, buf: Buffer): number { this.record('recv', fd, buf.length); return 0; }

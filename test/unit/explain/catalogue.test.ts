@@ -116,6 +116,11 @@ describe('explanations catalogue', () => {
       kill: () => sys.kill(1, 15),
       socket: () => sys.socket(16, 3, 0, 'socket AF_NETLINK'),
       bind: () => sys.bind(100, Buffer.alloc(12), 'bind netlink'),
+      connect: () => sys.connect(100, Buffer.alloc(110), 'connect /run/console.sock'),
+      sendFd: () => sys.sendFd(100, Buffer.from('/dev/pts/0'), 5, 'sendmsg SCM_RIGHTS'),
+      socketpair: () => sys.socketpair('socketpair'),
+      recvFd: () => sys.recvFd(100, 'recvmsg SCM_RIGHTS'),
+      dup2: () => sys.dup2(5, 0, 'dup3 5 → 0'),
     };
     const untraced = new Set(['getrlimit', 'sendtoRaw', 'recvRaw', 'close']);
     const wrappers = Object.keys(sys).filter((k) => !untraced.has(k));
