@@ -2,19 +2,20 @@
 // until it becomes the container's program with execve. See docs/process-model.md.
 import { openSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tracer, fdSink, ENV_CONTROL_FD } from '../../tracer/tracer.js';
+import { tracer, fdSink } from '../../tracer/tracer.js';
 import { CLONE, sys, writeKernelFile } from '../sys/index.js';
 import { joinNamespaces } from './namespaces.js';
 import type { Hook } from '../../oci/spec.js';
 import { compileSeccomp, type SeccompProfile } from '../sys/seccomp.js';
-import { ENV_CONSOLE_FD, EVENTS_FD, FIFO_FD, type InitConfig } from './config.js';
+import { ENV_CONSOLE_FD, FIFO_FD, type InitConfig } from './config.js';
 import { setUpConsole } from './console.js';
-import { UP_FD, redirectUp, sendUp, waitForParent } from './channel.js';
+import { redirectUp, sendUp, waitForParent } from './channel.js';
 import {
   applyRootPropagation, bindRootfs, createDevSymlinks, createDevices, isolatePropagation, maskPaths, mountOne, pivotRoot, readonlyPaths,
   remountRootReadonly,
 } from './rootfs.js';
-import { applyRlimits, becomeUser, cleanSlate, dropBoundingSet, resolveProgram, setNoNewPrivileges } from './process.js';
+import { applyRlimits, becomeProgram } from './process.js';
+import { readyThenGo, runReportingFailure, startTracing } from './bootstrap.js';
 
 function runHooksInContainer(kind: string, hooks: Hook[] | undefined, state: string): void {
   if (!hooks?.length) return;
@@ -44,23 +45,14 @@ function sysctl(settings: Record<string, string> | undefined): void {
 }
 
 function main(): void {
-  tracer.stage = 'init';
-  tracer.addSink(fdSink(UP_FD));
-  if (process.env.TSLAB_EVENTS_FD) tracer.addSink(fdSink(EVENTS_FD), { direct: true });
-  const controlFd = process.env[ENV_CONTROL_FD];
-  if (controlFd) tracer.setControlFd(Number(controlFd));
-  tracer.setFaults(process.env.TSLAB_FAULT);
+  startTracing('init');
   const config = JSON.parse(readFileSync(process.env.TSLAB_INIT_CONFIG!, 'utf8')) as InitConfig;
   tracer.container = config.id;
   const { spec } = config;
   const proc = spec.process!;
 
-  // 1. Tell the parent Node has booted; it moves us into the cgroup, then says go.
-  sendUp({ msg: 'ready' });
-  const go = waitForParent();
-  if (!go?.startsWith('go')) process.exit(1);
-  const hostPid = Number(go.split(' ')[1]);
-  if (hostPid > 0) tracer.setHostPid(hostPid);
+  // 1. Tell the parent Node has booted; it says go, and moves us into the cgroup (see below).
+  readyThenGo();
 
   // In a new user namespace we start as the overflow id with the caps the trampoline kept; now that
   // the parent has written our maps, become the namespace's root so files we make are owned by it.
@@ -136,20 +128,7 @@ function main(): void {
     }
     sys.setControllingTty(0);
   }
-  dropBoundingSet(proc);
-  // fds and signals first: a seccomp profile may well deny close_range or rt_sigaction.
-  cleanSlate();
-  // Seccomp as late as possible (runc's order): without no_new_privs the kernel demands
-  // CAP_SYS_ADMIN to load a filter, so it goes before the uid change; with it, right before execve.
-  if (seccomp && !proc.noNewPrivileges) seccomp.load();
-  becomeUser(proc, !config.inUserNamespace || setgroupsAllowed());
-  setNoNewPrivileges(proc);
-  if (proc.user.umask !== undefined) sys.umask(proc.user.umask);
-  sys.chdir(proc.cwd);
-  const env = proc.env ?? [];
-  const program = resolveProgram(proc.args![0]!, env);
-  if (seccomp && proc.noNewPrivileges) seccomp.load();
-  sys.execve(program, proc.args!, env);
+  becomeProgram(proc, seccomp, !config.inUserNamespace || setgroupsAllowed());
 }
 
 
@@ -161,10 +140,4 @@ function setgroupsAllowed(): boolean {
   }
 }
 
-try {
-  main();
-} catch (err) {
-  const e = err as Error & { errno?: string };
-  sendUp({ msg: 'error', error: e.message, ...(e.errno ? { errno: e.errno } : {}) });
-  process.exit(e.errno === 'ENOENT' && /executable file not found|execve/.test(e.message) ? 127 : 1);
-}
+runReportingFailure(main);

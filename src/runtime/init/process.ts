@@ -92,3 +92,24 @@ export function cleanSlate(): void {
   sys.resetSignal(25);
   sys.unblockAllSignals();
 }
+
+/**
+ * The last steps of every process the runtime starts, then execve: the bounding set, a clean slate of
+ * fds and signals (first: a seccomp profile may well deny close_range or rt_sigaction), the user and
+ * capabilities, no_new_privs, umask, cwd. Seccomp as late as possible (runc's order): without
+ * no_new_privs the kernel demands CAP_SYS_ADMIN to load a filter, so it goes before the uid change;
+ * with it, right before execve.
+ */
+export function becomeProgram(proc: Process, seccomp: { load(): void } | undefined, setgroupsAllowed: boolean): never {
+  dropBoundingSet(proc);
+  cleanSlate();
+  if (seccomp && !proc.noNewPrivileges) seccomp.load();
+  becomeUser(proc, setgroupsAllowed);
+  setNoNewPrivileges(proc);
+  if (proc.user.umask !== undefined) sys.umask(proc.user.umask);
+  sys.chdir(proc.cwd);
+  const env = proc.env ?? [];
+  const program = resolveProgram(proc.args![0]!, env);
+  if (seccomp && proc.noNewPrivileges) seccomp.load();
+  return sys.execve(program, proc.args!, env);
+}
