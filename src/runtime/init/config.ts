@@ -12,7 +12,7 @@ export const ENV_CONSOLE_FD = 'TSLAB_CONSOLE_FD';
 
 import type { Spec } from '../../oci/spec.js';
 
-/** What the parent hands the init, written to <state dir>/init.json. */
+/** What the parent hands the init (as JSON in its environment). */
 export interface InitConfig {
   id: string;
   bundle: string;
@@ -30,7 +30,7 @@ export interface InitConfig {
   cgroupPath: string;
 }
 
-/** What the runtime hands a process that joins a running container (`exec`), in <state dir>/exec-*.json. */
+/** What the runtime hands a process that joins a running container (`exec`), as JSON in its environment. */
 export interface ExecConfig {
   id: string;
   process: import('../../oci/spec.js').Process;

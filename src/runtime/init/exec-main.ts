@@ -1,19 +1,18 @@
 // A process joining a running container (`exec`): a Node process started by the runtime in the
 // container's pid namespace and cgroup, which joins the other namespaces itself and then becomes the
 // requested program with the container's user, capabilities, no_new_privs and seccomp filter, like
-// runc exec. Joining by setns cannot follow the container into a user namespace (Node is
-// multithreaded): the runtime refuses those. See docs/process-model.md.
-import { readFileSync } from 'node:fs';
+// runc exec. Into a user namespace it cannot setns itself (Node is multithreaded): util-linux nsenter
+// starts it there. See docs/process-model.md.
 import { tracer } from '../../tracer/tracer.js';
 import { compileSeccomp, type SeccompProfile } from '../sys/seccomp.js';
 import type { ExecConfig } from './config.js';
 import { joinNamespaces } from './namespaces.js';
-import { applyRlimits, becomeProgram } from './process.js';
+import { applyRlimits, becomeProgram, setgroupsAllowed } from './process.js';
 import { readyThenGo, runReportingFailure, startTracing } from './bootstrap.js';
 
 function main(): void {
   startTracing('exec');
-  const config = JSON.parse(readFileSync(process.env.TSLAB_EXEC_CONFIG!, 'utf8')) as ExecConfig;
+  const config = JSON.parse(process.env.TSLAB_EXEC_CONFIG_JSON!) as ExecConfig;
   tracer.container = config.id;
   const proc = config.process;
 
@@ -24,7 +23,7 @@ function main(): void {
   const seccomp = config.seccomp ? compileSeccomp(config.seccomp as SeccompProfile) : undefined;
   joinNamespaces(config.joins);
   applyRlimits(proc);
-  becomeProgram(proc, seccomp, true);
+  becomeProgram(proc, seccomp, setgroupsAllowed());
 }
 
 runReportingFailure(main);

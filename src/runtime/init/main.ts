@@ -1,6 +1,6 @@
 // The container's init: a Node process started by the runtime that acts on itself, step by step,
 // until it becomes the container's program with execve. See docs/process-model.md.
-import { openSync, readFileSync } from 'node:fs';
+import { openSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tracer, fdSink } from '../../tracer/tracer.js';
 import { CLONE, sys, writeKernelFile } from '../sys/index.js';
@@ -14,7 +14,7 @@ import {
   applyRootPropagation, bindRootfs, createDevSymlinks, createDevices, isolatePropagation, maskPaths, mountOne, pivotRoot, readonlyPaths,
   remountRootReadonly,
 } from './rootfs.js';
-import { applyRlimits, becomeProgram } from './process.js';
+import { applyRlimits, becomeProgram, setgroupsAllowed } from './process.js';
 import { readyThenGo, runReportingFailure, startTracing } from './bootstrap.js';
 
 function runHooksInContainer(kind: string, hooks: Hook[] | undefined, state: string): void {
@@ -46,7 +46,7 @@ function sysctl(settings: Record<string, string> | undefined): void {
 
 function main(): void {
   startTracing('init');
-  const config = JSON.parse(readFileSync(process.env.TSLAB_INIT_CONFIG!, 'utf8')) as InitConfig;
+  const config = JSON.parse(process.env.TSLAB_INIT_CONFIG_JSON!) as InitConfig;
   tracer.container = config.id;
   const { spec } = config;
   const proc = spec.process!;
@@ -129,15 +129,6 @@ function main(): void {
     sys.setControllingTty(0);
   }
   becomeProgram(proc, seccomp, !config.inUserNamespace || setgroupsAllowed());
-}
-
-
-function setgroupsAllowed(): boolean {
-  try {
-    return readFileSync('/proc/self/setgroups', 'utf8').trim() === 'allow';
-  } catch {
-    return true;
-  }
 }
 
 runReportingFailure(main);

@@ -113,3 +113,12 @@ export function becomeProgram(proc: Process, seccomp: { load(): void } | undefin
   if (seccomp && proc.noNewPrivileges) seccomp.load();
   return sys.execve(program, proc.args!, env);
 }
+
+/** In a user namespace, setgroups(2) may be denied (/proc/self/setgroups says "deny"). */
+export function setgroupsAllowed(): boolean {
+  try {
+    return readFileSync('/proc/self/setgroups', 'utf8').trim() === 'allow';
+  } catch {
+    return true;
+  }
+}

@@ -109,12 +109,10 @@ export async function createContainer(options: CreateOptions): Promise<Created> 
       id: options.id, bundle, rootfs, stateDir: dir, fifo, spec, unshareFlags, joins,
       inUserNamespace: userNs !== undefined, cgroupMode: cgroupMode(), cgroupPath: cgroup.path,
     };
-    const configPath = join(dir, 'init.json');
-    writeFileSync(configPath, JSON.stringify(initConfig));
 
     if (spec.process?.terminal) consoleFd = options.consoleFd ?? (options.consoleSocket ? connectConsoleSocket(options.consoleSocket) : undefined);
     init = spawnInit({
-      configPath, fifoPath: fifo,
+      config: JSON.stringify(initConfig), fifoPath: fifo,
       newPidNamespace: pidNs !== undefined && !pidNs.path,
       joinPidNamespace: pidNs?.path,
       newUserNamespace: userNs !== undefined && !userNs.path,

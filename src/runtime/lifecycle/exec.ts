@@ -3,14 +3,13 @@
 // told otherwise. A Node helper (init/exec-main.ts) is spawned into the container's pid namespace,
 // moved into its cgroups, joins the other namespaces itself and execs the program.
 import { constants } from 'node:os';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { tracer } from '../../tracer/tracer.js';
 import { writeKernelFile } from '../sys/index.js';
 import { cgroupProcsFilesOf } from '../cgroups/membership.js';
 import type { ExecConfig } from '../init/config.js';
 import type { Process, Spec } from '../../oci/spec.js';
-import { readState, stateDir } from '../state.js';
+import { readState } from '../state.js';
 import { readSavedSpec } from './start.js';
 import { spawnInit } from './spawn-init.js';
 import { writePidFile } from './create.js';
@@ -88,22 +87,20 @@ export async function execInContainer(o: ExecOptions): Promise<number> {
   }
   const spec = readSavedSpec(o.root, o.id);
   const namespaces = spec.linux?.namespaces ?? [];
-  if (namespaces.some((n) => n.type === 'user')) {
-    throw new Error(`cannot exec in container "${o.id}": it has a user namespace, which a Node process cannot join (use nsenter -t ${state.pid} -a)`);
-  }
   tracer.container = o.id;
   const proc = execProcess(spec, o);
   const joins = JOIN_ORDER.filter((type) => namespaces.some((n) => n.type === type))
     .map((type) => ({ type, path: `/proc/${state.pid}/ns/${PROC_NS_NAME[type]}` }));
   const config: ExecConfig = { id: o.id, process: proc, joins, seccomp: spec.linux?.seccomp };
-  const configPath = join(stateDir(o.root, o.id), `exec-${process.pid}.json`);
-  writeFileSync(configPath, JSON.stringify(config));
   const cgroupFiles = cgroupProcsFilesOf(state.pid);
   const hasPidNamespace = namespaces.some((n) => n.type === 'pid');
+  // a multithreaded Node cannot setns into a user namespace: util-linux nsenter does it for us
+  const hasUserNamespace = namespaces.some((n) => n.type === 'user');
 
   const helper = spawnInit({
-    program: 'exec', configPath, stdio: ['inherit', 'inherit', 'inherit'], controlFd: o.controlFd, sameSession: o.tty === true && !o.detach,
-    newPidNamespace: false, joinPidNamespace: hasPidNamespace ? `/proc/${state.pid}/ns/pid` : undefined, newUserNamespace: false,
+    program: 'exec', config: JSON.stringify(config), stdio: ['inherit', 'inherit', 'inherit'], controlFd: o.controlFd, sameSession: o.tty === true && !o.detach,
+    newPidNamespace: false, joinPidNamespace: hasPidNamespace ? `/proc/${state.pid}/ns/pid` : undefined,
+    newUserNamespace: false, joinUserNamespace: hasUserNamespace ? `/proc/${state.pid}/ns/user` : undefined,
   });
   try {
     await helper.booted;
@@ -124,8 +121,6 @@ export async function execInContainer(o: ExecOptions): Promise<number> {
     }
     await helper.exited;
     throw err;
-  } finally {
-    rmSync(configPath, { force: true });
   }
   if (o.pidFile) writePidFile(o.pidFile, helper.hostPid);
   if (o.detach) {

@@ -19,7 +19,9 @@ const O_PATH = 0o10000000;
 export interface SpawnInitOptions {
   /** the container's init (default), or a process joining a running container */
   program?: 'init' | 'exec';
-  configPath: string;
+  /** its config (InitConfig or ExecConfig) as JSON, handed over in the environment: a process that
+   * joins a user namespace as its root may not read the state folder */
+  config: string;
   /** exec.fifo, which the init reopens after pivot_root (not for exec) */
   fifoPath?: string;
   newPidNamespace: boolean;
@@ -76,9 +78,10 @@ function writeIdMaps(pid: number, uid: IdMapping[] | undefined, gid: IdMapping[]
   if (uid && uid.length > 0) writeKernelFile(`/proc/${pid}/uid_map`, format(uid), 'uid_map.write');
 }
 
-function trampolineAvailable(): string {
-  for (const p of ['/usr/bin/unshare', '/bin/unshare']) if (existsSync(p)) return p;
-  throw new Error('user namespaces need util-linux `unshare` as a single-threaded trampoline: apt-get install util-linux');
+/** util-linux's unshare or nsenter: single-threaded trampolines into user namespaces. */
+function tool(name: 'unshare' | 'nsenter', forWhat: string): string {
+  for (const dir of ['/usr/bin', '/bin', '/usr/sbin', '/sbin']) if (existsSync(`${dir}/${name}`)) return `${dir}/${name}`;
+  throw new Error(`${forWhat} needs util-linux \`${name}\` as a single-threaded trampoline: apt-get install util-linux`);
 }
 
 /**
@@ -91,7 +94,7 @@ export function spawnInit(options: SpawnInitOptions): RunningInit {
   const stdio: StdioOptions = [...options.stdio, 'pipe', 'pipe', fifoFd ?? 'ignore'];
   // A minimal environment: NODE_OPTIONS and friends can cost ~50 ms per process (DESIGN §2).
   const env: NodeJS.ProcessEnv = {
-    [program === 'init' ? 'TSLAB_INIT_CONFIG' : 'TSLAB_EXEC_CONFIG']: options.configPath, PATH: '/usr/sbin:/usr/bin:/sbin:/bin',
+    [program === 'init' ? 'TSLAB_INIT_CONFIG_JSON' : 'TSLAB_EXEC_CONFIG_JSON']: options.config, PATH: '/usr/sbin:/usr/bin:/sbin:/bin',
   };
   if (process.env.TSLAB_FAULT) env.TSLAB_FAULT = process.env.TSLAB_FAULT;
   const eventsFd = process.env.TSLAB_EVENTS_FD;
@@ -111,17 +114,26 @@ export function spawnInit(options: SpawnInitOptions): RunningInit {
   const nodeArgs = ['--max-old-space-size=64', initScript(program)];
   let child: ChildProcess;
   const usesTrampoline = options.newUserNamespace || options.joinUserNamespace !== undefined;
-  if (usesTrampoline) {
-    const unshare = trampolineAvailable();
-    const args = options.joinUserNamespace
-      ? ['--fork', '--kill-child']
-      : ['--user', '--keep-caps', ...(options.newPidNamespace ? ['--pid', '--fork', '--kill-child'] : ['--fork', '--kill-child'])];
-    if (options.joinUserNamespace) throw new Error('linux.namespaces: joining a user namespace by path is not supported yet (Node cannot setns into a user namespace); use nsenter or create a new one');
+  // whether the trampoline forks (the init is its child) or execs the init itself
+  let trampolineForks = true;
+  if (options.joinUserNamespace) {
+    // Joining needs a single-threaded process too: we join the pid namespace (as for any init) and
+    // spawn util-linux nsenter, which enters the user namespace as its root (so that the
+    // capabilities survive execve) and execs node in place: no process is left between us and it.
+    if (options.newPidNamespace) throw new Error('linux.namespaces: a new pid namespace inside a user namespace joined by path is not supported; join its pid namespace too, or make a new user namespace');
+    const nsenter = tool('nsenter', 'joining a user namespace');
+    const args = [`--user=${options.joinUserNamespace}`, '--no-fork', '--', process.execPath, ...nodeArgs];
+    trampolineForks = false;
+    child = spawnWithPidNamespace(options, nsenter, args, stdio, env,
+      `spawn ${nsenter} --user=${options.joinUserNamespace} node (setns into a user namespace needs a single-threaded process)`);
+  } else if (usesTrampoline) {
+    const unshare = tool('unshare', 'user namespaces');
+    const args = ['--user', '--keep-caps', ...(options.newPidNamespace ? ['--pid', '--fork', '--kill-child'] : ['--fork', '--kill-child'])];
     child = tracer.step({ kind: 'exec', step: 'spawn.trampoline', args: { program: unshare, args },
       summary: `spawn ${unshare} ${args.join(' ')} node init (CLONE_NEWUSER needs a single-threaded process)` },
     () => spawn(unshare, [...args, '--', process.execPath, ...nodeArgs], { stdio, env, detached: true }));
   } else {
-    child = spawnWithPidNamespace(options, nodeArgs, stdio, env);
+    child = spawnWithPidNamespace(options, process.execPath, nodeArgs, stdio, env);
   }
   if (fifoFd !== undefined) closeSync(fifoFd);
 
@@ -171,7 +183,7 @@ export function spawnInit(options: SpawnInitOptions): RunningInit {
     hostPid,
     booted: next().then((first) => {
       if (first.msg !== 'ready') throw new Error(first.msg === 'error' ? first.error : `init said ${first.msg} before ready`);
-      if (usesTrampoline) {
+      if (usesTrampoline && trampolineForks) {
         const initPid = findTrampolineChild(child.pid!);
         if (!initPid) throw new Error('the user-namespace trampoline has no child: util-linux unshare failed');
         running.hostPid = initPid;
@@ -192,11 +204,13 @@ export function spawnInit(options: SpawnInitOptions): RunningInit {
   return running;
 }
 
-function spawnWithPidNamespace(options: SpawnInitOptions, nodeArgs: string[], stdio: StdioOptions, env: NodeJS.ProcessEnv): ChildProcess {
+function spawnWithPidNamespace(options: SpawnInitOptions, program: string, args: string[], stdio: StdioOptions, env: NodeJS.ProcessEnv,
+  summary = 'spawn node init'): ChildProcess {
   const target = options.joinPidNamespace ?? (options.newPidNamespace ? 'new' : undefined);
+  const step = program === process.execPath ? 'spawn.init' : 'spawn.trampoline';
+  const run = (): ChildProcess => spawn(program, args, { stdio, env, detached: !options.sameSession });
   if (!target) {
-    return tracer.step({ kind: 'exec', step: 'spawn.init', args: { program: process.execPath },
-      summary: 'spawn node init (fork+exec by libuv)' }, () => spawn(process.execPath, nodeArgs, { stdio, env, detached: !options.sameSession }));
+    return tracer.step({ kind: 'exec', step, args: { program }, summary: `${summary} (fork+exec by libuv)` }, run);
   }
   const ownPidNs = openSync('/proc/self/ns/pid', 'r');
   try {
@@ -210,9 +224,8 @@ function spawnWithPidNamespace(options: SpawnInitOptions, nodeArgs: string[], st
         closeSync(fd);
       }
     }
-    return tracer.step({ kind: 'exec', step: 'spawn.init', args: { program: process.execPath, pidNamespace: target },
-      summary: 'spawn node init: it becomes PID 1 of the new pid namespace' },
-    () => spawn(process.execPath, nodeArgs, { stdio, env, detached: !options.sameSession }));
+    return tracer.step({ kind: 'exec', step, args: { program, pidNamespace: target },
+      summary: target === 'new' ? `${summary}: it becomes PID 1 of the new pid namespace` : `${summary} into the pid namespace ${target}` }, run);
   } finally {
     // Straight back: a process whose pid_for_children differs from its own cannot create threads.
     sys.setns(ownPidNs, CLONE.CLONE_NEWPID, `/proc/self/ns/pid (${readlinkSync('/proc/self/ns/pid')})`);

@@ -23,11 +23,16 @@ interface Started {
   exec(args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }>;
 }
 
-async function startSleeper(rt: string, name: string): Promise<Started> {
+async function startSleeper(rt: string, name: string, userNamespace = false): Promise<Started> {
   const id = uniqueId(`exec-${name}`);
   const root = mkdtempSync(join(tmpdir(), 'tslabt-exec-state-'));
   const bundle = makeBundle(['sleep', '300'], (spec) => {
     spec.hostname = 'tslabt-exec';
+    if (userNamespace) {
+      spec.linux!.namespaces!.push({ type: 'user' });
+      spec.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+      spec.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    }
   }, id);
   cleanups.push(() => {
     rmSync(root, { recursive: true, force: true });
@@ -84,6 +89,26 @@ describe.skipIf(!isRoot || !runc)('exec into a running container (ours and runc;
     expect((await c.exec([c.id, 'sh', '-c', 'kill -TERM $$'])).code).toBe(143);
     const env = await c.exec(['-e', 'TSLABT_X=seen', '--cwd', '/proc', c.id, 'sh', '-c', 'echo $TSLABT_X $(pwd)']);
     expect(env.stdout).toBe('seen /proc\n');
+  });
+
+  it.each([['ours', TSLAB_RUNTIME], ['runc', runc ?? '']])('%s: into a user namespace: root inside, the init\'s namespaces, cgroups and capabilities', async (name, rt) => {
+    const c = await startSleeper(rt, name === 'ours' ? 'ou' : 'ru', true);
+    const r = await c.exec([c.id, 'sh', '-c', 'id -u; cat /proc/self/uid_map; grep -E "^CapEff" /proc/self/status']);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines[0]).toBe('0');
+    expect(lines[1]!.trim().split(/\s+/)).toEqual(['0', '100000', '65536']);
+    expect(field(r.stdout, 'CapEff')).toBe(field(readFileSync(`/proc/${c.pid}/status`, 'utf8'), 'CapEff'));
+    const live = await c.exec(['--detach', '--pid-file', join(c.root, 'exec.pid'), c.id, 'sleep', '30']);
+    expect(live.code, live.stderr).toBe(0);
+    const execPid = Number(readFileSync(join(c.root, 'exec.pid'), 'utf8'));
+    // no process between the runtime and the program: it is the host's uid 100000, in every namespace
+    expect(field(readFileSync(`/proc/${execPid}/status`, 'utf8'), 'Uid').split(/\s+/)[0]).toBe('100000');
+    expect(readFileSync(`/proc/${execPid}/cgroup`, 'utf8')).toBe(readFileSync(`/proc/${c.pid}/cgroup`, 'utf8'));
+    for (const ns of ['user', 'pid', 'mnt', 'uts', 'ipc', 'net', 'cgroup']) {
+      expect(readlinkSync(`/proc/${execPid}/ns/${ns}`), ns).toBe(readlinkSync(`/proc/${c.pid}/ns/${ns}`));
+    }
+    process.kill(execPid, 'SIGKILL');
   });
 
   it('ours: a process.json, a missing program, a stopped or unknown container', async () => {

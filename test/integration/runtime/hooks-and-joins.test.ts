@@ -80,6 +80,43 @@ describe.each([['tslab', TSLAB_RUNTIME], ['runc', runcPath()!]])('%s', (name, pa
     }
   });
 
+  it('joins a user namespace and a pid namespace given by path (those of another container)', async () => {
+    const first = uniqueId(`${name}-uns`);
+    const second = uniqueId(`${name}-uj`);
+    const a = makeBundle(['sleep', '300'], (s) => {
+      s.linux!.namespaces!.push({ type: 'user' });
+      s.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+      s.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    }, first);
+    try {
+      expect((await run(path, ['--root', root(), 'run', '--detach', '--bundle', a.dir, first])).code).toBe(0);
+      const pidA = (JSON.parse((await run(path, ['--root', root(), 'state', first])).stdout) as { pid: number }).pid;
+      const b = makeBundle(['sh', '-c', 'id -u; cat /proc/self/uid_map; cat /proc/1/cmdline'], (s) => {
+        s.linux!.namespaces = [
+          ...s.linux!.namespaces!.filter((n) => n.type !== 'pid'),
+          { type: 'user', path: `/proc/${pidA}/ns/user` }, { type: 'pid', path: `/proc/${pidA}/ns/pid` },
+        ];
+        // the user namespace's maps are the other container's; runc insists on a copy of them
+        s.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+        s.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+      }, second);
+      try {
+        const r = await run(path, ['--root', root(), 'run', '--bundle', b.dir, second]);
+        expect(r.code, r.stderr).toBe(0);
+        const lines = r.stdout.split('\n');
+        expect(lines[0]).toBe('0');
+        expect(lines[1]!.trim().split(/\s+/)).toEqual(['0', '100000', '65536']);
+        expect(lines[2]).toMatch(/^sleep\x00300/); // PID 1 of the joined pid namespace is the first container's
+      } finally {
+        await run(path, ['--root', root(), 'delete', '--force', second]);
+        b.cleanup();
+      }
+    } finally {
+      await run(path, ['--root', root(), 'delete', '--force', first]);
+      a.cleanup();
+    }
+  });
+
   it('sees its own cgroup as / in a cgroup namespace', async () => {
     const id = uniqueId(`${name}-cgns`);
     const b = makeBundle(['cat', '/proc/self/cgroup'], undefined, id);
