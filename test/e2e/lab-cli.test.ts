@@ -1,12 +1,13 @@
 // The lab commands as people drive them: tslab run (plain, and in tmux), tslab lab list,
 // tslab test with broken labs beside good ones, TAP output.
 import { afterAll, describe, expect, it } from 'vitest';
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { leftoversOf, readJunit, ROOT, TSLAB, tslab } from './lab-helpers.js';
 import { removeDefaultNetworkAfterAll } from '../helpers/default-network.js';
+import { waitScreen } from '../helpers/tmux.js';
 
 const work = mkdtempSync(join(tmpdir(), 'tslabt-lab-e2e-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -51,16 +52,7 @@ describe('tslab run', () => {
   it('runs in the TUI in a terminal (tmux): narration, steps, checks, and Enter between steps with --pause', async () => {
     const session = `tslabt-labrun-${process.pid}`;
     const done = join(work, 'tmux-done');
-    const capture = (): string => execFileSync('tmux', ['capture-pane', '-p', '-t', session, '-S', '-300'], { encoding: 'utf8' });
-    const until = async (what: string, ok: (screen: string) => boolean, ms = 60_000): Promise<string> => {
-      const deadline = Date.now() + ms;
-      for (;;) {
-        const screen = capture();
-        if (ok(screen)) return screen;
-        if (Date.now() > deadline) throw new Error(`tmux: no ${what} within ${ms} ms:\n${screen}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    };
+    const until = (what: string, ok: (screen: string) => boolean): Promise<string> => waitScreen(session, what, ok, 60_000, 300);
     try {
       execFileSync('tmux', ['new-session', '-d', '-s', session, '-x', '140', '-y', '60',
         // CI=true as CI systems set it: Ink must still draw every frame in a terminal (a CI failure once)
@@ -85,19 +77,34 @@ describe('tslab run', () => {
   }, 120_000);
 });
 
+/** Starts `tslab run cpu-quota` (plain lines) and resolves once it prints step 2. */
+async function runToStep2(prefix: string): Promise<{ child: ChildProcess; out: () => string; err: () => string; exited: Promise<number | null> }> {
+  const child = spawn(process.execPath, [TSLAB, 'run', 'cpu-quota', '--runtime', 'runc', '--name-prefix', prefix], { cwd: ROOT });
+  let out = '';
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no step 2 within 30 s:\n${out}`)), 30_000);
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('== Step 2/2')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
+  return { child, out: () => out, err: () => err, exited };
+}
+
 describe('interrupting a lab', () => {
   it('closing its terminal (SIGHUP) in the middle of a paused lab still removes the containers', async () => {
     const session = `tslabt-labhup-${process.pid}`;
-    const capture = (): string => execFileSync('tmux', ['capture-pane', '-p', '-t', session, '-S', '-300'], { encoding: 'utf8' });
     try {
       execFileSync('tmux', ['new-session', '-d', '-s', session, '-x', '120', '-y', '40',
         `cd ${ROOT} && exec ${process.execPath} ${TSLAB} run pid-namespace --pause --runtime runc --name-prefix tslabt-hup-`]);
       const panePid = Number(execFileSync('tmux', ['display-message', '-p', '-t', session, '#{pane_pid}'], { encoding: 'utf8' }).trim());
-      const deadline = Date.now() + 60_000;
-      while (!capture().includes('Enter: next step')) {
-        if (Date.now() > deadline) throw new Error(`tmux: no prompt for the next step within 60 s:\n${capture()}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      await waitScreen(session, 'the prompt for the next step', (s) => s.includes('Enter: next step'), 60_000, 300);
       expect(leftoversOf('tslabt-hup-').length).toBeGreaterThan(0); // the container is up and waiting
       spawnSync('tmux', ['kill-session', '-t', session]); // as closing the terminal window does
       const gone = Date.now() + 30_000;
@@ -111,47 +118,21 @@ describe('interrupting a lab', () => {
   }, 120_000);
 
   it('Ctrl-C stops before the next step and still removes the containers', async () => {
-    const child = spawn(process.execPath, [TSLAB, 'run', 'cpu-quota', '--runtime', 'runc', '--name-prefix', 'tslabt-int-'], { cwd: ROOT });
-    let out = '';
-    let err = '';
-    child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
-    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no step 2 within 30 s:\n${out}`)), 30_000);
-      child.stdout.on('data', (d: Buffer) => {
-        out += d.toString();
-        if (out.includes('== Step 2/2')) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-    });
-    child.kill('SIGINT');
-    expect(await exited).toBe(1);
-    expect(err).toContain('SIGINT: stopping after the current command');
-    expect(out).toMatch(/interrupted: stopped before the next step/);
-    expect(out).toContain('[container c] deleted');
+    const run = await runToStep2('tslabt-int-');
+    run.child.kill('SIGINT');
+    expect(await run.exited).toBe(1);
+    expect(run.err()).toContain('SIGINT: stopping after the current command');
+    expect(run.out()).toMatch(/interrupted: stopped before the next step/);
+    expect(run.out()).toContain('[container c] deleted');
     expect(leftoversOf('tslabt-int-')).toEqual([]);
   }, 60_000);
 });
 
 describe('a runner that dies', () => {
   it('leaves a scratch folder that tslab lab gc (and the next run) cleans up', async () => {
-    const child = spawn(process.execPath, [TSLAB, 'run', 'cpu-quota', '--runtime', 'runc', '--name-prefix', 'tslabt-gc-'], { cwd: ROOT });
-    let out = '';
-    const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no step 2 within 30 s:\n${out}`)), 30_000);
-      child.stdout.on('data', (d: Buffer) => {
-        out += d.toString();
-        if (out.includes('== Step 2/2')) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-    });
-    child.kill('SIGKILL');
-    await exited;
+    const run = await runToStep2('tslabt-gc-');
+    run.child.kill('SIGKILL');
+    await run.exited;
     expect(leftoversOf('tslabt-gc-').length).toBeGreaterThan(0); // the overlay mount and the cgroups are still there
     const r = await tslab(['lab', 'gc', '--name-prefix', 'tslabt-gc-']);
     expect(r.code, r.stderr).toBe(0);

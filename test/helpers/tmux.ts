@@ -9,13 +9,15 @@ export function tmux(...args: string[]): string {
   return execFileSync('tmux', args, { encoding: 'utf8' });
 }
 
-export const screen = (session: string): string => tmux('capture-pane', '-p', '-t', session);
+/** The visible screen, and `scrollback` lines above it. */
+export const screen = (session: string, scrollback = 0): string =>
+  tmux('capture-pane', '-p', '-t', session, ...(scrollback > 0 ? ['-S', `-${scrollback}`] : []));
 
-export async function waitScreen(session: string, what: string, test: (s: string) => boolean, timeoutMs = 20_000): Promise<string> {
+export async function waitScreen(session: string, what: string, test: (s: string) => boolean, timeoutMs = 20_000, scrollback = 0): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   let last = '';
   while (Date.now() < deadline) {
-    last = screen(session);
+    last = screen(session, scrollback);
     if (test(last)) return last;
     await new Promise((r) => setTimeout(r, 25));
   }
