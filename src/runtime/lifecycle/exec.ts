@@ -2,7 +2,6 @@
 // cgroups, with the container's user, capabilities, no_new_privs, rlimits and seccomp filter unless
 // told otherwise. A Node helper (init/exec-main.ts) is spawned into the container's pid namespace,
 // moved into its cgroups, joins the other namespaces itself and execs the program.
-import { constants } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { tracer } from '../../tracer/tracer.js';
 import { writeKernelFile } from '../sys/index.js';
@@ -13,6 +12,7 @@ import { readState } from '../state.js';
 import { readSavedSpec } from './start.js';
 import { spawnInit } from './spawn-init.js';
 import { writePidFile } from './create.js';
+import { exitStatus, FORWARDED_SIGNALS, forwardSignals } from './signals.js';
 
 export interface ExecOptions {
   root: string;
@@ -127,25 +127,16 @@ export async function execInContainer(o: ExecOptions): Promise<number> {
     helper.detach();
     return 0;
   }
-  const forward = (signal: NodeJS.Signals): void => {
-    try {
-      process.kill(helper.hostPid, signal);
-    } catch {
-      // it already exited
-    }
-  };
   // On the caller's terminal the process is in our foreground process group: the terminal signals it
   // (Ctrl-C, Ctrl-\\, window size) itself, and we only have to survive those.
   const fromTerminal: NodeJS.Signals[] = ['SIGINT', 'SIGQUIT', 'SIGWINCH'];
-  const forwarded: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP', 'SIGUSR1', 'SIGUSR2', ...(o.tty ? [] : fromTerminal)];
-  const ignore = (): void => {};
-  for (const s of forwarded) process.on(s, forward);
-  if (o.tty) for (const s of fromTerminal) process.on(s, ignore);
+  const stop = o.tty
+    ? forwardSignals(helper.hostPid, FORWARDED_SIGNALS.filter((s) => !fromTerminal.includes(s)), fromTerminal)
+    : forwardSignals(helper.hostPid);
   try {
     const { code, signal } = await helper.exited;
-    return signal ? 128 + (constants.signals[signal] ?? 0) : (code ?? 0);
+    return exitStatus(code, signal);
   } finally {
-    for (const s of forwarded) process.off(s, forward);
-    for (const s of fromTerminal) process.off(s, ignore);
+    stop();
   }
 }

@@ -1,6 +1,5 @@
 // run: create, start, wait in the foreground passing signals on, delete; exit with the container's
 // code (128+N when signal N killed it). With --detach: create and start, then return.
-import { constants } from 'node:os';
 import { tracer } from '../../tracer/tracer.js';
 import { createContainer, type CreateOptions } from './create.js';
 import { startContainer } from './start.js';
@@ -9,6 +8,7 @@ import { loadBundle } from './bundle.js';
 import { closeQuietly, relayPty } from '../terminal.js';
 import { sys } from '../sys/index.js';
 import { checkConsoleSocket } from '../console.js';
+import { exitStatus, forwardSignals } from './signals.js';
 
 /**
  * Foreground run with a pseudo-terminal: the init makes it in the container's devpts and hands the
@@ -27,26 +27,18 @@ async function runWithPty(options: CreateOptions & { keep?: boolean }): Promise<
     const { state, init } = await createContainer({ ...options, consoleFd: theirs });
     closeTheirs();
     const master = sys.recvFd(ours, 'recvmsg: the pty master from the init (SCM_RIGHTS)').fd;
-    const forward = (signal: NodeJS.Signals): void => {
-      try {
-        process.kill(state.pid, signal);
-      } catch {
-        // exited
-      }
-    };
-    process.on('SIGTERM', forward);
-    process.on('SIGHUP', forward);
+    // keys (Ctrl-C too) reach the container through the pty; only what is sent to us goes on
+    const stopForwarding = forwardSignals(state.pid, ['SIGTERM', 'SIGHUP']);
     try {
       relay = relayPty(master);
       await startContainer(options.root, options.id);
       const { code, signal } = await init.exited;
       await Promise.race([relay.done, new Promise((r) => setTimeout(r, 200))]);
-      const status = signal ? 128 + (constants.signals[signal] ?? 0) : (code ?? 0);
+      const status = exitStatus(code, signal);
       tracer.point('lifecycle', 'state.stopped', { id: options.id, exitCode: status }, `stopped ${options.id} (exit ${status})`);
       return status;
     } finally {
-      process.off('SIGTERM', forward);
-      process.off('SIGHUP', forward);
+      stopForwarding();
       if (!options.keep) await deleteContainer(options.root, options.id, true);
     }
   } finally {
@@ -55,8 +47,6 @@ async function runWithPty(options: CreateOptions & { keep?: boolean }): Promise<
     closeQuietly(ours);
   }
 }
-
-const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'];
 
 export async function runContainer(options: CreateOptions & { detach?: boolean; keep?: boolean }): Promise<number> {
   const loaded = options.loaded ?? loadBundle(options.bundle);
@@ -79,22 +69,15 @@ export async function runContainer(options: CreateOptions & { detach?: boolean; 
     init.detach();
     return 0;
   }
-  const forward = (signal: NodeJS.Signals): void => {
-    try {
-      process.kill(state.pid, signal);
-    } catch {
-      // it already exited
-    }
-  };
-  for (const s of FORWARDED) process.on(s, forward);
+  const stopForwarding = forwardSignals(state.pid);
   try {
     await startContainer(options.root, options.id);
     const { code, signal } = await init.exited;
-    const status = signal ? 128 + (constants.signals[signal] ?? 0) : (code ?? 0);
+    const status = exitStatus(code, signal);
     tracer.point('lifecycle', 'state.stopped', { id: options.id, exitCode: status }, `stopped ${options.id} (exit ${status})`);
     return status;
   } finally {
-    for (const s of FORWARDED) process.off(s, forward);
+    stopForwarding();
     if (!options.keep) await deleteContainer(options.root, options.id, true);
   }
 }
