@@ -3,11 +3,9 @@
 // the connected socket to the init, which makes the pty in the container's devpts and sends the
 // master itself (init/console.ts); the runtime keeps nothing.
 import { sys } from './sys/index.js';
+import { AF_UNIX, SOCK_CLOEXEC, SOCK_STREAM } from './sys/flags.js';
 import type { Spec } from '../oci/spec.js';
 
-const AF_UNIX = 1;
-const SOCK_STREAM = 1;
-const SOCK_CLOEXEC = 0o2000000;
 const SUN_PATH_MAX = 107;
 
 function sockaddrUn(path: string): Buffer {

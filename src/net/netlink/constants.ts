@@ -1,13 +1,7 @@
 // rtnetlink numbers from <linux/netlink.h>, <linux/rtnetlink.h>, <linux/if_link.h>, <linux/if_addr.h>
 // and <linux/veth.h>, with their names, so a trace says RTM_NEWLINK instead of 16.
 
-export const AF_UNSPEC = 0;
-export const AF_UNIX = 1;
-export const AF_INET = 2;
-export const AF_NETLINK = 16;
-export const SOCK_RAW = 3;
-export const SOCK_STREAM = 1;
-export const SOCK_CLOEXEC = 0o2000000;
+export { AF_UNSPEC, AF_UNIX, AF_INET, AF_NETLINK, SOCK_RAW, SOCK_STREAM, SOCK_CLOEXEC } from '../../runtime/sys/flags.js';
 export const NETLINK_ROUTE = 0;
 export const SOL_NETLINK = 270;
 export const NETLINK_EXT_ACK = 11;

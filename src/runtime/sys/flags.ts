@@ -1,5 +1,14 @@
 // Flag words and their names, so the trace says CLONE_NEWPID|CLONE_NEWNS instead of 0x20020000.
 
+/** Socket domains and types (<sys/socket.h>): netlink for the network, AF_UNIX for consoles. */
+export const AF_UNSPEC = 0;
+export const AF_UNIX = 1;
+export const AF_INET = 2;
+export const AF_NETLINK = 16;
+export const SOCK_STREAM = 1;
+export const SOCK_RAW = 3;
+export const SOCK_CLOEXEC = 0o2000000;
+
 export const CLONE = {
   CLONE_NEWTIME: 0x00000080,
   CLONE_FS: 0x00000200,

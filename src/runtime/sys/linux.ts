@@ -2,6 +2,7 @@
 // calls libc.
 import { koffi } from './koffi.js';
 import { errnoName } from './errno.js';
+import { AF_UNIX, SOCK_CLOEXEC, SOCK_STREAM } from './flags.js';
 import { SysError } from './error.js';
 import type { CapSets, Rlimit, SysBackend } from './backend.js';
 import type { ArgValue } from '../../tracer/event.js';
@@ -38,9 +39,6 @@ function makedev(major: number, minor: number): bigint {
 type Fn = (...args: unknown[]) => number;
 
 const SOL_SOCKET = 1;
-const AF_UNIX = 1;
-const SOCK_STREAM = 1;
-const SOCK_CLOEXEC = 0o2000000;
 const MSG_CMSG_CLOEXEC = 0x40000000;
 const SCM_RIGHTS = 1;
 const MSG_NOSIGNAL = 0x4000;
