@@ -1,6 +1,6 @@
 // Builds the commander program from registrars, wires tracing, and turns errors into one line.
 import { Command, CommanderError } from 'commander';
-import { UsageError } from './errors.js';
+import { UsageError } from '../errors.js';
 import { configureFromEnv } from '../tracer/tracer.js';
 import { logError } from './log.js';
 import { VERSION, commit } from './version.js';

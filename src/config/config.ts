@@ -2,7 +2,7 @@
 // to mirror or reach over plain HTTP, log limits and the default runtime. Unknown keys are an
 // error, so a typo never silently falls back to a default.
 import { readFileSync } from 'node:fs';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../errors.js';
 
 export interface TslabConfig {
   /** Images, snapshots, containers and volumes live here. */

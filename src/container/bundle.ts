@@ -2,7 +2,7 @@
 // the runtime (ours, runc or crun): everything a container is, is written here.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../errors.js';
 import { defaultSpec, type Mount, type Spec } from '../oci/spec.js';
 import type { ContainerOptions, ContainerRecord } from './record.js';
 import { volumeDataDir } from './volumes.js';

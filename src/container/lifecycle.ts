@@ -9,7 +9,7 @@ import type { Socket } from 'node:net';
 import { constants } from 'node:os';
 import { closeSync, existsSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../errors.js';
 import { loadConfig } from '../config/config.js';
 import { ensureImage } from '../image/index.js';
 import { writeKernelFile } from '../runtime/sys/index.js';

@@ -2,7 +2,7 @@
 // before the runtime's create, what to do with the created init's pid before start, what to
 // release afterwards, and the gc that removes what kill -9 and reboots left behind.
 import { existsSync } from 'node:fs';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../errors.js';
 import {
   attachContainer, containerNetwork, detachContainer, findNetwork, gcNetworks, listEndpoints, loadSettings, prepareContainer,
   setupLoopbackOnly, type FileMount,

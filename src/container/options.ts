@@ -1,7 +1,7 @@
 // docker's run flags → ContainerOptions, with one clear error for each bad value.
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute } from 'node:path';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../errors.js';
 import { parseSize } from '../config/config.js';
 import type { ImageConfig } from '../image/media.js';
 import { parsePortSpec } from '../net/ports.js';

@@ -1,7 +1,7 @@
 // Named volumes: <dataRoot>/volumes/<name>/_data. They outlive containers; `rm` never removes one.
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../errors.js';
 
 export function volumesDir(dataRoot: string): string {
   return join(dataRoot, 'volumes');

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { pack } from 'tar-stream';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../errors.js';
 import { decompressor, sniffCompression } from './compression.js';
 import { digestHex } from './digest.js';
 import { storeSingleLayerImage } from './layer-build.js';

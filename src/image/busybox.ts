@@ -3,7 +3,7 @@
 // (Debian/Ubuntu package busybox-static) into a proper OCI image: one layer, a config, a tag.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../errors.js';
 import { storeSingleLayerImage, tarEntries, type LayerEntry } from './layer-build.js';
 import type { Descriptor } from './media.js';
 import type { ImageStore } from './store.js';

@@ -1,7 +1,7 @@
 // The image module's public face: open the store, make sure an image is there (pulling it, or
 // building busybox from the host when it cannot be pulled), and read what containers need.
 import { loadConfig } from '../config/config.js';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../errors.js';
 import { buildBusyboxImage } from './busybox.js';
 import { isLoopbackRegistry, formatReference, parseReference } from './reference.js';
 import { pullImage, pullProgress } from './pull.js';

@@ -7,7 +7,7 @@ import { RegistryError, type RegistryClient } from './registry/client.js';
 import type { Descriptor } from './media.js';
 import type { ImageStore } from './store.js';
 import { silentProgress, type Progress } from './progress.js';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../errors.js';
 
 async function pushBlob(client: RegistryClient, store: ImageStore, d: Descriptor, progress: Progress): Promise<void> {
   const head = await client.request(`${client.repository}/blobs/${d.digest}`, { method: 'HEAD', actions: 'pull,push' });

@@ -3,7 +3,7 @@
 //   me/app:v1               → docker.io/me/app:v1
 //   127.0.0.1:5000/x@sha256:… keeps its registry and digest.
 // The grammar is distribution/reference's; every rejection says what was wrong.
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../errors.js';
 
 export const DEFAULT_REGISTRY = 'docker.io';
 export const DEFAULT_TAG = 'latest';

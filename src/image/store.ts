@@ -18,7 +18,7 @@ import {
   CONTAINERD_NAME, MEDIA, REF_NAME, REPO_DIGEST, TAGGED_AT, isIndexType, type Descriptor, type ImageConfig, type Index, type Manifest,
 } from './media.js';
 import { familiarRepo, formatReference, parseReference, type ImageReference } from './reference.js';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../errors.js';
 
 export interface StoredImage {
   /** Full normalised name (docker.io/library/busybox:latest); undefined for untagged entries. */

@@ -2,7 +2,7 @@
 // that is unique under labs/ (`pid-namespace`, `labs/pid-namespace`, `namespaces/pid-namespace`).
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join, relative, resolve, sep } from 'node:path';
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../errors.js';
 import { packageRoot } from './runtime-cli.js';
 
 export const DEFINITION_FILES = ['lab.ts', 'lab.mts', 'lab.js', 'lab.mjs'];

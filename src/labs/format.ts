@@ -118,6 +118,18 @@ export interface LabDefinition {
   cleanup?: Command[];
   /** return a reason to skip on this host (printed, and counted as a skip, never silently) */
   skipIf?: (host: HostFacts) => string | undefined;
+  /**
+   * Negative controls: each removes the lab's isolation and names the checks that must then fail. A
+   * check is worth having only if some control makes it fail; the suite runs every control.
+   */
+  controls: NegativeControl[];
+}
+
+export interface NegativeControl {
+  /** a runtime wrapper (test/fixtures/runtimes/<name>) that runs runc with one isolation removed */
+  wrapper: string;
+  /** check titles that must fail under it; empty: the lab must fail, at a step if need be */
+  mustFail: string[];
 }
 
 export interface HostFacts {

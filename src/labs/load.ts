@@ -99,6 +99,9 @@ function validate(ref: LabRef, value: unknown): LabDefinition {
     if (!c || typeof c.image !== 'string') throw new LabError(ref.id, where, `container "${name}" needs an "image"`);
   }
   if (!Array.isArray(lab.steps) || lab.steps.length === 0) throw new LabError(ref.id, where, '"steps" must be a non-empty list');
+  if (!Array.isArray(lab.controls)) {
+    throw new LabError(ref.id, where, '"controls" must be a list of negative controls: `controls: [{ wrapper, mustFail }]` (see docs/labs.md)');
+  }
   lab.steps.forEach((step, i) => {
     if (!step || typeof step.title !== 'string') throw new LabError(ref.id, where, `step ${i + 1} needs a "title"`);
     for (const check of step.checks ?? []) {

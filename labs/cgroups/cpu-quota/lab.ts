@@ -79,4 +79,9 @@ export default {
       ],
     },
   ],
+  // negative control: the lab must fail when this isolation is removed
+  controls: [{
+    wrapper: 'no-cpu-quota',
+    mustFail: ['cpu.stat counts throttled periods', 'the throttled time is visible from inside too']
+  }],
 } satisfies LabDefinition;

@@ -36,4 +36,9 @@ export default {
       ],
     },
   ],
+  // negative control: the lab must fail when this isolation is removed
+  controls: [{
+    wrapper: 'no-cpuset',
+    mustFail: ['inside, nproc counts one CPU', 'the container\'s init may run on CPU 0 only']
+  }],
 } satisfies LabDefinition;

@@ -103,4 +103,9 @@ export default {
       ],
     },
   ],
+  // negative control: the lab must fail when this isolation is removed
+  controls: [{
+    wrapper: 'cgroup-escape',
+    mustFail: ['the counter stops', 'the container\'s init is in the cgroup config.json named']
+  }],
 } satisfies LabDefinition;

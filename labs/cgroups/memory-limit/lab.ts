@@ -65,4 +65,9 @@ export default {
       ],
     },
   ],
+  // negative control: the lab must fail when this isolation is removed
+  controls: [{
+    wrapper: 'no-memory-limit',
+    mustFail: ['dd was killed with SIGKILL (exit status 137)', 'the cgroup counted an OOM kill', 'the host reads a 32 MiB limit in the container\'s cgroup']
+  }],
 } satisfies LabDefinition;

@@ -68,4 +68,9 @@ export default {
       ],
     },
   ],
+  // negative control: the lab must fail when this isolation is removed
+  controls: [{
+    wrapper: 'no-pids-limit',
+    mustFail: ['fork() failed inside the container', 'the cgroup refused forks at the limit (pids.events max)', 'the host sees at most 16 of the container\'s processes']
+  }],
 } satisfies LabDefinition;

@@ -48,4 +48,9 @@ export default {
       ],
     },
   ],
+  // negative control: the lab must fail when this isolation is removed
+  controls: [
+    { wrapper: 'no-cgroup-ns', mustFail: ['inside, the container\'s cgroup is /', 'the container\'s cgroup namespace is not the host\'s'] },
+    { wrapper: 'other-cgroup', mustFail: ['the host sees the container\'s real cgroup path, named after the container'] },
+  ],
 } satisfies LabDefinition;

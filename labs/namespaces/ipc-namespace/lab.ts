@@ -72,4 +72,9 @@ export default {
   cleanup: [
     { sh: (lab) => (lab.memo.hostShmid ? `ipcrm -m ${lab.memo.hostShmid}` : 'true') },
   ],
+  // negative control: the lab must fail when this isolation is removed
+  controls: [{
+    wrapper: 'no-ipc-ns',
+    mustFail: ['the container does not see the host\'s segment', 'the host does not see the container\'s segment']
+  }],
 } satisfies LabDefinition;

@@ -141,4 +141,9 @@ export default {
       ],
     },
   ],
+  // negative control: the lab must fail when this isolation is removed
+  controls: [
+    { wrapper: 'no-pivot', mustFail: ['under the container\'s root there is no host filesystem'] },
+    { wrapper: 'host-root-mount', mustFail: ['the host\'s root filesystem is not mounted in the container'] },
+  ],
 } satisfies LabDefinition;

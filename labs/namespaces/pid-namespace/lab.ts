@@ -66,4 +66,9 @@ export default {
       ],
     },
   ],
+  // negative control: the lab must fail when this isolation is removed
+  controls: [{
+    wrapper: 'no-pid-ns',
+    mustFail: ['PID 1 inside is the container\'s sleep', 'NSpid lists the host pid, then 1', 'only a handful of processes are visible inside']
+  }],
 } satisfies LabDefinition;

@@ -61,4 +61,9 @@ export default {
       ],
     },
   ],
+  // negative control: the lab must fail when this isolation is removed
+  controls: [{
+    wrapper: 'no-user-ns',
+    mustFail: ['uid_map maps container 0 to host 100000, 65536 ids', 'the host sees the container\'s root as uid 100000', 'host root\'s files show as nobody (65534) inside']
+  }],
 } satisfies LabDefinition;

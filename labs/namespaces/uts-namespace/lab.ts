@@ -43,4 +43,9 @@ export default {
       ],
     },
   ],
+  // negative control: the lab must fail when this isolation is removed
+  controls: [{
+    wrapper: 'no-uts-ns',
+    mustFail: ['inside, the hostname is the one config.json asked for', 'the host keeps its own hostname']
+  }],
 } satisfies LabDefinition;

@@ -77,4 +77,9 @@ export default {
       ],
     },
   ],
+  // negative control: the lab must fail when this isolation is removed
+  controls: [{
+    wrapper: 'no-net-ns',
+    mustFail: ['the container\'s network namespace is not the host\'s']
+  }],
 } satisfies LabDefinition;

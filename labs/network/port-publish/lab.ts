@@ -97,4 +97,9 @@ export default {
   cleanup: [
     { sh: (lab) => `${tslab()} network disconnect ${lab.container('web').id}` },
   ],
+  // negative control: the lab must fail when this isolation is removed
+  controls: [{
+    wrapper: 'no-net-ns',
+    mustFail: []
+  }],
 } satisfies LabDefinition;

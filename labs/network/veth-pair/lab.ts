@@ -116,4 +116,9 @@ export default {
   cleanup: [
     { sh: (lab) => `${tslab()} network disconnect ${lab.container('a').id} ${lab.container('b').id}` },
   ],
+  // negative control: the lab must fail when this isolation is removed
+  controls: [{
+    wrapper: 'no-net-ns',
+    mustFail: []
+  }],
 } satisfies LabDefinition;

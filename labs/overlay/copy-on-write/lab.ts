@@ -71,4 +71,9 @@ export default {
       ],
     },
   ],
+  // negative control: the lab must fail when this isolation is removed
+  controls: [{
+    wrapper: 'private-rootfs',
+    mustFail: ['the changed file was copied up into the upper layer', 'the new file exists only in the upper layer']
+  }],
 } satisfies LabDefinition;

@@ -92,4 +92,9 @@ export default {
       ],
     },
   ],
+  // negative control: the lab must fail when this isolation is removed
+  controls: [{
+    wrapper: 'private-rootfs',
+    mustFail: ['both containers see the image\'s /bin/busybox inode', 'the running processes map the image\'s file']
+  }],
 } satisfies LabDefinition;

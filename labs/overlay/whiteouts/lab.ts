@@ -71,4 +71,9 @@ export default {
       ],
     },
   ],
+  // negative control: the lab must fail when this isolation is removed
+  controls: [{
+    wrapper: 'private-rootfs',
+    mustFail: ['the upper layer has a whiteout: a character device 0:0', 'upper/usr/sbin is marked opaque (trusted.overlay.opaque = y)']
+  }],
 } satisfies LabDefinition;

@@ -76,4 +76,9 @@ export default {
       ],
     },
   ],
+  // negative control: the lab must fail when this isolation is removed
+  controls: [{
+    wrapper: 'add-caps',
+    mustFail: ['mount(2) failed inside the container', 'loading a module is not allowed to the container\'s process', 'the host sees no CAP_SYS_ADMIN and no CAP_SYS_MODULE in the effective set']
+  }],
 } satisfies LabDefinition;

@@ -48,4 +48,9 @@ export default {
       ],
     },
   ],
+  // negative control: the lab must fail when this isolation is removed
+  controls: [{
+    wrapper: 'allow-devices',
+    mustFail: ['inside, the kernel log device cannot be opened (or even made)']
+  }],
 } satisfies LabDefinition;

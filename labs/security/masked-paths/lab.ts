@@ -63,4 +63,9 @@ export default {
       ],
     },
   ],
+  // negative control: the lab must fail when this isolation is removed
+  controls: [{
+    wrapper: 'no-masked-paths',
+    mustFail: ['inside, every masked /proc file with content on the host reads as empty', 'the container\'s mount table has a mount on /proc/timer_list']
+  }],
 } satisfies LabDefinition;

@@ -45,4 +45,9 @@ export default {
       ],
     },
   ],
+  // negative control: the lab must fail when this isolation is removed
+  controls: [{
+    wrapper: 'nnp-off',
+    mustFail: ['the container\'s process reports NoNewPrivs: 1', 'the host sees NoNewPrivs: 1 for the container\'s process']
+  }],
 } satisfies LabDefinition;

@@ -42,4 +42,9 @@ export default {
       ],
     },
   ],
+  // negative control: the lab must fail when this isolation is removed
+  controls: [{
+    wrapper: 'no-readonly-paths',
+    mustFail: ['writing /proc/sys/kernel/hostname fails inside', 'the container\'s /proc/sys is mounted read-only']
+  }],
 } satisfies LabDefinition;

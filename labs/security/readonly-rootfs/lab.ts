@@ -40,4 +40,9 @@ export default {
       ],
     },
   ],
+  // negative control: the lab must fail when this isolation is removed
+  controls: [{
+    wrapper: 'rw-rootfs',
+    mustFail: ['writing to / fails with "Read-only file system"', 'the container\'s root mount is read-only']
+  }],
 } satisfies LabDefinition;

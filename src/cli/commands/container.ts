@@ -4,7 +4,7 @@ import { createWriteStream, existsSync, openSync, readFileSync, readSync, closeS
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import type { Command } from 'commander';
-import { UsageError, requireRoot } from '../errors.js';
+import { UsageError, requireRoot } from '../../errors.js';
 import { collect, type RunFlags } from '../../container/options.js';
 import {
   createContainer, dataRoot, execInContainer, find, killContainer, logPath, prepareBundle, refresh, removeContainer,

@@ -3,7 +3,7 @@
 import { createReadStream, existsSync, readdirSync, readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import type { Command } from 'commander';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../errors.js';
 import { loadConfig } from '../../config/config.js';
 import { openStore } from '../../image/index.js';
 import { pullImage, clientFor } from '../../image/pull.js';

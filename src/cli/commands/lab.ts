@@ -4,7 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
-import { requireRoot, UsageError } from '../errors.js';
+import { requireRoot, UsageError } from '../../errors.js';
 import { findLabs, labsRoot, resolveLab, selectLabs } from '../../labs/catalog.js';
 import { labPassed, type LabResult } from '../../labs/events.js';
 import { loadLab } from '../../labs/load.js';

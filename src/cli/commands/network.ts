@@ -2,7 +2,7 @@
 // `connect|disconnect|gc` that put an existing container's init on a network (labs and tests use
 // them; `tslab container run --network` calls the same API).
 import type { Command } from 'commander';
-import { requireRoot, UsageError } from '../errors.js';
+import { requireRoot, UsageError } from '../../errors.js';
 import {
   attachContainer, createNetwork, detachContainer, formatPort, gcNetworks, listEndpoints, listNetworks, loadSettings,
   removeNetwork, findNetwork, DEFAULT_NETWORK,

@@ -13,7 +13,7 @@ import { execInContainer } from '../../runtime/lifecycle/exec.js';
 import { loadBundle } from '../../runtime/lifecycle/bundle.js';
 import { checkConsoleSocket } from '../../runtime/console.js';
 import { cgroupManager } from '../../runtime/cgroups/index.js';
-import { requireRoot, UsageError } from '../errors.js';
+import { requireRoot, UsageError } from '../../errors.js';
 import { setLog } from '../log.js';
 import { VERSION, commit } from '../version.js';
 

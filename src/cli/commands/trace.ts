@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { parseTrace, type TraceEvent } from '../../tracer/event.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../errors.js';
 
 function readTrace(file: string): TraceEvent[] {
   let text: string;

@@ -43,6 +43,8 @@ describe('loading labs', () => {
       .rejects.toThrow(/container "c" needs an "image"/);
     await expect(loadLab(labFrom('export default { title: "t", summary: "s", containers: {}, steps: [] };\n')))
       .rejects.toThrow(/"steps" must be a non-empty list/);
+    await expect(loadLab(labFrom('export default { title: "t", summary: "s", containers: {}, steps: [{ title: "a", say: "" }] };\n')))
+      .rejects.toThrow(/"controls" must be a list of negative controls/);
   });
 
   it('maps an error thrown by a check back to the line in lab.ts', async () => {
@@ -54,6 +56,7 @@ describe('loading labs', () => {
       '      throw new Error("boom");',
       '    },',
       '  }] }],',
+      '  controls: [],',
       '};',
       '',
     ].join('\n'));

@@ -12,4 +12,5 @@ export default {
       checks: [{ title: 'hostname is good-box', from: 'inside', hint: '', verify: async (lab) => lab.expect.equal((await lab.inside('c', 'hostname')).out, 'good-box') }],
     },
   ],
+  controls: [],
 } satisfies LabDefinition;

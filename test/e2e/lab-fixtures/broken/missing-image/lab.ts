@@ -7,4 +7,5 @@ export default {
     c: { image: 'tslabt-no-such-image' },
   },
   steps: [{ title: 'never runs', say: '', checks: [{ title: 'unreachable', from: 'outside', hint: '', verify: (lab) => lab.expect.equal(1, 1) }] }],
+  controls: [],
 } satisfies LabDefinition;

@@ -5,4 +5,5 @@ export default {
   summary: 'The comma after summary is missing.'
   containers: { c: { image: 'busybox' } },
   steps: [{ title: 'never runs', say: '' }],
+  controls: [],
 } satisfies LabDefinition;

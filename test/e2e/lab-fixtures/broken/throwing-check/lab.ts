@@ -22,4 +22,5 @@ export default {
       ],
     },
   ],
+  controls: [],
 } satisfies LabDefinition;
