@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createGzip } from 'node:zlib';
 import { writeKernelFile } from '../src/runtime/sys/index.js';
-import { packageRoot } from '../src/container/runtime.js';
+import { packageRoot } from '../src/oci/runtime-cli.js';
 
 const dirs = (process.env.BENCH_DIRS ?? 'usr/lib/python3.11 usr/lib/gcc usr/share/doc').split(/\s+/).filter(Boolean);
 const runs = Number(process.env.BENCH_RUNS ?? 2);

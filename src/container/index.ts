@@ -13,7 +13,7 @@ export {
 } from './lifecycle.js';
 export { listRecords, type ContainerRecord, type ContainerOptions } from './record.js';
 export { diffUpper, mountRootfs, unmountRootfs } from './rootfs.js';
-export { resolveRuntime, defaultRuntimePath, Runtime } from './runtime.js';
+export { resolveRuntime, defaultRuntimePath, RuntimeCli } from '../oci/runtime-cli.js';
 export { buildOptions, type RunFlags };
 
 export interface Bundle {

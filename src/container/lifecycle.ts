@@ -7,8 +7,8 @@
 import { spawn, spawnSync, type ChildProcess, type StdioOptions } from 'node:child_process';
 import type { Socket } from 'node:net';
 import { constants } from 'node:os';
-import { closeSync, existsSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { UsageError } from '../errors.js';
 import { loadConfig } from '../config/config.js';
 import { ensureImage } from '../image/index.js';
@@ -19,7 +19,7 @@ import {
   containerDir, findRecord, newContainerId, randomName, readRecord, saveRecord, validateName, type ContainerRecord,
 } from './record.js';
 import { mountRootfs, rootfsPaths, unmountRootfs, isMounted } from './rootfs.js';
-import { Runtime, packageRoot, resolveRuntime, runtimeEnv, traceFds } from './runtime.js';
+import { RuntimeCli, packageRoot, resolveRuntime, runtimeEnv, runtimeMessage, traceFds } from '../oci/runtime-cli.js';
 import { attachNetwork, checkNetwork, onBridge, prepareNetwork, releaseNetwork } from './network.js';
 import type { FileMount } from '../net/index.js';
 import type { Hook } from '../oci/spec.js';
@@ -31,8 +31,11 @@ export function dataRoot(): string {
   return loadConfig().dataRoot;
 }
 
-export function runtimeFor(record: ContainerRecord): Runtime {
-  return new Runtime(record.runtime, dataRoot());
+export function runtimeFor(record: ContainerRecord): RuntimeCli {
+  // each runtime keeps its own state folder: their formats differ
+  const root = join(dataRoot(), 'runtime', basename(record.runtime));
+  mkdirSync(root, { recursive: true, mode: 0o700 });
+  return new RuntimeCli(record.runtime, root);
 }
 
 export function logPath(record: ContainerRecord): string {
@@ -99,12 +102,6 @@ export function prepareBundle(record: ContainerRecord, netMounts?: FileMount[], 
     throw err;
   }
   return dir;
-}
-
-/** runc logs `time="…" level=error msg="…"`: keep the message. */
-export function runtimeMessage(line: string): string {
-  const m = /level=\w+ msg="((?:[^"\\]|\\.)*)"/.exec(line);
-  return m ? m[1]!.replace(/\\"/g, '"') : line;
 }
 
 function readExitFile(dir: string): { code: number; at: string } | undefined {

@@ -3,7 +3,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join, relative, resolve, sep } from 'node:path';
 import { UsageError } from '../errors.js';
-import { packageRoot } from './runtime-cli.js';
+import { packageRoot } from '../oci/runtime-cli.js';
 
 export const DEFINITION_FILES = ['lab.ts', 'lab.mts', 'lab.js', 'lab.mjs'];
 

@@ -6,9 +6,9 @@ import { labSpec } from './bundle.js';
 import { procCgroups, v1MountPoints, type CgroupMode } from './cgroups.js';
 import type { ContainerDef } from './format.js';
 import { mountOverlay, unmountOverlay, type OverlayMount } from './overlay.js';
-import type { RuntimeCli } from './runtime-cli.js';
+import type { RuntimeCli } from '../oci/runtime-cli.js';
 import { waitFor } from './wait.js';
-import { RUNTIME_TIMEOUT_MS } from './runtime-cli.js';
+import { RUNTIME_TIMEOUT_MS } from '../oci/runtime-cli.js';
 
 export interface LiveContainer {
   name: string;
@@ -91,7 +91,7 @@ export async function removeContainer(c: LiveContainer, runtime: RuntimeCli): Pr
   const problems: string[] = [];
   if (c.created) {
     const r = await runtime.run(['delete', '--force', c.id]).catch((err: Error) => ({ code: -1, stdout: '', stderr: err.message }));
-    const gone = await waitFor(`container ${c.id} to be deleted`, async () => ((await runtime.state(c.id)) ? undefined : true), 30_000)
+    const gone = await waitFor(`container ${c.id} to be deleted`, async () => ((await runtime.stateAsync(c.id)) ? undefined : true), 30_000)
       .catch(() => false);
     if (!gone) problems.push(`${c.id}: ${runtime.path} delete --force exited ${r.code}: ${r.stderr.trim()}`);
     if (c.pid) {

@@ -5,7 +5,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MNT, sys } from '../runtime/sys/index.js';
-import { RuntimeCli } from './runtime-cli.js';
+import { RuntimeCli } from '../oci/runtime-cli.js';
 
 const OWNER = 'owner.json';
 
@@ -62,7 +62,7 @@ export async function collectStaleRuns(prefix: string): Promise<string[]> {
     if (ownerAlive(owner)) continue;
     const state = join(scratch, 'state');
     if (existsSync(state) && existsSync(owner.runtime)) {
-      const runtime = new RuntimeCli(owner.runtime, state);
+      const runtime = new RuntimeCli(owner.runtime, state, { env: process.env });
       for (const id of readdirSync(state)) await runtime.run(['delete', '--force', id]).catch(() => undefined);
     }
     for (const point of mountsBelow(scratch)) {

@@ -7,7 +7,7 @@ import { join, relative } from 'node:path';
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import type { LabRef } from './catalog.js';
 import type { LabDefinition } from './format.js';
-import { packageRoot } from './runtime-cli.js';
+import { packageRoot } from '../oci/runtime-cli.js';
 import { decodeMappings, originalPosition, type LineMap } from './sourcemap.js';
 
 process.setSourceMapsEnabled(true);

@@ -12,7 +12,7 @@ import { expect } from './expect.js';
 import type { Command, CommandResult, ContainerView, HostFacts, LabContext, LabDefinition } from './format.js';
 import { LabError, loadLab, locate } from './load.js';
 import { imageLayers, MissingImageError } from './rootfs.js';
-import { RuntimeCli } from './runtime-cli.js';
+import { RuntimeCli } from '../oci/runtime-cli.js';
 import { RuntimeTraceReader } from './runtime-trace.js';
 import { writeOwner } from './gc.js';
 import { pollUntil, waitFor } from './wait.js';
@@ -100,7 +100,7 @@ export async function runLab(ref: LabRef, options: RunLabOptions): Promise<LabRe
   chmodSync(scratch, 0o711);
   writeOwner(scratch, options.runtime);
   const traceFile = join(scratch, 'runtime-trace.jsonl');
-  const runtime = new RuntimeCli(options.runtime, join(scratch, 'state'), traceFile);
+  const runtime = new RuntimeCli(options.runtime, join(scratch, 'state'), { traceFile, env: process.env });
   // the lab runner's own traced steps (overlay mounts, cgroup joins) land here too
   const own = memorySink();
   const dropSink = tracer.addSink(own.sink);

@@ -15,7 +15,7 @@ import { junitReport } from '../../labs/reporters/junit.js';
 import { writeHtmlReports } from '../../labs/reporters/html.js';
 import { DEFAULT_PREFIX, runLab } from '../../labs/runner.js';
 import { collectStaleRuns } from '../../labs/gc.js';
-import { resolveRuntime } from '../../labs/runtime-cli.js';
+import { resolveRuntime } from '../../oci/runtime-cli.js';
 import { loadInkForTerminal } from '../../tui/load-ink.js';
 
 interface RunOptions { runtime?: string; namePrefix: string; pause?: boolean; steps?: boolean; plain?: boolean }
