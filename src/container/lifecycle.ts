@@ -13,6 +13,7 @@ import { UsageError } from '../errors.js';
 import { loadConfig } from '../config/config.js';
 import { ensureImage } from '../image/index.js';
 import { writeKernelFile } from '../runtime/sys/index.js';
+import { processAlive } from '../runtime/proc.js';
 import { buildSpec } from './bundle.js';
 import { buildOptions, type RunFlags } from './options.js';
 import {
@@ -42,21 +43,8 @@ export function logPath(record: ContainerRecord): string {
   return join(containerDir(dataRoot(), record.id), 'container.log');
 }
 
-function alive(pid: number | undefined): boolean {
-  if (!pid) return false;
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  // a monitor we spawned and have not reaped yet (our event loop is busy) is a zombie: it is done
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
+// a monitor we spawned and have not reaped yet (our event loop is busy) is a zombie: it is done
+const alive = (pid: number | undefined): boolean => processAlive(pid);
 
 /** Creates a container from an image (pulling or building it when needed). Nothing runs yet. */
 export async function createContainer(imageRef: string, command: string[], flags: RunFlags): Promise<ContainerRecord> {

@@ -1,10 +1,11 @@
 // The container's root filesystem: an overlay of the image's snapshots (read-only lowerdirs,
 // top layer first) under a per-container upperdir, mounted at <container>/rootfs. `diff` reads
 // the upperdir the way `docker diff` reports it.
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { MNT, sys } from '../runtime/sys/index.js';
+import { isMountPoint } from '../runtime/mountinfo.js';
 
 export interface RootfsPaths {
   rootfs: string;
@@ -17,8 +18,7 @@ export function rootfsPaths(dir: string): RootfsPaths {
 }
 
 export function isMounted(path: string): boolean {
-  const escaped = path.replace(/ /g, '\\040');
-  return readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((line) => line.split(' ')[4] === escaped);
+  return isMountPoint(path);
 }
 
 /** Mounts the overlay; lowerdirs are given relative to their common folder to keep the data short. */

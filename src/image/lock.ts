@@ -1,15 +1,8 @@
 // One writer at a time for index.json and garbage collection, across tslab processes.
 // The lock file holds the owner's PID, so a lock left by a killed process is taken over.
 import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { processAlive } from '../runtime/proc.js';
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 export async function withFileLock<T>(path: string, fn: () => T | Promise<T>, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -27,7 +20,7 @@ export async function withFileLock<T>(path: string, fn: () => T | Promise<T>, ti
       } catch {
         continue;
       }
-      if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && !alive(owner)) {
+      if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && !processAlive(owner)) {
         try {
           unlinkSync(path);
         } catch {

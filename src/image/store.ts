@@ -14,6 +14,7 @@ import { createWriteStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { digestHex, sha256Digest, VerifyingStream, DIGEST_RE, DigestMismatchError } from './digest.js';
 import { withFileLock } from './lock.js';
+import { processAlive } from '../runtime/proc.js';
 import {
   CONTAINERD_NAME, MEDIA, REF_NAME, REPO_DIGEST, TAGGED_AT, isIndexType, type Descriptor, type ImageConfig, type Index, type Manifest,
 } from './media.js';
@@ -255,13 +256,7 @@ export class ImageStore {
     for (const name of readdirSync(this.tmp)) {
       const pid = Number(/^[a-z]+-(\d+)-/.exec(name)?.[1]);
       if (!pid || pid === process.pid) continue;
-      let alive = true;
-      try {
-        process.kill(pid, 0);
-      } catch (err) {
-        alive = (err as NodeJS.ErrnoException).code === 'EPERM';
-      }
-      if (!alive) rmSync(join(this.tmp, name), { recursive: true, force: true });
+      if (!processAlive(pid)) rmSync(join(this.tmp, name), { recursive: true, force: true });
     }
   }
 

@@ -3,7 +3,8 @@
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { labSpec } from './bundle.js';
-import { procCgroups, v1MountPoints, type CgroupMode } from './cgroups.js';
+import { cgroupOf } from '../runtime/cgroups/index.js';
+import { processAlive } from '../runtime/proc.js';
 import type { ContainerDef } from './format.js';
 import { mountOverlay, unmountOverlay, type OverlayMount } from './overlay.js';
 import type { RuntimeCli } from '../oci/runtime-cli.js';
@@ -23,31 +24,6 @@ export interface LiveContainer {
   cgroupDirs: string[];
 }
 
-/** The pid belongs to a live process (not a zombie waiting to be reaped). */
-export function isAlive(pid: number): boolean {
-  try {
-    return !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
-}
-
-/** Every cgroup directory a process is in (to remove them if a runtime leaves them behind). */
-export function cgroupDirsOf(pid: number, mode: CgroupMode): string[] {
-  if (mode === 'v2') {
-    const unified = procCgroups(pid).find((l) => l.controllers.length === 0);
-    return unified && unified.path !== '/' ? [join('/sys/fs/cgroup', unified.path)] : [];
-  }
-  const points = v1MountPoints();
-  const dirs: string[] = [];
-  for (const line of procCgroups(pid)) {
-    // the hybrid layout's cgroup2 line lives under /sys/fs/cgroup/unified (runc creates it there too)
-    const mp = line.controllers[0] ? points.get(line.controllers[0]) : '/sys/fs/cgroup/unified';
-    if (mp && line.path !== '/' && existsSync(join(mp, line.path))) dirs.push(join(mp, line.path));
-  }
-  return dirs;
-}
-
 const tail = (file: string): string => {
   try {
     return readFileSync(file, 'utf8').trim().split('\n').slice(-3).join(' | ');
@@ -65,7 +41,7 @@ export function prepareBundle(c: LiveContainer, layers: string[], scratch: strin
 }
 
 /** `create --bundle --pid-file` with the container's output going to its output file; sets c.pid. */
-export async function createContainer(c: LiveContainer, runtime: RuntimeCli, mode: CgroupMode): Promise<void> {
+export async function createContainer(c: LiveContainer, runtime: RuntimeCli): Promise<void> {
   const pidFile = join(c.bundle, 'init.pid');
   const out = openSync(c.outputFile, 'a');
   try {
@@ -79,11 +55,12 @@ export async function createContainer(c: LiveContainer, runtime: RuntimeCli, mod
     closeSync(out);
   }
   c.pid = Number(readFileSync(pidFile, 'utf8').trim());
-  if (!isAlive(c.pid)) {
+  if (!processAlive(c.pid)) {
     const said = tail(c.outputFile);
     throw new Error(`container "${c.name}": ${runtime.path} create succeeded, but the container's init (pid ${c.pid}) is already gone${said ? `: ${said}` : ''}`);
   }
-  c.cgroupDirs = cgroupDirsOf(c.pid, mode);
+  // every cgroup directory the init is in, to remove them if a runtime leaves them behind
+  c.cgroupDirs = cgroupOf(c.pid).dirs();
 }
 
 /** delete --force, then make sure the container, its init and its cgroups are gone; unmount its root. */
@@ -96,7 +73,7 @@ export async function removeContainer(c: LiveContainer, runtime: RuntimeCli): Pr
     if (!gone) problems.push(`${c.id}: ${runtime.path} delete --force exited ${r.code}: ${r.stderr.trim()}`);
     if (c.pid) {
       const pid = c.pid;
-      await waitFor(`pid ${pid} to exit`, () => (isAlive(pid) ? undefined : true), 30_000)
+      await waitFor(`pid ${pid} to exit`, () => (processAlive(pid) ? undefined : true), 30_000)
         .catch(() => problems.push(`${c.id}: its init (pid ${pid}) is still running after delete`));
     }
     // a runtime that leaves its cgroups behind is reported, and the empty directories removed

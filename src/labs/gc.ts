@@ -5,6 +5,8 @@ import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MNT, sys } from '../runtime/sys/index.js';
+import { mountPointsBelow } from '../runtime/mountinfo.js';
+import { processAlive, processStartTime } from '../runtime/proc.js';
 import { RuntimeCli } from '../oci/runtime-cli.js';
 
 const OWNER = 'owner.json';
@@ -16,30 +18,13 @@ export interface Owner {
   runtime: string;
 }
 
-function startTime(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-  } catch {
-    return undefined;
-  }
-}
-
 export function writeOwner(scratch: string, runtime: string): void {
-  const owner: Owner = { pid: process.pid, start: startTime(process.pid) ?? '', runtime };
+  const owner: Owner = { pid: process.pid, start: processStartTime(process.pid) ?? '', runtime };
   writeFileSync(join(scratch, OWNER), JSON.stringify(owner));
 }
 
 function ownerAlive(owner: Owner): boolean {
-  return startTime(owner.pid) === owner.start;
-}
-
-/** Mount points at or below dir, deepest first. */
-function mountsBelow(dir: string): string[] {
-  return readFileSync('/proc/self/mountinfo', 'utf8').split('\n')
-    .map((l) => l.split(' ')[4] ?? '')
-    .filter((p) => p === dir || p.startsWith(`${dir}/`))
-    .sort((a, b) => b.length - a.length);
+  return processAlive(owner.pid, owner.start);
 }
 
 /** Cleans up every scratch folder of `prefix` whose runner is gone; returns what it removed. */
@@ -65,7 +50,7 @@ export async function collectStaleRuns(prefix: string): Promise<string[]> {
       const runtime = new RuntimeCli(owner.runtime, state, { env: process.env });
       for (const id of readdirSync(state)) await runtime.run(['delete', '--force', id]).catch(() => undefined);
     }
-    for (const point of mountsBelow(scratch)) {
+    for (const point of mountPointsBelow(scratch)) {
       try {
         sys.umount2(point, MNT.MNT_DETACH);
       } catch {

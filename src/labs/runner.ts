@@ -4,7 +4,6 @@ import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rea
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import type { LabRef } from './catalog.js';
-import { ContainerCgroup, cgroupProcsFiles, detectCgroupMode } from './cgroups.js';
 import { createContainer, prepareBundle, removeContainer, type LiveContainer } from './containers.js';
 import type { CheckOutcome, LabEvent, LabResult, LabSink } from './events.js';
 import { runInside, runOutside } from './exec.js';
@@ -17,6 +16,7 @@ import { RuntimeTraceReader } from './runtime-trace.js';
 import { writeOwner } from './gc.js';
 import { pollUntil, waitFor } from './wait.js';
 import { memorySink, tracer } from '../tracer/tracer.js';
+import { cgroupMode, cgroupOf } from '../runtime/cgroups/index.js';
 
 export const DEFAULT_PREFIX = 'tslab-lab-';
 
@@ -86,7 +86,7 @@ export async function runLab(ref: LabRef, options: RunLabOptions): Promise<LabRe
     return finish();
   }
   result.title = lab.title;
-  const mode = detectCgroupMode();
+  const mode = cgroupMode();
   const host: HostFacts = { cgroup: mode, arch: process.arch, cpus: availableParallelism(), runtime: options.runtime };
   emit({ type: 'lab-start', ref, title: lab.title, summary: lab.summary, runtime: options.runtime });
   const skip = lab.skipIf?.(host);
@@ -126,8 +126,8 @@ export async function runLab(ref: LabRef, options: RunLabOptions): Promise<LabRe
     return {
       name, id: c.id, pid: c.pid, bundle: c.bundle, rootfs: c.rootfs, overlay: c.overlay,
       output: () => (existsSync(c.outputFile) ? readFileSync(c.outputFile, 'utf8') : ''),
-      cgroup: new ContainerCgroup(mode, c.pid),
-      configuredCgroup: new ContainerCgroup(mode, c.pid, `/${c.id}`),
+      cgroup: cgroupOf(c.pid, { mode }),
+      configuredCgroup: cgroupOf(c.pid, { mode, path: `/${c.id}` }),
     };
   };
   const hostEnv = (): Record<string, string> => {
@@ -146,7 +146,7 @@ export async function runLab(ref: LabRef, options: RunLabOptions): Promise<LabRe
   };
   const inside = (name: string, sh: string, o: { timeoutMs?: number } = {}): Promise<CommandResult> => {
     const c = view(name);
-    return runInside(c.pid, cgroupProcsFiles(c.pid, mode), sh, { timeoutMs: o.timeoutMs });
+    return runInside(c.pid, cgroupOf(c.pid, { mode }).procsFiles(), sh, { timeoutMs: o.timeoutMs });
   };
   const outside = (sh: string, o: { timeoutMs?: number } = {}): Promise<CommandResult> =>
     runOutside(sh, { env: hostEnv(), timeoutMs: o.timeoutMs });
@@ -198,7 +198,7 @@ export async function runLab(ref: LabRef, options: RunLabOptions): Promise<LabRe
       };
       live.set(name, c);
       prepareBundle(c, layers, scratch);
-      await createContainer(c, runtime, mode);
+      await createContainer(c, runtime);
       flushTrace();
       emit({ type: 'container', name, id, phase: 'created', pid: c.pid });
       await runtime.mustRun(`container "${name}": start`, ['start', id]);

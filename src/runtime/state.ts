@@ -42,23 +42,9 @@ export function stateDir(root: string, id: string): string {
   return join(root, id);
 }
 
-/** Field 22 of /proc/PID/stat: the start time that tells a live init from a reused pid. */
-export function processStartTime(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (fields[0] === 'Z' || fields[0] === 'X') return undefined;
-    return fields[19];
-  } catch {
-    return undefined;
-  }
-}
+import { processAlive } from './proc.js';
 
-export function processAlive(pid: number, startTime: string | undefined): boolean {
-  if (pid <= 0) return false;
-  const now = processStartTime(pid);
-  return now !== undefined && (startTime === undefined || now === startTime);
-}
+export { processAlive, processStartTime } from './proc.js';
 
 export function writeState(root: string, state: ContainerState): void {
   const dir = stateDir(root, state.id);

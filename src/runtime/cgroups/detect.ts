@@ -1,6 +1,7 @@
 // Which cgroup layout this kernel runs: pure v2 (one cgroup2 mount at /sys/fs/cgroup) or v1 (a
 // hierarchy per controller, possibly beside a cgroup2 mount at /sys/fs/cgroup/unified: "hybrid").
-import { readFileSync, statfsSync } from 'node:fs';
+import { statfsSync } from 'node:fs';
+import { readMountinfo } from '../mountinfo.js';
 import type { CgroupMode } from './types.js';
 
 const CGROUP2_SUPER_MAGIC = 0x63677270;
@@ -20,18 +21,19 @@ export interface V1Hierarchy {
 /** The v1 hierarchies mounted on this machine, from /proc/self/mountinfo. */
 export function v1Hierarchies(): V1Hierarchy[] {
   const result: V1Hierarchy[] = [];
-  for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
-    const sep = line.indexOf(' - ');
-    if (sep < 0) continue;
-    const [fstype, , superOptions] = line.slice(sep + 3).split(' ');
+  for (const { fstype, mountPoint, superOptions } of readMountinfo()) {
     if (fstype !== 'cgroup') continue;
-    const mountPoint = line.slice(0, sep).split(' ')[4]!;
     const known = ['cpu', 'cpuacct', 'cpuset', 'memory', 'pids', 'freezer', 'devices', 'blkio', 'net_cls', 'net_prio',
       'perf_event', 'hugetlb', 'rdma', 'misc'];
-    const controllers = (superOptions ?? '').split(',').filter((o) => known.includes(o) || o.startsWith('name='));
+    const controllers = superOptions.filter((o) => known.includes(o) || o.startsWith('name='));
     if (controllers.length > 0) result.push({ mountPoint, controllers });
   }
   return result;
+}
+
+/** The unified (v2) hierarchy's mount point, if any: /sys/fs/cgroup, or /sys/fs/cgroup/unified on a hybrid host. */
+export function unifiedMountPoint(): string | undefined {
+  return readMountinfo().find((m) => m.fstype === 'cgroup2')?.mountPoint;
 }
 
 /**

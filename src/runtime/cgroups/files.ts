@@ -18,17 +18,22 @@ export function readNumber(path: string): number | undefined {
   }
 }
 
-export function readKeyed(path: string): Record<string, number> {
+/** A flat-keyed file (cpu.stat, memory.events, pids.events…): `key value` lines, numeric values only. */
+export function parseKeyed(text: string): Record<string, number> {
   const out: Record<string, number> = {};
-  try {
-    for (const line of readFileSync(path, 'utf8').split('\n')) {
-      const [k, v] = line.trim().split(/\s+/);
-      if (k && v !== undefined) out[k] = Number(v);
-    }
-  } catch {
-    // missing file: no stats
+  for (const line of text.split('\n')) {
+    const [k, v] = line.trim().split(/\s+/);
+    if (k && v !== undefined && /^-?\d+$/.test(v)) out[k] = Number(v);
   }
   return out;
+}
+
+export function readKeyed(path: string): Record<string, number> {
+  try {
+    return parseKeyed(readFileSync(path, 'utf8'));
+  } catch {
+    return {}; // missing file: no stats
+  }
 }
 
 export function readPids(dir: string): number[] {

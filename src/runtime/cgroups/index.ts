@@ -5,6 +5,7 @@ import type { CgroupManager } from './types.js';
 
 export type { CgroupManager, CgroupMode, CgroupStats } from './types.js';
 export { cgroupMode, normaliseCgroupPath } from './detect.js';
+export { cgroupOf, membershipOf, ProcessCgroup, type CgroupFileName, type Membership } from './process.js';
 
 /** The manager for this kernel's layout, for a path already normalised. */
 export function cgroupManager(path: string): CgroupManager {

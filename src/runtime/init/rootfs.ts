@@ -1,11 +1,12 @@
 // Building the container's filesystem view inside its new mount namespace: propagation, the rootfs
 // bind, config.json's mounts, /dev, then pivot_root and the masked and read-only paths.
-import { chownSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, statSync, symlinkSync, lstatSync } from 'node:fs';
+import { chownSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, statSync, symlinkSync, lstatSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Mount, Spec, Device } from '../../oci/spec.js';
 import { MS, MNT, MOUNT_OPTIONS, sys, SysError } from '../sys/index.js';
 import { secureJoin } from './paths.js';
 import { v1Hierarchies } from '../cgroups/detect.js';
+import { mountOf } from '../mountinfo.js';
 
 export interface ParsedOptions {
   flags: number;
@@ -218,17 +219,8 @@ export function readonlyPaths(paths: string[]): void {
 
 /** Flags the kernel keeps locked on a mount (nosuid, nodev, noexec): a remount must repeat them. */
 function lockedFlags(path: string): number {
-  let best = '';
-  let flags = 0;
-  for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
-    const fields = line.split(' ');
-    const mp = fields[4];
-    if (!mp || !(path === mp || path.startsWith(mp === '/' ? '/' : `${mp}/`)) || mp.length < best.length) continue;
-    best = mp;
-    const o = (fields[5] ?? '').split(',');
-    flags = (o.includes('nosuid') ? MS.MS_NOSUID : 0) | (o.includes('nodev') ? MS.MS_NODEV : 0) | (o.includes('noexec') ? MS.MS_NOEXEC : 0);
-  }
-  return flags;
+  const o = mountOf(path)?.options ?? [];
+  return (o.includes('nosuid') ? MS.MS_NOSUID : 0) | (o.includes('nodev') ? MS.MS_NODEV : 0) | (o.includes('noexec') ? MS.MS_NOEXEC : 0);
 }
 
 export function remountRootReadonly(): void {

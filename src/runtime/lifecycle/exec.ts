@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { tracer } from '../../tracer/tracer.js';
 import { writeKernelFile } from '../sys/index.js';
-import { cgroupProcsFilesOf } from '../cgroups/membership.js';
+import { cgroupOf } from '../cgroups/process.js';
 import type { ExecConfig } from '../init/config.js';
 import type { Process, Spec } from '../../oci/spec.js';
 import { readState } from '../state.js';
@@ -92,7 +92,7 @@ export async function execInContainer(o: ExecOptions): Promise<number> {
   const joins = JOIN_ORDER.filter((type) => namespaces.some((n) => n.type === type))
     .map((type) => ({ type, path: `/proc/${state.pid}/ns/${PROC_NS_NAME[type]}` }));
   const config: ExecConfig = { id: o.id, process: proc, joins, seccomp: spec.linux?.seccomp };
-  const cgroupFiles = cgroupProcsFilesOf(state.pid);
+  const cgroupFiles = cgroupOf(state.pid).procsFiles();
   const hasPidNamespace = namespaces.some((n) => n.type === 'pid');
   // a multithreaded Node cannot setns into a user namespace: util-linux nsenter does it for us
   const hasUserNamespace = namespaces.some((n) => n.type === 'user');
