@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../errors.js';
 import { defaultSpec, type Mount, type Spec } from '../oci/spec.js';
-import type { ContainerOptions, ContainerRecord } from './record.js';
+import type { ContainerOptions, ContainerRecord, MountRequest } from './record.js';
 import { volumeDataDir } from './volumes.js';
 
 /** Docker's default capability set. */
@@ -101,6 +101,17 @@ function etcFiles(dir: string, hostname: string, network: string): Mount[] {
   }));
 }
 
+/** -v, --mount and --tmpfs requests as OCI mounts (a named volume's folder is made on first use). */
+export function ociMounts(dataRoot: string, requests: MountRequest[]): Mount[] {
+  return requests.map((m): Mount => {
+    if (m.type === 'tmpfs') {
+      return { destination: m.target, type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', ...(m.options ?? []), ...(m.readonly ? ['ro'] : [])] };
+    }
+    const source = m.type === 'volume' ? volumeDataDir(dataRoot, m.source!, true) : m.source!;
+    return { destination: m.target, type: 'bind', source, options: ['rbind', 'rprivate', m.readonly ? 'ro' : 'rw'] };
+  });
+}
+
 /**
  * Builds config.json for a container whose rootfs is mounted at <dir>/rootfs. netMounts: the
  * hosts/hostname/resolv.conf binds tslab networking wrote (bridge networks); without them the
@@ -129,14 +140,7 @@ export function buildSpec(dataRoot: string, dir: string, record: ContainerRecord
   spec.hostname = hostname;
   const mounts: Mount[] = [...(spec.mounts ?? [])];
   mounts.push(...(netMounts ?? etcFiles(dir, hostname, o.network)));
-  for (const m of o.mounts) {
-    if (m.type === 'tmpfs') {
-      mounts.push({ destination: m.target, type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', ...(m.options ?? []), ...(m.readonly ? ['ro'] : [])] });
-    } else {
-      const source = m.type === 'volume' ? volumeDataDir(dataRoot, m.source!, true) : m.source!;
-      mounts.push({ destination: m.target, type: 'bind', source, options: ['rbind', 'rprivate', m.readonly ? 'ro' : 'rw'] });
-    }
-  }
+  mounts.push(...ociMounts(dataRoot, o.mounts));
   spec.mounts = mounts;
   const linux = spec.linux!;
   linux.namespaces = (linux.namespaces ?? []).filter((n) => !(n.type === 'network' && o.network === 'host'));

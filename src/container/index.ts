@@ -1,11 +1,18 @@
-// The container module's public face, for labs, the TUI and tests: image + flags → a container
-// record, an OCI bundle (config.json + mounted overlay rootfs), and its lifecycle.
+// The container module's public face. Two ways in:
+// - EngineContainer (engine.ts): a container at a folder its caller owns, from an image and a
+//   config.json, driven through any runtime's CLI: create → start → kill/stop → remove, inspect.
+//   The lab runner makes every lab container this way.
+// - records (lifecycle.ts): `tslab container …`, image + docker flags → a named container in the
+//   data root with a monitor, a log and a network.
 import { buildOptions, type RunFlags } from './options.js';
 import { createContainer, prepareBundle, removeContainer, dataRoot } from './lifecycle.js';
 import { containerDir, type ContainerRecord } from './record.js';
 import { rootfsPaths } from './rootfs.js';
 import { join } from 'node:path';
 
+export {
+  EngineContainer, MissingImageError, imageLowerDirs, type ContainerRequest, type ContainerInspect, type OverlayView,
+} from './engine.js';
 export { buildSpec, resolveUser, capabilities, DOCKER_CAPABILITIES } from './bundle.js';
 export {
   createContainer, prepareBundle, runForeground, startDetached, stopContainer, killContainer, removeContainer, setPaused,

@@ -113,7 +113,7 @@ export function parseMount(spec: string): MountRequest {
   }
 }
 
-function parseTmpfs(spec: string): MountRequest {
+export function parseTmpfs(spec: string): MountRequest {
   const [target, opts] = spec.split(/:(.*)/s) as [string, string | undefined];
   if (!isAbsolute(target)) throw new UsageError(`invalid --tmpfs "${spec}": the path must be absolute`);
   return { type: 'tmpfs', target, options: opts ? opts.split(',') : [] };

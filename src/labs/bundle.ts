@@ -1,4 +1,7 @@
 // config.json for a lab container: runc's default spec with the lab's changes applied.
+import { loadConfig } from '../config/config.js';
+import { ociMounts } from '../container/bundle.js';
+import { parseTmpfs, parseVolume } from '../container/options.js';
 import { defaultSpec, type Namespace, type Spec } from '../oci/spec.js';
 import type { ContainerDef } from './format.js';
 
@@ -26,6 +29,7 @@ export function labSpec(def: ContainerDef, plan: BundlePlan): Spec {
   }
   if (def.noNewPrivileges !== undefined) process.noNewPrivileges = def.noNewPrivileges;
   if (def.namespaces) linux.namespaces = def.namespaces.map((type): Namespace => ({ type }));
+  if (def.network === 'host') linux.namespaces = linux.namespaces!.filter((n) => n.type !== 'network');
   const has = (type: string): boolean => linux.namespaces!.some((n) => n.type === type);
   if (def.hostname !== undefined) spec.hostname = def.hostname;
   if (def.domainname !== undefined) spec.domainname = def.domainname;
@@ -36,6 +40,9 @@ export function labSpec(def: ContainerDef, plan: BundlePlan): Spec {
     linux.gidMappings = [{ containerID: 0, hostID: def.idMap.hostId, size: def.idMap.size }];
   }
   if (def.mounts) spec.mounts = [...spec.mounts!, ...def.mounts];
+  // volumes and tmpfs mean what they mean to `tslab container run` (the same parser and mounts)
+  const requests = [...(def.volumes ?? []).map(parseVolume), ...(def.tmpfs ?? []).map(parseTmpfs)];
+  if (requests.length > 0) spec.mounts = [...spec.mounts!, ...ociMounts(loadConfig().dataRoot, requests)];
   if (def.maskedPaths) linux.maskedPaths = [...def.maskedPaths];
   if (def.readonlyPaths) linux.readonlyPaths = [...def.readonlyPaths];
   const limits = def.limits;

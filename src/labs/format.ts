@@ -48,8 +48,14 @@ export interface ContainerDef {
   capabilities?: string[];
   /** process.noNewPrivileges; default true (as runc spec) */
   noNewPrivileges?: boolean;
-  /** mounts added after the default ones (proc, dev, sys, …) */
+  /** OCI mounts added after the default ones (proc, dev, sys, …) */
   mounts?: Mount[];
+  /** as `tslab container run -v`: `NAME:/path` (a named volume), `/host/path:/path`, either with `:ro` */
+  volumes?: string[];
+  /** as `tslab container run --tmpfs`: `/path` or `/path:size=1m,mode=1777` */
+  tmpfs?: string[];
+  /** as `--network`: none (default: its own network namespace with only loopback) or host (the host's) */
+  network?: 'none' | 'host';
   /** linux.maskedPaths / readonlyPaths; default runc's lists */
   maskedPaths?: string[];
   readonlyPaths?: string[];

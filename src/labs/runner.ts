@@ -1,17 +1,18 @@
-// Runs one lab: builds a bundle per container, starts the containers with the chosen runtime's CLI,
-// narrates the steps, runs their commands and checks, and always tears everything down.
+// Runs one lab: makes and starts its containers through the container engine (src/container: the
+// image's overlay, the lab's config.json, the chosen runtime's CLI), narrates the steps, runs their
+// commands and checks, and always tears everything down.
 import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import type { LabRef } from './catalog.js';
-import { createContainer, prepareBundle, removeContainer, type LiveContainer } from './containers.js';
+import { labSpec } from './bundle.js';
 import type { CheckOutcome, LabEvent, LabResult, LabSink } from './events.js';
 import { runInside, runOutside } from './exec.js';
 import { expect } from './expect.js';
-import type { Command, CommandResult, ContainerView, HostFacts, LabContext, LabDefinition } from './format.js';
+import type { Command, CommandResult, ContainerDef, ContainerView, HostFacts, LabContext, LabDefinition } from './format.js';
 import { LabError, loadLab, locate } from './load.js';
-import { imageLayers, MissingImageError } from './rootfs.js';
 import { RuntimeCli } from '../oci/runtime-cli.js';
+import { EngineContainer, MissingImageError } from '../container/index.js';
 import { RuntimeTraceReader } from './runtime-trace.js';
 import { writeOwner } from './gc.js';
 import { pollUntil, waitFor } from './wait.js';
@@ -55,6 +56,14 @@ function readBounded(path: string, max = 4 << 20): string {
 }
 
 const rand = (): string => Math.random().toString(36).slice(2, 6);
+
+/** A lab's container: its name and definition in the lab, and the engine's container. */
+interface LiveContainer {
+  name: string;
+  def: ContainerDef;
+  engine: EngineContainer;
+  outputFile: string;
+}
 
 function lineOf(file: string, needle: RegExp): string | undefined {
   try {
@@ -122,24 +131,26 @@ export async function runLab(ref: LabRef, options: RunLabOptions): Promise<LabRe
   const view = (name: string): ContainerView => {
     const c = live.get(name);
     if (!c) throw new Error(`no container "${name}" in this lab (it has: ${[...live.keys()].join(', ')})`);
-    if (!c.pid) throw new Error(`container "${name}" has not started`);
+    const { pid, id, overlay } = c.engine;
+    if (!pid) throw new Error(`container "${name}" has not started`);
     return {
-      name, id: c.id, pid: c.pid, bundle: c.bundle, rootfs: c.rootfs, overlay: c.overlay,
+      name, id, pid, bundle: c.engine.request.bundle, rootfs: c.engine.rootfs, overlay,
       output: () => (existsSync(c.outputFile) ? readFileSync(c.outputFile, 'utf8') : ''),
-      cgroup: cgroupOf(c.pid, { mode }),
-      configuredCgroup: cgroupOf(c.pid, { mode, path: `/${c.id}` }),
+      cgroup: cgroupOf(pid, { mode }),
+      configuredCgroup: cgroupOf(pid, { mode, path: `/${id}` }),
     };
   };
   const hostEnv = (): Record<string, string> => {
     const env: Record<string, string> = {};
     for (const c of live.values()) {
       const key = c.name.toUpperCase();
-      if (c.pid) env[`PID_${key}`] = String(c.pid);
-      env[`ROOTFS_${key}`] = c.rootfs;
-      env[`BUNDLE_${key}`] = c.bundle;
-      if (c.overlay) {
-        env[`UPPER_${key}`] = c.overlay.upper;
-        env.LOWER = c.overlay.lower;
+      const { pid, overlay } = c.engine;
+      if (pid) env[`PID_${key}`] = String(pid);
+      env[`ROOTFS_${key}`] = c.engine.rootfs;
+      env[`BUNDLE_${key}`] = c.engine.request.bundle;
+      if (overlay) {
+        env[`UPPER_${key}`] = overlay.upper;
+        env.LOWER = overlay.lower;
       }
     }
     return env;
@@ -183,27 +194,27 @@ export async function runLab(ref: LabRef, options: RunLabOptions): Promise<LabRe
     for (const [name, def] of Object.entries(lab.containers)) {
       stopIfAborted();
       const id = `${prefix}${ref.name}-${name}-${rand()}`;
-      let layers: string[];
+      const outputFile = join(scratch, `${name}.output`);
+      const engine = new EngineContainer({
+        id, image: def.image, bundle: join(scratch, name), runtime, outputFile,
+        spec: (rootfs) => labSpec(def, { rootfs, cgroupsPath: `/${id}` }),
+        say: (line) => process.stderr.write(`${line}\n`),
+      });
+      live.set(name, { name, def, engine, outputFile });
       try {
-        layers = await imageLayers(def.image, (line) => process.stderr.write(`${line}\n`));
+        await engine.create();
       } catch (err) {
         if (err instanceof MissingImageError) {
           throw new LabError(ref.id, lineOf(ref.file, new RegExp(`image:\\s*['"\`]${def.image.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`)),
             `container "${name}": ${err.message}`);
         }
-        throw err;
+        throw new Error(`container "${name}": ${(err as Error).message}`);
       }
-      const c: LiveContainer = {
-        name, def, id, bundle: join(scratch, name), rootfs: '', outputFile: join(scratch, `${name}.output`), created: false, cgroupDirs: [],
-      };
-      live.set(name, c);
-      prepareBundle(c, layers, scratch);
-      await createContainer(c, runtime);
       flushTrace();
-      emit({ type: 'container', name, id, phase: 'created', pid: c.pid });
-      await runtime.mustRun(`container "${name}": start`, ['start', id]);
+      emit({ type: 'container', name, id, phase: 'created', pid: engine.pid });
+      await engine.start().catch((err: Error) => { throw new Error(`container "${name}": ${err.message}`); });
       flushTrace();
-      emit({ type: 'container', name, id, phase: 'started', pid: c.pid });
+      emit({ type: 'container', name, id, phase: 'started', pid: engine.pid });
       if (def.ready) {
         const ready = def.ready;
         await waitFor(`container "${name}" to print "${ready}"`, () => (view(name).output().includes(ready) ? true : undefined), 60_000);
@@ -251,8 +262,8 @@ export async function runLab(ref: LabRef, options: RunLabOptions): Promise<LabRe
       }
     }
     for (const c of [...live.values()].reverse()) {
-      result.cleanupErrors.push(...await removeContainer(c, runtime));
-      if (c.created) emit({ type: 'container', name: c.name, id: c.id, phase: 'deleted' });
+      result.cleanupErrors.push(...await c.engine.remove());
+      if (c.engine.created) emit({ type: 'container', name: c.name, id: c.engine.id, phase: 'deleted' });
       flushTrace();
     }
     flushTrace();

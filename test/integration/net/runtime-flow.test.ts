@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { defaultSpec } from '../../../src/oci/spec.js';
-import { hostBusyboxRootfs } from '../../../src/labs/rootfs.js';
+import { imageLowerDirs } from '../../../src/container/index.js';
 import {
   attachContainer, createNetwork, detachContainer, listEndpoints, prepareContainer, removeNetwork, resetNetworking,
   type Attachment,
@@ -25,15 +25,16 @@ function rt(runtime: string, args: string[]): { code: number | null; out: string
 }
 
 describe.skipIf(!isRoot)('prepare → create → attach → start with a real runtime (needs root)', () => {
-  it.each(runtimes)('%s: containers on a user-defined network reach each other by name', (_label, runtime) => {
+  it.each(runtimes)('%s: containers on a user-defined network reach each other by name', async (_label, runtime) => {
     const w = testNetworking();
     const scratch = mkdtempSync('/tmp/tslabt-flow-');
     const created: string[] = [];
     const netName = uniqueName();
     try {
-      // A private copy of the busybox root: runc creates the bind-mount targets (/etc/hosts) in it.
+      // A private copy of the busybox root (one layer): runc creates the bind-mount targets (/etc/hosts) in it.
       const rootfs = join(scratch, 'rootfs');
-      cpSync(hostBusyboxRootfs(), rootfs, { recursive: true, verbatimSymlinks: true });
+      const [layer] = await imageLowerDirs('busybox', () => {});
+      cpSync(layer!, rootfs, { recursive: true, verbatimSymlinks: true });
       createNetwork({ name: netName, subnet: `10.214.${w.subnetPrefix.split('.')[2]}.0/24` }, w.settings);
       const start = (name: string): Attachment => {
         const id = uniqueName(`tslabt-${name}-`);

@@ -42,6 +42,15 @@ describe('labSpec', () => {
     expect(caps).toEqual({ bounding: ['CAP_CHOWN'], effective: ['CAP_CHOWN'], permitted: ['CAP_CHOWN'], ambient: ['CAP_CHOWN'] });
   });
 
+  it('volumes and tmpfs are read as `tslab container run` reads -v and --tmpfs; network host drops the network namespace', () => {
+    const spec = labSpec({ image: 'busybox', volumes: ['/tmp:/data:ro'], tmpfs: ['/scratch:size=1m'], network: 'host' }, plan);
+    expect(spec.mounts).toContainEqual({ destination: '/data', type: 'bind', source: '/tmp', options: ['rbind', 'rprivate', 'ro'] });
+    expect(spec.mounts).toContainEqual({ destination: '/scratch', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'size=1m'] });
+    expect(spec.linux!.namespaces!.some((n) => n.type === 'network')).toBe(false);
+    expect(labSpec({ image: 'busybox' }, plan).linux!.namespaces!.some((n) => n.type === 'network')).toBe(true);
+    expect(() => labSpec({ image: 'busybox', volumes: ['data'] }, plan)).toThrow(/invalid volume "data"/);
+  });
+
   it('produces configs the validator accepts', () => {
     const spec = labSpec({ image: 'busybox', limits: { memoryBytes: 1 << 25 }, idMap: { hostId: 100000, size: 65536 } }, plan);
     expect(() => validateSpec(spec)).not.toThrow();
