@@ -2,15 +2,17 @@
 // line: the image's layers as an overlay root (the same mount as `tslab container run`), config.json
 // from the caller's spec, then create → start → remove. Labs run every container through this, and
 // removal checks that the runtime really cleaned up (container gone, init gone, cgroups gone).
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../errors.js';
 import type { Spec } from '../oci/spec.js';
 import { RUNTIME_TIMEOUT_MS, type RuntimeCli } from '../oci/runtime-cli.js';
 import { cgroupOf } from '../runtime/cgroups/index.js';
-import { readMountinfo } from '../runtime/mountinfo.js';
+import { mountPointsBelow, readMountinfo } from '../runtime/mountinfo.js';
+import { MNT, sys } from '../runtime/sys/index.js';
 import { processAlive } from '../runtime/proc.js';
 import { mountRootfs, rootfsPaths, unmountRootfs } from './rootfs.js';
+import { runInside, type CommandResult } from './shell.js';
 
 /** An image the store cannot give (labs do not pull: `tslab image pull` it first). */
 export class MissingImageError extends UsageError {
@@ -138,6 +140,12 @@ export class EngineContainer {
     await this.request.runtime.mustRun('start', ['start', this.id]);
   }
 
+  /** Runs a shell script inside: in the container's cgroups, then nsenter into all its namespaces and its root. */
+  exec(script: string, options: { timeoutMs?: number } = {}): Promise<CommandResult> {
+    if (!this.pid) throw new UsageError(`container ${this.id} has not been created`);
+    return runInside(this.pid, cgroupOf(this.pid).procsFiles(), script, options);
+  }
+
   /** Sends a signal to the init (the runtime's `kill`). */
   async kill(signal = 'TERM'): Promise<void> {
     await this.request.runtime.mustRun(`kill ${signal}`, ['kill', this.id, signal.replace(/^SIG/, '')]);
@@ -186,6 +194,23 @@ export class EngineContainer {
       }
     }
     return problems;
+  }
+}
+
+/**
+ * What a dead owner left below `dir`: deletes every container the runtime's state folder knows and
+ * unmounts every mount below dir (deepest first). For a caller's sweeper of its own stale folders.
+ */
+export async function sweepContainers(dir: string, runtime: RuntimeCli | undefined): Promise<void> {
+  if (runtime && existsSync(runtime.root)) {
+    for (const id of readdirSync(runtime.root)) await runtime.run(['delete', '--force', id]).catch(() => undefined);
+  }
+  for (const point of mountPointsBelow(dir)) {
+    try {
+      sys.umount2(point, MNT.MNT_DETACH);
+    } catch {
+      // already gone
+    }
   }
 }
 

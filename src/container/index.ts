@@ -11,8 +11,9 @@ import { rootfsPaths } from './rootfs.js';
 import { join } from 'node:path';
 
 export {
-  EngineContainer, MissingImageError, imageLowerDirs, type ContainerRequest, type ContainerInspect, type OverlayView,
+  EngineContainer, MissingImageError, imageLowerDirs, sweepContainers, type ContainerRequest, type ContainerInspect, type OverlayView,
 } from './engine.js';
+export { runOutside, type CommandResult } from './shell.js';
 export { buildSpec, resolveUser, capabilities, DOCKER_CAPABILITIES } from './bundle.js';
 export {
   createContainer, prepareBundle, runForeground, startDetached, stopContainer, killContainer, removeContainer, setPaused,

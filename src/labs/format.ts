@@ -4,6 +4,7 @@
 //
 // A lab file imports only types from here (`import type`), so the loader can compile it on its own;
 // everything a lab needs at run time arrives through the LabContext argument.
+import type { CommandResult } from '../container/shell.js';
 import type { Mount, Spec } from '../oci/spec.js';
 
 export type NamespaceName = 'pid' | 'network' | 'ipc' | 'uts' | 'mount' | 'cgroup' | 'user' | 'time';
@@ -67,14 +68,7 @@ export interface ContainerDef {
 }
 
 /** What a command printed and how it ended. */
-export interface CommandResult {
-  code: number | null;
-  signal: string | null;
-  stdout: string;
-  stderr: string;
-  /** stdout with surrounding whitespace trimmed */
-  out: string;
-}
+export type { CommandResult };
 
 /** A command shown to the student, run inside a container (nsenter) or on the host. */
 export interface Command {

@@ -4,8 +4,7 @@
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MNT, sys } from '../runtime/sys/index.js';
-import { mountPointsBelow } from '../runtime/mountinfo.js';
+import { sweepContainers } from '../container/index.js';
 import { processAlive, processStartTime } from '../runtime/proc.js';
 import { RuntimeCli } from '../oci/runtime-cli.js';
 
@@ -46,17 +45,8 @@ export async function collectStaleRuns(prefix: string): Promise<string[]> {
     }
     if (ownerAlive(owner)) continue;
     const state = join(scratch, 'state');
-    if (existsSync(state) && existsSync(owner.runtime)) {
-      const runtime = new RuntimeCli(owner.runtime, state, { env: process.env });
-      for (const id of readdirSync(state)) await runtime.run(['delete', '--force', id]).catch(() => undefined);
-    }
-    for (const point of mountPointsBelow(scratch)) {
-      try {
-        sys.umount2(point, MNT.MNT_DETACH);
-      } catch {
-        // already gone
-      }
-    }
+    const runtime = existsSync(state) && existsSync(owner.runtime) ? new RuntimeCli(owner.runtime, state, { env: process.env }) : undefined;
+    await sweepContainers(scratch, runtime);
     rmSync(scratch, { recursive: true, force: true });
     removed.push(scratch);
   }

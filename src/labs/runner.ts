@@ -7,12 +7,11 @@ import { join, relative } from 'node:path';
 import type { LabRef } from './catalog.js';
 import { labSpec } from './bundle.js';
 import type { CheckOutcome, LabEvent, LabResult, LabSink } from './events.js';
-import { runInside, runOutside } from './exec.js';
 import { expect } from './expect.js';
 import type { Command, CommandResult, ContainerDef, ContainerView, HostFacts, LabContext, LabDefinition } from './format.js';
 import { LabError, loadLab, locate } from './load.js';
 import { RuntimeCli } from '../oci/runtime-cli.js';
-import { EngineContainer, MissingImageError } from '../container/index.js';
+import { EngineContainer, MissingImageError, runOutside } from '../container/index.js';
 import { RuntimeTraceReader } from './runtime-trace.js';
 import { writeOwner } from './gc.js';
 import { pollUntil, waitFor } from './wait.js';
@@ -156,8 +155,8 @@ export async function runLab(ref: LabRef, options: RunLabOptions): Promise<LabRe
     return env;
   };
   const inside = (name: string, sh: string, o: { timeoutMs?: number } = {}): Promise<CommandResult> => {
-    const c = view(name);
-    return runInside(c.pid, cgroupOf(c.pid, { mode }).procsFiles(), sh, { timeoutMs: o.timeoutMs });
+    view(name); // says which container is missing or not started
+    return live.get(name)!.engine.exec(sh, { timeoutMs: o.timeoutMs });
   };
   const outside = (sh: string, o: { timeoutMs?: number } = {}): Promise<CommandResult> =>
     runOutside(sh, { env: hostEnv(), timeoutMs: o.timeoutMs });

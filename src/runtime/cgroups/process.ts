@@ -56,33 +56,26 @@ export class ProcessCgroup {
     return join(this.v1MountPoint(controller), line.path);
   }
 
-  /** Every directory the process is in, below the roots (the hybrid layout's cgroup2 one too). */
-  dirs(): string[] {
+  /** Each line of /proc/<pid>/cgroup with the mount point of its hierarchy (the hybrid layout's cgroup2 one too). */
+  private placed(): Array<Membership & { mountPoint?: string }> {
     const hierarchies = v1Hierarchies();
-    const dirs: string[] = [];
-    for (const line of membershipOf(this.pid)) {
-      if (line.path === '/') continue;
-      const mountPoint = line.controllers.length === 0
-        ? (this.mode === 'v2' ? CGROUP_ROOT : unifiedMountPoint())
-        : hierarchies.find((h) => h.controllers.join(',') === line.controllers.join(','))?.mountPoint;
-      if (mountPoint && existsSync(join(mountPoint, line.path))) dirs.push(join(mountPoint, line.path));
-    }
-    return dirs;
+    const unified = this.mode === 'v2' ? CGROUP_ROOT : unifiedMountPoint();
+    return membershipOf(this.pid).map((line) => ({
+      ...line,
+      mountPoint: line.controllers.length === 0
+        ? unified
+        : hierarchies.find((h) => h.controllers.join(',') === line.controllers.join(','))?.mountPoint,
+    }));
+  }
+
+  /** Every directory the process is in, below the roots. */
+  dirs(): string[] {
+    return this.placed().filter((l) => l.mountPoint && l.path !== '/').map((l) => join(l.mountPoint!, l.path)).filter((d) => existsSync(d));
   }
 
   /** The cgroup.procs file of every hierarchy the process is in. */
   procsFiles(): string[] {
-    const hierarchies = v1Hierarchies();
-    const files: string[] = [];
-    for (const line of membershipOf(this.pid)) {
-      const mountPoint = line.controllers.length === 0
-        ? unifiedMountPoint()
-        : hierarchies.find((h) => h.controllers.join(',') === line.controllers.join(','))?.mountPoint;
-      if (!mountPoint) continue;
-      const file = join(mountPoint, line.path, 'cgroup.procs');
-      if (existsSync(file)) files.push(file);
-    }
-    return files;
+    return this.placed().filter((l) => l.mountPoint).map((l) => join(l.mountPoint!, l.path, 'cgroup.procs')).filter((f) => existsSync(f));
   }
 
   path(file: CgroupFileName): string {

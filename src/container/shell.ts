@@ -1,11 +1,21 @@
-// Running a lab's commands. Inside a container: a host shell waits on fd 3 while the runner moves it
-// into the container's cgroups (a traced write per cgroup.procs file), then execs
-// `nsenter -t <init> -a` into every namespace and the root of the container. So commands inside are
-// counted against the container's limits, like `runc exec`, for every runtime alike.
+// Shell scripts on the host and inside a running container, with a deadline and bounded output.
+// Inside: a host shell waits on fd 3 while it is moved into the container's cgroups (a traced write
+// per cgroup.procs file), then execs `nsenter -t <init> -a` into every namespace and the root of the
+// container. So commands inside are counted against the container's limits, like `runc exec`, for
+// every runtime alike (and need no runtime that can exec).
 import { spawn } from 'node:child_process';
 import type { Writable } from 'node:stream';
 import { writeKernelFile } from '../runtime/sys/index.js';
-import type { CommandResult } from './format.js';
+
+/** What a script printed and how it ended. */
+export interface CommandResult {
+  code: number | null;
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+  /** stdout with surrounding whitespace trimmed */
+  out: string;
+}
 
 const MAX_OUTPUT = 1 << 20;
 export const CONTAINER_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
