@@ -70,7 +70,7 @@ function main(): void {
   const enterContainerCgroup = (): void => {
     if (inCgroup) return;
     inCgroup = true;
-    if (waitForParent() !== 'joined') process.exit(1);
+    waitForParent('joined');
     if (config.unshareFlags & CLONE.CLONE_NEWCGROUP) sys.unshare(CLONE.CLONE_NEWCGROUP);
   };
   // A hostname needs a uts namespace of the container's own: a new one, or one joined by path.
@@ -92,8 +92,7 @@ function main(): void {
 
   // createRuntime hooks run in the parent, createContainer hooks here, both before pivot_root.
   sendUp({ msg: 'mounted' });
-  const stateForHooks = waitForParent();
-  if (stateForHooks === undefined) process.exit(1);
+  const stateForHooks = JSON.stringify(waitForParent('hook-state').state);
   runHooksInContainer('createContainer', spec.hooks?.createContainer, stateForHooks);
 
   // libseccomp lives on the host: compile the filter while we can still see it.

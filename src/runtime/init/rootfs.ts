@@ -4,6 +4,7 @@ import { chownSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, re
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Mount, Spec, Device } from '../../oci/spec.js';
 import { MS, MNT, MOUNT_OPTIONS, sys, SysError } from '../sys/index.js';
+import type { MountFlagOption } from '../../oci/vocabulary.js';
 import { secureJoin } from './paths.js';
 import { v1Hierarchies } from '../cgroups/detect.js';
 
@@ -19,7 +20,7 @@ export interface ParsedOptions {
 export function parseMountOptions(options: string[] = []): ParsedOptions {
   const out: ParsedOptions = { flags: 0, clear: 0, propagation: [], data: [], bind: false, rec: false };
   for (const opt of options) {
-    const known = MOUNT_OPTIONS[opt];
+    const known = (MOUNT_OPTIONS as Partial<Record<string, (typeof MOUNT_OPTIONS)[MountFlagOption]>>)[opt];
     if (!known) {
       out.data.push(opt);
       continue;
