@@ -10,10 +10,7 @@ import { compileSeccomp, type SeccompProfile } from '../sys/seccomp.js';
 import { ENV_CONSOLE_FD, FIFO_FD, type InitConfig } from './config.js';
 import { setUpConsole } from './console.js';
 import { redirectUp, sendUp, waitForParent } from './channel.js';
-import {
-  applyRootPropagation, bindRootfs, createDevSymlinks, createDevices, isolatePropagation, maskPaths, mountOne, pivotRoot, readonlyPaths,
-  remountRootReadonly,
-} from './rootfs.js';
+import { enterRootfs, mountContainerFilesystems } from './rootfs.js';
 import { applyRlimits, becomeProgram, setgroupsAllowed } from './process.js';
 import { readyThenGo, runReportingFailure, startTracing } from './bootstrap.js';
 
@@ -78,16 +75,9 @@ function main(): void {
   if (spec.hostname !== undefined && ownUts) sys.sethostname(spec.hostname);
   if (spec.domainname !== undefined && ownUts) sys.setdomainname(spec.domainname);
 
-  // 3. The filesystem: everything happens inside our own mount namespace.
-  isolatePropagation(spec);
-  bindRootfs(config.rootfs);
-  for (const m of spec.mounts ?? []) {
-    // a cgroup filesystem shows the cgroup namespace's root: the container's cgroup, once we are in it
-    if (m.type === 'cgroup' || m.type === 'cgroup2') enterContainerCgroup();
-    mountOne(config.rootfs, config.bundle, m, config.cgroupMode);
-  }
-  createDevices(config.rootfs, spec, config.inUserNamespace);
-  createDevSymlinks(config.rootfs);
+  // 3. The filesystem: everything happens inside our own mount namespace. A cgroup filesystem shows
+  // the cgroup namespace's root: the container's cgroup, once we are in it.
+  mountContainerFilesystems(config, enterContainerCgroup);
   enterContainerCgroup();
 
   // createRuntime hooks run in the parent, createContainer hooks here, both before pivot_root.
@@ -97,13 +87,8 @@ function main(): void {
 
   // libseccomp lives on the host: compile the filter while we can still see it.
   const seccomp = spec.linux?.seccomp ? compileSeccomp(spec.linux.seccomp as SeccompProfile) : undefined;
-  pivotRoot(config.rootfs);
-  applyRootPropagation(spec);
-  // sysctls first: /proc/sys becomes read-only with the readonly paths.
-  sysctl(spec.linux?.sysctl);
-  maskPaths(spec.linux?.maskedPaths ?? []);
-  readonlyPaths(spec.linux?.readonlyPaths ?? []);
-  if (spec.root?.readonly) remountRootReadonly();
+  // sysctls before the read-only paths: /proc/sys becomes read-only with them.
+  enterRootfs(spec, config.rootfs, () => sysctl(spec.linux?.sysctl));
   applyRlimits(proc);
   const consoleFd = process.env[ENV_CONSOLE_FD];
   if (proc.terminal && consoleFd) setUpConsole(Number(consoleFd), proc.consoleSize);
