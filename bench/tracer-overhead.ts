@@ -49,7 +49,7 @@ function containerRuns(): void {
     mkdirSync(bundle);
     makeBundle(bundle);
     const state = join(work, 'state');
-    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin' }; // no NODE_OPTIONS noise (DESIGN §2)
+    const env = { PATH: process.env.PATH ?? '/usr/bin:/bin' }; // no NODE_OPTIONS noise (docs/design.md §2)
     const cpu = { plain: 0, traced: 0 };
     const once = (i: number, trace: boolean): number => {
       const cpu0 = childrenCpuMs();

@@ -2,6 +2,7 @@
 // init and the process that joins a running one (exec) — into single CommonJS files. Measured here per process start: Node's ESM loader
 // spends ~30 ms resolving and linking thirty small modules, and even one ESM file pays ~8 ms more
 // than CommonJS (each `import … from 'node:fs'` builds a facade that loads every lazy part of fs).
+import { copyFileSync } from 'node:fs';
 import { build } from 'esbuild';
 
 const common = {
@@ -20,3 +21,6 @@ const common = {
 await build({ ...common, entryPoints: ['dist/src/cli/runtime-main.js'], outfile: 'dist/runtime.cjs' });
 await build({ ...common, entryPoints: ['dist/src/runtime/init/main.js'], outfile: 'dist/init.cjs' });
 await build({ ...common, entryPoints: ['dist/src/runtime/init/exec-main.js'], outfile: 'dist/exec-init.cjs' });
+
+// The container monitor's perl and sh programs are found beside its module (src/container/shim.ts).
+for (const file of ['monitor.pl', 'monitor.sh']) copyFileSync(`src/container/${file}`, `dist/src/container/${file}`);

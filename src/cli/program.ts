@@ -4,6 +4,7 @@ import { UsageError } from '../errors.js';
 import { configureFromEnv } from '../tracer/tracer.js';
 import { logError } from './log.js';
 import { VERSION, commit } from './version.js';
+import { ENV } from '../env.js';
 
 export type Registrar = (program: Command, binName: string) => void;
 
@@ -16,7 +17,7 @@ export async function runProgram(argv: string[], binName: 'tslab' | 'tslab-runti
     .option('--trace <file>', 'write every trace event of this command to FILE (JSON lines)')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
-  if (binName === 'tslab') program.version(`tslab version ${VERSION}\ncommit: ${process.env.TSLAB_COMMIT ?? commit()}`, '-V, --version');
+  if (binName === 'tslab') program.version(`tslab version ${VERSION}\ncommit: ${process.env[ENV.COMMIT] ?? commit()}`, '-V, --version');
   for (const register of registrars) register(program, binName);
 
   let closeTrace: () => void = () => {};
@@ -33,7 +34,7 @@ export async function runProgram(argv: string[], binName: 'tslab' | 'tslab-runti
     }
     const e = err as Error & { exitCode?: number };
     logError(`${binName}: ${e.message}`);
-    if (process.env.TSLAB_DEBUG && !(err instanceof UsageError)) process.stderr.write(`${e.stack}\n`);
+    if (process.env[ENV.DEBUG] && !(err instanceof UsageError)) process.stderr.write(`${e.stack}\n`);
     process.exitCode = typeof e.exitCode === 'number' ? e.exitCode : 1;
   } finally {
     closeTrace();

@@ -3,6 +3,7 @@
 // error, so a typo never silently falls back to a default.
 import { readFileSync } from 'node:fs';
 import { UsageError } from '../errors.js';
+import { ENV } from '../env.js';
 
 export interface TslabConfig {
   /** Images, snapshots, containers and volumes live here. */
@@ -88,14 +89,14 @@ let cached: TslabConfig | undefined;
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): TslabConfig {
   if (cached && env === process.env) return cached;
-  const path = env.TSLAB_CONFIG || DEFAULT_CONFIG_PATH;
+  const path = env[ENV.CONFIG] || DEFAULT_CONFIG_PATH;
   let config = defaultConfig();
   let text: string | undefined;
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code !== 'ENOENT' || env.TSLAB_CONFIG) {
+    if (code !== 'ENOENT' || env[ENV.CONFIG]) {
       throw new UsageError(`cannot read the config ${path}: ${code ?? (err as Error).message}`);
     }
   }
@@ -108,9 +109,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): TslabConfig {
     }
     config = parseConfig(raw, path);
   }
-  if (env.TSLAB_DATA_ROOT) {
-    if (!env.TSLAB_DATA_ROOT.startsWith('/')) throw new UsageError('TSLAB_DATA_ROOT must be an absolute path');
-    config.dataRoot = env.TSLAB_DATA_ROOT;
+  const dataRoot = env[ENV.DATA_ROOT];
+  if (dataRoot) {
+    if (!dataRoot.startsWith('/')) throw new UsageError('TSLAB_DATA_ROOT must be an absolute path');
+    config.dataRoot = dataRoot;
   }
   if (env === process.env) cached = config;
   return config;

@@ -5,7 +5,9 @@
 // - records (lifecycle.ts): `tslab container …`, image + docker flags → a named container in the
 //   data root with a monitor, a log and a network.
 import { buildOptions, type RunFlags } from './options.js';
-import { createContainer, prepareBundle, removeContainer, dataRoot } from './lifecycle.js';
+import { createContainer, prepareBundle } from './create.js';
+import { dataRoot } from './state.js';
+import { removeContainer } from './verbs.js';
 import { containerDir, type ContainerRecord } from './record.js';
 import { rootfsPaths } from './rootfs.js';
 import { join } from 'node:path';
@@ -15,10 +17,11 @@ export {
 } from './engine.js';
 export { runOutside, type CommandResult } from './shell.js';
 export { buildSpec, resolveUser, capabilities, DOCKER_CAPABILITIES } from './bundle.js';
-export {
-  createContainer, prepareBundle, runForeground, startDetached, stopContainer, killContainer, removeContainer, setPaused,
-  execInContainer, find as findContainer, refresh as refreshContainer,
-} from './lifecycle.js';
+export { createContainer, prepareBundle } from './create.js';
+export { startDetached } from './monitor.js';
+export { runForeground } from './foreground.js';
+export { stopContainer, killContainer, removeContainer, setPaused, execInContainer } from './verbs.js';
+export { find as findContainer, refresh as refreshContainer } from './state.js';
 export { listRecords, type ContainerRecord, type ContainerOptions } from './record.js';
 export { diffUpper, mountRootfs, unmountRootfs } from './rootfs.js';
 export { resolveRuntime, defaultRuntimePath, RuntimeCli } from '../oci/runtime-cli.js';

@@ -7,6 +7,7 @@ import { isLoopbackRegistry, formatReference, parseReference } from './reference
 import { pullImage, pullProgress } from './pull.js';
 import { ensureSnapshots, snapshotFs } from './snapshots.js';
 import { ImageStore, type ResolvedImage } from './store.js';
+import { ENV } from '../env.js';
 
 export { ImageStore, type ResolvedImage } from './store.js';
 export { parseReference, normalizeReference, formatReference } from './reference.js';
@@ -71,7 +72,7 @@ export async function ensureImage(input: string, options: EnsureOptions = {}): P
   if (!image) {
     const ref = parseReference(input);
     const name = formatReference(ref);
-    const offline = process.env.TSLAB_OFFLINE === '1' && !isLoopbackRegistry(ref.registry);
+    const offline = process.env[ENV.OFFLINE] === '1' && !isLoopbackRegistry(ref.registry);
     let pullError: Error | undefined;
     if (options.pull !== false && !offline) {
       try {

@@ -11,6 +11,7 @@ import { decompressor } from './compression.js';
 import { layerCompression, type Descriptor, type ImageConfig, type Manifest } from './media.js';
 import type { ImageStore } from './store.js';
 import { applyLayer } from './unpack.js';
+import { ENV } from '../env.js';
 
 export interface SnapshotMeta {
   chainId: string;
@@ -123,11 +124,11 @@ export async function ensureSnapshots(store: ImageStore, manifest: Manifest, con
     await unpackSnapshot(store, manifest.layers[i]!, diffIds[i]!, chain[i]!, chain.slice(0, i));
   };
   // workers run the compiled module; from TypeScript sources (tests) stay in this thread
-  if (missing.length < 2 || import.meta.url.endsWith('.ts') || process.env.TSLAB_UNPACK_WORKERS === '0') {
+  if (missing.length < 2 || import.meta.url.endsWith('.ts') || process.env[ENV.UNPACK_WORKERS] === '0') {
     for (const i of missing) await sequential(i);
     return chain;
   }
-  const limit = Math.max(1, Math.min(availableParallelism(), Number(process.env.TSLAB_UNPACK_WORKERS) || 8));
+  const limit = Math.max(1, Math.min(availableParallelism(), Number(process.env[ENV.UNPACK_WORKERS]) || 8));
   const redo: number[] = [];
   let failure: string | undefined;
   let next = 0;

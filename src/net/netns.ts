@@ -1,4 +1,4 @@
-// Doing work inside another network namespace. setns() moves only the calling thread (DESIGN §2), so
+// Doing work inside another network namespace. setns() moves only the calling thread (docs/design.md §2), so
 // this runs on the main thread, synchronously: join the target namespace, run fn (which must not
 // await), then join the saved original namespace again.
 import { closeSync, openSync } from 'node:fs';

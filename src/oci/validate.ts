@@ -1,6 +1,6 @@
 // Validates a parsed config.json. Each problem names the field (as a JSON path) and what to do.
 import type { Spec } from './spec.js';
-import { NAMESPACES, CAPABILITIES, RLIMITS, MOUNT_OPTIONS } from '../runtime/sys/flags.js';
+import { MOUNT_EXTRA_OPTIONS, MOUNT_FLAG_OPTIONS, NAMESPACE_TYPES, RLIMIT_TYPES, isCapability, isNamespaceType, isRlimitType } from './vocabulary.js';
 
 export class SpecError extends Error {
   readonly field: string;
@@ -66,7 +66,7 @@ export function validateSpec(raw: unknown): Spec {
         const list = proc.capabilities[set];
         expectStringArray(list, `process.capabilities.${set}`);
         for (const cap of (list as string[] | undefined) ?? []) {
-          if (!(CAPABILITIES as readonly string[]).includes(cap)) {
+          if (!isCapability(cap)) {
             throw new SpecError(`process.capabilities.${set}`, `unknown capability "${cap}" (names look like CAP_NET_ADMIN)`);
           }
         }
@@ -75,8 +75,8 @@ export function validateSpec(raw: unknown): Spec {
     if (proc.rlimits !== undefined) {
       if (!Array.isArray(proc.rlimits)) throw new SpecError('process.rlimits', 'must be an array');
       proc.rlimits.forEach((r, i) => {
-        if (!isObject(r) || typeof r.type !== 'string' || !(r.type in RLIMITS)) {
-          throw new SpecError(`process.rlimits[${i}].type`, `must be one of ${Object.keys(RLIMITS).join(', ')}`);
+        if (!isObject(r) || typeof r.type !== 'string' || !isRlimitType(r.type)) {
+          throw new SpecError(`process.rlimits[${i}].type`, `must be one of ${RLIMIT_TYPES.join(', ')}`);
         }
         if (!isUint(r.hard) || !isUint(r.soft)) throw new SpecError(`process.rlimits[${i}]`, 'hard and soft must be non-negative integers');
         if (r.soft > r.hard) throw new SpecError(`process.rlimits[${i}]`, 'soft must not exceed hard');
@@ -97,7 +97,7 @@ export function validateSpec(raw: unknown): Spec {
       const isBind = m.type === 'bind' || opts.includes('bind') || opts.includes('rbind');
       if (isBind && typeof m.source !== 'string') throw new SpecError(`mounts[${i}].source`, 'a bind mount needs a source path');
       for (const o of opts) {
-        if (!(o in MOUNT_OPTIONS) && !o.includes('=') && !['newinstance', 'rro', 'rrw', 'idmap', 'ridmap', 'tmpcopyup'].includes(o)) {
+        if (![...MOUNT_FLAG_OPTIONS, ...MOUNT_EXTRA_OPTIONS].includes(o as never) && !o.includes('=')) {
           // data options such as mode=755 are passed to the filesystem; bare unknown words are kept as data too
         }
       }
@@ -111,9 +111,9 @@ export function validateSpec(raw: unknown): Spec {
       const seen = new Set<string>();
       linux.namespaces.forEach((ns, i) => {
         if (!isObject(ns) || typeof ns.type !== 'string') throw new SpecError(`linux.namespaces[${i}].type`, 'is required');
-        if (!(ns.type in NAMESPACES)) {
+        if (!isNamespaceType(ns.type)) {
           throw new SpecError(`linux.namespaces[${i}].type`,
-            `unknown namespace type "${ns.type}" (one of ${Object.keys(NAMESPACES).join(', ')})`);
+            `unknown namespace type "${ns.type}" (one of ${NAMESPACE_TYPES.join(', ')})`);
         }
         if (seen.has(ns.type)) throw new SpecError(`linux.namespaces[${i}].type`, `namespace "${ns.type}" is listed twice`);
         seen.add(ns.type);

@@ -1,5 +1,6 @@
 // The one tracer of a process. Every step of the runtime goes through `step()`: it emits a begin
 // event, waits at the stepping gate, applies fault injection, runs the step and emits the end event.
+import { ENV } from '../env.js';
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { TRACE_FORMAT_VERSION, type ArgValue, type EventKind, type Stage, type TraceEvent } from './event.js';
 
@@ -19,11 +20,6 @@ export interface StepSpec {
   summary?: string;
 }
 
-/** Environment variables through which a parent hands tracing to its children. */
-export const ENV_TRACE_FILE = 'TSLAB_TRACE';
-export const ENV_EVENTS_FD = 'TSLAB_EVENTS_FD';
-export const ENV_CONTROL_FD = 'TSLAB_CONTROL_FD';
-export const ENV_FAULT = 'TSLAB_FAULT';
 
 interface Fault {
   stage?: string;
@@ -106,7 +102,7 @@ export class Tracer {
     for (const part of spec.split(',')) {
       const [where, occ, errno] = part.split(':');
       if (!where || !occ || !errno || !/^\d+$/.test(occ)) {
-        throw new Error(`${ENV_FAULT}: "${part}" is not [stage/]step:occurrence:ERRNO (e.g. init/mount:2:EPERM)`);
+        throw new Error(`${ENV.FAULT}: "${part}" is not [stage/]step:occurrence:ERRNO (e.g. init/mount:2:EPERM)`);
       }
       const [stage, step] = where.includes('/') ? where.split('/', 2) as [string, string] : [undefined, where];
       this.faults.push({ ...(stage ? { stage } : {}), step, occurrence: Number(occ), errno });
@@ -248,16 +244,16 @@ export function memorySink(): { sink: Sink; events: TraceEvent[] } {
 /** Wires the tracer from the environment: TSLAB_TRACE, TSLAB_EVENTS_FD, TSLAB_CONTROL_FD, TSLAB_FAULT. */
 export function configureFromEnv(env: NodeJS.ProcessEnv, traceFile?: string): () => void {
   const closers: Array<() => void> = [];
-  const file = traceFile ?? env[ENV_TRACE_FILE];
+  const file = traceFile ?? env[ENV.TRACE];
   if (file) {
     const f = fileSink(file);
     tracer.addSink(f.sink);
     closers.push(f.close);
   }
-  const eventsFd = env[ENV_EVENTS_FD];
+  const eventsFd = env[ENV.EVENTS_FD];
   if (eventsFd && /^\d+$/.test(eventsFd)) tracer.addSink(fdSink(Number(eventsFd)), { direct: true });
-  const controlFd = env[ENV_CONTROL_FD];
+  const controlFd = env[ENV.CONTROL_FD];
   if (controlFd && /^\d+$/.test(controlFd)) tracer.setControlFd(Number(controlFd));
-  tracer.setFaults(env[ENV_FAULT]);
+  tracer.setFaults(env[ENV.FAULT]);
   return () => closers.forEach((c) => c());
 }

@@ -1,5 +1,6 @@
 // The entry points command authors call: runUnderTui() for `--tui` / `--step`, runReplay() for
 // `tslab trace view`. On a terminal they draw the Ink TUI; otherwise they print plain step lines.
+import { ENV } from '../env.js';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,7 +11,7 @@ import { ReplaySource } from './sources/replay.js';
 import type { EventSource } from './sources/source.js';
 import { plainLine } from './plain.js';
 import { loadInkForTerminal } from './load-ink.js';
-import { ENV_CONTROL_FD, ENV_EVENTS_FD } from '../tracer/tracer.js';
+import { exitStatus } from '../runtime/lifecycle/signals.js';
 
 export interface RunUnderTuiOptions {
   /** stop before every step and wait for a key (`--step`); false watches live (`--tui`) */
@@ -48,12 +49,6 @@ function currentBin(): string {
   return running && /(^|\/)tslab(-runtime)?$/.test(running) ? running : tslabBin();
 }
 
-function exitCodeOf(code: number | null, signal: NodeJS.Signals | null): number {
-  if (code !== null) return code;
-  const signals: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
-  return 128 + (signal ? signals[signal] ?? 1 : 1);
-}
-
 function isInteractive(): boolean {
   return process.stdout.isTTY === true && process.stdin.isTTY === true;
 }
@@ -64,7 +59,7 @@ function isInteractive(): boolean {
  * exit code (128+n when it died of signal n).
  */
 export async function runUnderTui(argv: readonly string[], opts: RunUnderTuiOptions): Promise<number> {
-  if (process.env[ENV_EVENTS_FD] !== undefined || process.env[ENV_CONTROL_FD] !== undefined) {
+  if (process.env[ENV.EVENTS_FD] !== undefined || process.env[ENV.CONTROL_FD] !== undefined) {
     throw new Error('already running under a tslab TUI: --tui/--step cannot nest');
   }
   const args = stripTuiFlags(argv);
@@ -79,7 +74,7 @@ export async function runUnderTui(argv: readonly string[], opts: RunUnderTuiOpti
   }
   const source = new LiveSource({ command, stepping: opts.step, ...(opts.env ? { env: opts.env } : {}) });
   const result = await runInk(source, title);
-  return exitCodeOf(result.code, result.signal);
+  return exitStatus(result.code, result.signal);
 }
 
 /** Steps through a recorded trace as if it were live (`tslab trace view`). */
@@ -108,7 +103,7 @@ function runPlain(source: LiveSource, write: (s: string) => void): Promise<numbe
         }
       },
       output: (text, stream) => void (stream === 'stdout' ? process.stdout : process.stderr).write(text),
-      exit: (code, signal) => resolve(exitCodeOf(code, signal)),
+      exit: (code, signal) => resolve(exitStatus(code, signal)),
     });
   });
 }

@@ -6,10 +6,11 @@ import { spawn } from 'node:child_process';
 import type { Command } from 'commander';
 import { UsageError, requireRoot } from '../../errors.js';
 import { collect, type RunFlags } from '../../container/options.js';
-import {
-  createContainer, dataRoot, execInContainer, find, killContainer, logPath, prepareBundle, refresh, removeContainer,
-  runForeground, setPaused, startDetached, stopContainer,
-} from '../../container/lifecycle.js';
+import { createContainer, prepareBundle } from '../../container/create.js';
+import { dataRoot, find, logPath, refresh } from '../../container/state.js';
+import { startDetached } from '../../container/monitor.js';
+import { runForeground } from '../../container/foreground.js';
+import { execInContainer, killContainer, removeContainer, setPaused, stopContainer } from '../../container/verbs.js';
 import { containerDir, listRecords, type ContainerRecord } from '../../container/record.js';
 import { diffUpper, isMounted, rootfsPaths, unmountRootfs } from '../../container/rootfs.js';
 import { snapshotFs } from '../../image/snapshots.js';
@@ -337,7 +338,7 @@ export function registerContainer(program: Command, binName: string): void {
       collectNetworks(dataRoot());
     });
 
-  // The createRuntime hook of `run -t` (src/container/lifecycle.ts): the runtime gives the
+  // The createRuntime hook of `run -t` (src/container/create.ts): the runtime gives the
   // container's state on stdin; the created init's network namespace gets its network.
   container.command('network-hook <id>', { hidden: true })
     .description('OCI createRuntime hook: attach a created container\'s init to its network')

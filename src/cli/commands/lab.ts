@@ -17,6 +17,7 @@ import { DEFAULT_PREFIX, runLab } from '../../labs/runner.js';
 import { collectStaleRuns } from '../../labs/gc.js';
 import { resolveRuntime } from '../../oci/runtime-cli.js';
 import { loadInkForTerminal } from '../../tui/load-ink.js';
+import { ENV } from '../../env.js';
 
 interface RunOptions { runtime?: string; namePrefix: string; pause?: boolean; steps?: boolean; plain?: boolean }
 interface TestOptions { runtime?: string; namePrefix: string; reporter: string; output?: string; report?: string }
@@ -68,7 +69,7 @@ export function registerLab(program: Command, binName: string): void {
   program.command('run')
     .description('run one lab, narrated: its steps, their commands and output, and the checks')
     .argument('<lab>', 'a lab folder (labs/namespaces/pid-namespace) or a unique name (pid-namespace)')
-    .option('--runtime <runtime>', 'runc-compatible runtime: a path, or runc, crun, tslab (ours); default $TSLAB_LAB_RUNTIME or tslab', process.env.TSLAB_LAB_RUNTIME ?? 'tslab')
+    .option('--runtime <runtime>', 'runc-compatible runtime: a path, or runc, crun, tslab (ours); default $TSLAB_LAB_RUNTIME or tslab', process.env[ENV.LAB_RUNTIME] ?? 'tslab')
     .option('--name-prefix <prefix>', 'prefix of container ids, cgroups and scratch folders', DEFAULT_PREFIX)
     .option('--pause', 'wait for Enter before each step (for a workshop; needs a terminal)')
     .option('--steps', 'show every traced step of the runtime (tslab\'s runtime traces, runc does not)')
@@ -116,7 +117,7 @@ export function registerLab(program: Command, binName: string): void {
   program.command('test')
     .description('run labs headless (CI): exit 1 when a check fails or a lab cannot run')
     .argument('[labs...]', 'lab folders, lab paths or names (default: every lab under labs/)')
-    .option('--runtime <runtime>', 'runc-compatible runtime: a path, or runc, crun, tslab (ours); default $TSLAB_LAB_RUNTIME or tslab', process.env.TSLAB_LAB_RUNTIME ?? 'tslab')
+    .option('--runtime <runtime>', 'runc-compatible runtime: a path, or runc, crun, tslab (ours); default $TSLAB_LAB_RUNTIME or tslab', process.env[ENV.LAB_RUNTIME] ?? 'tslab')
     .option('--reporter <format>', 'plain | tap | junit', 'plain')
     .option('--output <file>', 'write the report to FILE instead of stdout')
     .option('--report <dir>', 'also write an HTML report per lab into DIR')

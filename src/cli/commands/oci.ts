@@ -16,6 +16,7 @@ import { cgroupManager } from '../../runtime/cgroups/index.js';
 import { requireRoot, UsageError } from '../../errors.js';
 import { setLog } from '../log.js';
 import { VERSION, commit } from '../version.js';
+import { ENV } from '../../env.js';
 
 interface GlobalOptions {
   root: string;
@@ -30,7 +31,7 @@ function globals(cmd: Command): GlobalOptions {
 }
 
 function controlFdFromEnv(): number | undefined {
-  const v = process.env.TSLAB_CONTROL_FD;
+  const v = process.env[ENV.CONTROL_FD];
   return v && /^\d+$/.test(v) ? Number(v) : undefined;
 }
 
@@ -204,7 +205,7 @@ function addRuntimeCommands(parent: Command, binName: string): void {
 
 export function registerOci(program: Command, binName: string): void {
   if (binName === 'tslab-runtime') {
-    program.version(`tslab-runtime version ${VERSION}\ncommit: ${process.env.TSLAB_COMMIT ?? commit()}\nspec: 1.2.0`, '-v, --version');
+    program.version(`tslab-runtime version ${VERSION}\ncommit: ${process.env[ENV.COMMIT] ?? commit()}\nspec: 1.2.0`, '-v, --version');
     addRuntimeCommands(program, binName);
     return;
   }

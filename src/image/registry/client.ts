@@ -8,6 +8,7 @@ import { UsageError } from '../../errors.js';
 import { isLoopbackRegistry } from '../reference.js';
 import { parseChallenges, type Challenge } from './challenge.js';
 import type { Credential, CredentialStore } from './credentials.js';
+import { ENV } from '../../env.js';
 
 export interface RegistryResponse {
   status: number;
@@ -71,7 +72,7 @@ export class RegistryClient {
     const own = new URL(`${this.scheme(registry)}://${registry === 'docker.io' ? 'registry-1.docker.io' : registry}`);
     const mirrors = registry === 'docker.io' ? config.registryMirrors.map((m) => new URL(m)) : [];
     // TSLAB_OFFLINE=1 (tests, machines without internet): only loopback endpoints are contacted
-    const offline = process.env.TSLAB_OFFLINE === '1';
+    const offline = process.env[ENV.OFFLINE] === '1';
     this.endpoints = [...mirrors, own].filter((u) => !offline || isLoopbackRegistry(u.host));
     if (this.endpoints.length === 0) {
       throw new UsageError(`TSLAB_OFFLINE=1 allows only loopback registries, and ${registry} is not one: unset TSLAB_OFFLINE or use a local mirror`);

@@ -1,5 +1,6 @@
-// The init's two pipes to its parent: fd 3 carries JSON lines up (trace events and messages),
-// fd 4 carries "go" lines down. Both are read and written synchronously: the init is single-minded.
+// The init's two pipes to its parent: fd 3 carries JSON lines up (trace events and messages), fd 4
+// carries the parent's messages down, JSON lines too. The init reads and writes them synchronously:
+// it is single-minded. The exec helper uses the same pipes (it hears only `go`).
 import { readSync, writeSync } from 'node:fs';
 
 export const UP_FD = 3;
@@ -10,6 +11,32 @@ export type InitMessage =
   | { msg: 'mounted' }
   | { msg: 'created' }
   | { msg: 'error'; error: string; errno?: string; /** the pipe closed: the process exec'd or died */ eof?: boolean };
+
+/** What the parent says down, in this order (the exec helper hears only go). */
+export type ParentMessage =
+  /** Node has booted and the uid/gid maps are written: go on; events carry the host pid from now on */
+  | { msg: 'go'; hostPid: number }
+  /** the init is in the container's cgroup: it may make its cgroup namespace */
+  | { msg: 'joined' }
+  /** the createRuntime hooks ran: the OCI state the container's own hooks get on stdin */
+  | { msg: 'hook-state'; state: Record<string, unknown> };
+
+export type ParentMessageKind = ParentMessage['msg'];
+
+/** One message as a line on the down pipe. */
+export function encodeParentMessage(message: ParentMessage): string {
+  return `${JSON.stringify(message)}\n`;
+}
+
+/** A line from the down pipe as the message it must be, else undefined. */
+export function decodeParentMessage<K extends ParentMessageKind>(line: string, expected: K): Extract<ParentMessage, { msg: K }> | undefined {
+  try {
+    const parsed = JSON.parse(line) as { msg?: unknown };
+    return parsed?.msg === expected ? (parsed as Extract<ParentMessage, { msg: K }>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 let upFd = UP_FD;
 
@@ -29,8 +56,19 @@ export function sendUp(message: InitMessage): void {
   }
 }
 
-/** Blocks until the parent writes a line; returns it, or undefined at EOF (the parent died). */
-export function waitForParent(): string | undefined {
+/**
+ * Blocks until the parent's next message; exits (status 1) when it is not the one expected or the
+ * pipe closed (the parent died): nothing is left to do without it.
+ */
+export function waitForParent<K extends ParentMessageKind>(expected: K): Extract<ParentMessage, { msg: K }> {
+  const line = readLine();
+  const message = line === undefined ? undefined : decodeParentMessage(line, expected);
+  if (!message) process.exit(1);
+  return message;
+}
+
+/** Blocks until the parent writes a line; returns it, or undefined at EOF. */
+function readLine(): string | undefined {
   const chunks: Buffer[] = [];
   const one = Buffer.alloc(1);
   for (;;) {

@@ -1,16 +1,16 @@
 /** The parent opens exec.fifo with O_PATH and hands it down as this fd: after pivot_root the init
  * can no longer see the state directory, but it can reopen the fifo through /proc/self/fd. */
 export const FIFO_FD = 5;
-/** The stepping control pipe, when the TUI drives the run. */
-export const CONTROL_FD = 6;
-/** The TUI's events pipe: the init writes its events there itself, so the TUI sees every step
+/** The TUI's events pipe (EVENTS_FD, 6) and the stepping control pipe (CONTROL_FD, 7) sit where every
+ * process of a run has them: the init writes its events there itself, so the TUI sees every step
  * that waits at the gate even while the runtime process is blocked at its own. */
-export const EVENTS_FD = 7;
+export { CONTROL_FD, EVENTS_FD } from '../../env.js';
 /** With process.terminal: a unix socket to hand the pty master over (to the runtime, or to an engine's console socket). */
 export const CONSOLE_FD = 8;
-export const ENV_CONSOLE_FD = 'TSLAB_CONSOLE_FD';
+export const ENV_CONSOLE_FD = ENV.CONSOLE_FD;
 
 import type { Spec } from '../../oci/spec.js';
+import { ENV } from '../../env.js';
 
 /** What the parent hands the init (as JSON in its environment). */
 export interface InitConfig {

@@ -10,10 +10,7 @@ import { compileSeccomp, type SeccompProfile } from '../sys/seccomp.js';
 import { ENV_CONSOLE_FD, FIFO_FD, type InitConfig } from './config.js';
 import { setUpConsole } from './console.js';
 import { redirectUp, sendUp, waitForParent } from './channel.js';
-import {
-  applyRootPropagation, bindRootfs, createDevSymlinks, createDevices, isolatePropagation, maskPaths, mountOne, pivotRoot, readonlyPaths,
-  remountRootReadonly,
-} from './rootfs.js';
+import { enterRootfs, mountContainerFilesystems } from './rootfs.js';
 import { applyRlimits, becomeProgram, setgroupsAllowed } from './process.js';
 import { readyThenGo, runReportingFailure, startTracing } from './bootstrap.js';
 
@@ -70,7 +67,7 @@ function main(): void {
   const enterContainerCgroup = (): void => {
     if (inCgroup) return;
     inCgroup = true;
-    if (waitForParent() !== 'joined') process.exit(1);
+    waitForParent('joined');
     if (config.unshareFlags & CLONE.CLONE_NEWCGROUP) sys.unshare(CLONE.CLONE_NEWCGROUP);
   };
   // A hostname needs a uts namespace of the container's own: a new one, or one joined by path.
@@ -78,33 +75,20 @@ function main(): void {
   if (spec.hostname !== undefined && ownUts) sys.sethostname(spec.hostname);
   if (spec.domainname !== undefined && ownUts) sys.setdomainname(spec.domainname);
 
-  // 3. The filesystem: everything happens inside our own mount namespace.
-  isolatePropagation(spec);
-  bindRootfs(config.rootfs);
-  for (const m of spec.mounts ?? []) {
-    // a cgroup filesystem shows the cgroup namespace's root: the container's cgroup, once we are in it
-    if (m.type === 'cgroup' || m.type === 'cgroup2') enterContainerCgroup();
-    mountOne(config.rootfs, config.bundle, m, config.cgroupMode);
-  }
-  createDevices(config.rootfs, spec, config.inUserNamespace);
-  createDevSymlinks(config.rootfs);
+  // 3. The filesystem: everything happens inside our own mount namespace. A cgroup filesystem shows
+  // the cgroup namespace's root: the container's cgroup, once we are in it.
+  mountContainerFilesystems(config, enterContainerCgroup);
   enterContainerCgroup();
 
   // createRuntime hooks run in the parent, createContainer hooks here, both before pivot_root.
   sendUp({ msg: 'mounted' });
-  const stateForHooks = waitForParent();
-  if (stateForHooks === undefined) process.exit(1);
+  const stateForHooks = JSON.stringify(waitForParent('hook-state').state);
   runHooksInContainer('createContainer', spec.hooks?.createContainer, stateForHooks);
 
   // libseccomp lives on the host: compile the filter while we can still see it.
   const seccomp = spec.linux?.seccomp ? compileSeccomp(spec.linux.seccomp as SeccompProfile) : undefined;
-  pivotRoot(config.rootfs);
-  applyRootPropagation(spec);
-  // sysctls first: /proc/sys becomes read-only with the readonly paths.
-  sysctl(spec.linux?.sysctl);
-  maskPaths(spec.linux?.maskedPaths ?? []);
-  readonlyPaths(spec.linux?.readonlyPaths ?? []);
-  if (spec.root?.readonly) remountRootReadonly();
+  // sysctls before the read-only paths: /proc/sys becomes read-only with them.
+  enterRootfs(spec, config.rootfs, () => sysctl(spec.linux?.sysctl));
   applyRlimits(proc);
   const consoleFd = process.env[ENV_CONSOLE_FD];
   if (proc.terminal && consoleFd) setUpConsole(Number(consoleFd), proc.consoleSize);

@@ -27,7 +27,9 @@ function lastCap(): number {
 
 export function applyRlimits(proc: Process): void {
   for (const r of proc.rlimits ?? []) {
-    sys.prlimit(RLIMITS[r.type]!, r.type, { soft: BigInt(r.soft), hard: BigInt(r.hard) });
+    const resource = (RLIMITS as Partial<Record<string, number>>)[r.type];
+    if (resource === undefined) throw new Error(`process.rlimits: unknown type ${r.type}`);
+    sys.prlimit(resource, r.type, { soft: BigInt(r.soft), hard: BigInt(r.hard) });
   }
 }
 

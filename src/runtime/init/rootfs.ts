@@ -4,7 +4,9 @@ import { chownSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, sta
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Mount, Spec, Device } from '../../oci/spec.js';
 import { MS, MNT, MOUNT_OPTIONS, sys, SysError } from '../sys/index.js';
+import type { MountFlagOption } from '../../oci/vocabulary.js';
 import { secureJoin } from './paths.js';
+import type { InitConfig } from './config.js';
 import { v1Hierarchies } from '../cgroups/detect.js';
 import { mountOf } from '../mountinfo.js';
 
@@ -20,7 +22,7 @@ export interface ParsedOptions {
 export function parseMountOptions(options: string[] = []): ParsedOptions {
   const out: ParsedOptions = { flags: 0, clear: 0, propagation: [], data: [], bind: false, rec: false };
   for (const opt of options) {
-    const known = MOUNT_OPTIONS[opt];
+    const known = (MOUNT_OPTIONS as Partial<Record<string, (typeof MOUNT_OPTIONS)[MountFlagOption]>>)[opt];
     if (!known) {
       out.data.push(opt);
       continue;
@@ -225,6 +227,39 @@ function lockedFlags(path: string): number {
 
 export function remountRootReadonly(): void {
   sys.mount(null, '/', null, MS.MS_BIND | MS.MS_REMOUNT | MS.MS_RDONLY | lockedFlags('/'), null);
+}
+
+/**
+ * The init's filesystem work before pivot_root, in our own mount namespace: keep our mounts from
+ * propagating to the host, bind the rootfs onto itself (pivot_root needs a mount point), every mount
+ * of config.json in order, the device nodes and /dev's symlinks. beforeCgroupMount runs before the
+ * first cgroup filesystem (it shows the cgroup namespace's root, so the init must be in its cgroup).
+ */
+export function mountContainerFilesystems(
+  config: Pick<InitConfig, 'rootfs' | 'bundle' | 'spec' | 'cgroupMode' | 'inUserNamespace'>, beforeCgroupMount: () => void,
+): void {
+  isolatePropagation(config.spec);
+  bindRootfs(config.rootfs);
+  for (const m of config.spec.mounts ?? []) {
+    if (m.type === 'cgroup' || m.type === 'cgroup2') beforeCgroupMount();
+    mountOne(config.rootfs, config.bundle, m, config.cgroupMode);
+  }
+  createDevices(config.rootfs, config.spec, config.inUserNamespace);
+  createDevSymlinks(config.rootfs);
+}
+
+/**
+ * After the createContainer hooks: pivot_root into the rootfs, the root's propagation, then what the
+ * container must not see or change: masked paths, read-only paths, a read-only root.
+ * beforeReadonly runs before the read-only paths (sysctls: /proc/sys becomes read-only with them).
+ */
+export function enterRootfs(spec: Spec, rootfs: string, beforeReadonly: () => void = () => {}): void {
+  pivotRoot(rootfs);
+  applyRootPropagation(spec);
+  beforeReadonly();
+  maskPaths(spec.linux?.maskedPaths ?? []);
+  readonlyPaths(spec.linux?.readonlyPaths ?? []);
+  if (spec.root?.readonly) remountRootReadonly();
 }
 
 export function listDir(path: string): string[] {

@@ -143,9 +143,9 @@ export async function createContainer(options: CreateOptions): Promise<Created> 
     // a TUI steps through the run: one process at a time may wait at the gate, the screen shows one.
     const overlap = !tracer.stepping;
     if (!overlap) joinCgroup();
-    init.send(`go ${pid}`);
+    init.send({ msg: 'go', hostPid: pid });
     if (overlap) joinCgroup();
-    init.send('joined');
+    init.send({ msg: 'joined' });
 
     state.pid = pid;
     state.pidStartTime = processStartTime(pid);
@@ -156,7 +156,7 @@ export async function createContainer(options: CreateOptions): Promise<Created> 
     const hookState = ociState(state);
     await runHooks('prestart', spec.hooks?.prestart, hookState);
     await runHooks('createRuntime', spec.hooks?.createRuntime, hookState);
-    init.send(JSON.stringify(hookState));
+    init.send({ msg: 'hook-state', state: hookState });
 
     const created = await init.next();
     if (created.msg !== 'created') throw new Error(created.msg === 'error' ? created.error : `unexpected ${created.msg}`);

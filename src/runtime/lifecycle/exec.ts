@@ -107,7 +107,7 @@ export async function execInContainer(o: ExecOptions): Promise<number> {
     const pid = helper.hostPid;
     // Counted against the container's limits before it runs a single instruction of the program.
     for (const file of cgroupFiles) writeKernelFile(file, String(pid), 'cgroup.write', `write ${file} = ${pid} (join the container's cgroup)`);
-    helper.send(`go ${pid}`);
+    helper.send({ msg: 'go', hostPid: pid });
     const outcome = await helper.next();
     if (outcome.msg === 'error' && !outcome.eof) {
       // 127 for a program that is not there, as shells (and our run) say it

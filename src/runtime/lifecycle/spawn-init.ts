@@ -1,7 +1,7 @@
 // Starting the init. Node cannot fork into JavaScript, so the init is a fresh Node process started
 // by libuv (fork+exec) that acts on itself. Two namespaces must exist before it starts:
 // - pid: unshare(CLONE_NEWPID) here, spawn (the child becomes PID 1), then setns straight back,
-//   or this process could no longer start threads (DESIGN §2);
+//   or this process could no longer start threads (docs/design.md §2);
 // - user: a multithreaded process cannot create one, so a single-threaded trampoline
 //   (util-linux `unshare --user`) makes it and execs the init; we then write its uid/gid maps.
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
@@ -10,9 +10,10 @@ import { fileURLToPath } from 'node:url';
 import { tracer } from '../../tracer/tracer.js';
 import { CLONE, sys, writeKernelFile } from '../sys/index.js';
 import type { IdMapping } from '../../oci/spec.js';
-import type { InitMessage } from '../init/channel.js';
+import { encodeParentMessage, type InitMessage, type ParentMessage } from '../init/channel.js';
 import { handleInitLine } from './init-lines.js';
 import { CONSOLE_FD, CONTROL_FD, ENV_CONSOLE_FD, EVENTS_FD } from '../init/config.js';
+import { ENV } from '../../env.js';
 
 const O_PATH = 0o10000000;
 
@@ -45,7 +46,8 @@ export interface RunningInit {
   /** Resolves once Node has booted in the init and said ready (and its uid/gid maps are written). */
   booted: Promise<void>;
   next(): Promise<InitMessage>;
-  send(line: string): void;
+  /** Says the next word of the handshake down the init's pipe (see ParentMessage). */
+  send(message: ParentMessage): void;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   detach(): void;
 }
@@ -92,19 +94,19 @@ export function spawnInit(options: SpawnInitOptions): RunningInit {
   const program = options.program ?? 'init';
   const fifoFd = options.fifoPath !== undefined ? openSync(options.fifoPath, O_PATH) : undefined;
   const stdio: StdioOptions = [...options.stdio, 'pipe', 'pipe', fifoFd ?? 'ignore'];
-  // A minimal environment: NODE_OPTIONS and friends can cost ~50 ms per process (DESIGN §2).
+  // A minimal environment: NODE_OPTIONS and friends can cost ~50 ms per process (docs/design.md §2).
   const env: NodeJS.ProcessEnv = {
     [program === 'init' ? 'TSLAB_INIT_CONFIG_JSON' : 'TSLAB_EXEC_CONFIG_JSON']: options.config, PATH: '/usr/sbin:/usr/bin:/sbin:/bin',
   };
-  if (process.env.TSLAB_FAULT) env.TSLAB_FAULT = process.env.TSLAB_FAULT;
-  const eventsFd = process.env.TSLAB_EVENTS_FD;
-  if (options.controlFd !== undefined || (eventsFd && /^\d+$/.test(eventsFd))) {
-    stdio.push(options.controlFd ?? 'ignore');
-    if (options.controlFd !== undefined) env.TSLAB_CONTROL_FD = String(CONTROL_FD);
-  }
-  if (eventsFd && /^\d+$/.test(eventsFd)) {
-    stdio.push(Number(eventsFd));
-    env.TSLAB_EVENTS_FD = String(EVENTS_FD);
+  if (process.env[ENV.FAULT]) env[ENV.FAULT] = process.env[ENV.FAULT];
+  // the TUI's pipes go where every process of a run has them (EVENTS_FD, then CONTROL_FD)
+  const eventsFd = process.env[ENV.EVENTS_FD];
+  const events = eventsFd && /^\d+$/.test(eventsFd) ? Number(eventsFd) : undefined;
+  if (events !== undefined || options.controlFd !== undefined) {
+    while (stdio.length < EVENTS_FD) stdio.push('ignore');
+    stdio.push(events ?? 'ignore', options.controlFd ?? 'ignore');
+    if (events !== undefined) env[ENV.EVENTS_FD] = String(EVENTS_FD);
+    if (options.controlFd !== undefined) env[ENV.CONTROL_FD] = String(CONTROL_FD);
   }
   if (options.consoleFd !== undefined) {
     while (stdio.length < CONSOLE_FD) stdio.push('ignore');
@@ -191,7 +193,7 @@ export function spawnInit(options: SpawnInitOptions): RunningInit {
       }
     }),
     next,
-    send: (line) => void down.write(`${line}\n`),
+    send: (message) => void down.write(encodeParentMessage(message)),
     exited,
     detach: () => {
       up.removeAllListeners('data');

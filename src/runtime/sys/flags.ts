@@ -1,4 +1,8 @@
-// Flag words and their names, so the trace says CLONE_NEWPID|CLONE_NEWNS instead of 0x20020000.
+// Flag words and their names, so the trace says CLONE_NEWPID|CLONE_NEWNS instead of 0x20020000, and
+// the numbers behind the OCI spec's words (src/oci/vocabulary.ts owns the words).
+import { CAPABILITIES, type MountFlagOption, type NamespaceType, type RlimitType } from '../../oci/vocabulary.js';
+
+export { CAPABILITIES, type NamespaceType } from '../../oci/vocabulary.js';
 
 /** Socket domains and types (<sys/socket.h>): netlink for the network, AF_UNIX for consoles. */
 export const AF_UNSPEC = 0;
@@ -92,7 +96,7 @@ export function prctlOptionName(option: number): string {
 }
 
 /** Namespace types as the OCI spec names them, with their clone flag and /proc/PID/ns entry. */
-export const NAMESPACES = {
+export const NAMESPACES: Record<NamespaceType, { flag: number; proc: string }> = {
   pid: { flag: CLONE.CLONE_NEWPID, proc: 'pid' },
   network: { flag: CLONE.CLONE_NEWNET, proc: 'net' },
   mount: { flag: CLONE.CLONE_NEWNS, proc: 'mnt' },
@@ -101,34 +105,22 @@ export const NAMESPACES = {
   user: { flag: CLONE.CLONE_NEWUSER, proc: 'user' },
   cgroup: { flag: CLONE.CLONE_NEWCGROUP, proc: 'cgroup' },
   time: { flag: CLONE.CLONE_NEWTIME, proc: 'time' },
-} as const;
-
-export type NamespaceType = keyof typeof NAMESPACES;
-
-export const CAPABILITIES = [
-  'CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_DAC_READ_SEARCH', 'CAP_FOWNER', 'CAP_FSETID', 'CAP_KILL',
-  'CAP_SETGID', 'CAP_SETUID', 'CAP_SETPCAP', 'CAP_LINUX_IMMUTABLE', 'CAP_NET_BIND_SERVICE',
-  'CAP_NET_BROADCAST', 'CAP_NET_ADMIN', 'CAP_NET_RAW', 'CAP_IPC_LOCK', 'CAP_IPC_OWNER', 'CAP_SYS_MODULE',
-  'CAP_SYS_RAWIO', 'CAP_SYS_CHROOT', 'CAP_SYS_PTRACE', 'CAP_SYS_PACCT', 'CAP_SYS_ADMIN', 'CAP_SYS_BOOT',
-  'CAP_SYS_NICE', 'CAP_SYS_RESOURCE', 'CAP_SYS_TIME', 'CAP_SYS_TTY_CONFIG', 'CAP_MKNOD', 'CAP_LEASE',
-  'CAP_AUDIT_WRITE', 'CAP_AUDIT_CONTROL', 'CAP_SETFCAP', 'CAP_MAC_OVERRIDE', 'CAP_MAC_ADMIN',
-  'CAP_SYSLOG', 'CAP_WAKE_ALARM', 'CAP_BLOCK_SUSPEND', 'CAP_AUDIT_READ', 'CAP_PERFMON', 'CAP_BPF',
-  'CAP_CHECKPOINT_RESTORE',
-] as const;
+};
 
 export function capabilityNumber(name: string): number | undefined {
   const i = (CAPABILITIES as readonly string[]).indexOf(name);
   return i >= 0 ? i : undefined;
 }
 
-export const RLIMITS: Record<string, number> = {
+/** <sys/resource.h> resource numbers. */
+export const RLIMITS: Record<RlimitType, number> = {
   RLIMIT_CPU: 0, RLIMIT_FSIZE: 1, RLIMIT_DATA: 2, RLIMIT_STACK: 3, RLIMIT_CORE: 4, RLIMIT_RSS: 5,
   RLIMIT_NPROC: 6, RLIMIT_NOFILE: 7, RLIMIT_MEMLOCK: 8, RLIMIT_AS: 9, RLIMIT_LOCKS: 10,
   RLIMIT_SIGPENDING: 11, RLIMIT_MSGQUEUE: 12, RLIMIT_NICE: 13, RLIMIT_RTPRIO: 14, RLIMIT_RTTIME: 15,
 };
 
 /** Mount options as config.json writes them, mapped to flags (set or clear) or propagation. */
-export const MOUNT_OPTIONS: Record<string, { set?: number; clear?: number; propagation?: number }> = {
+export const MOUNT_OPTIONS: Record<MountFlagOption, { set?: number; clear?: number; propagation?: number }> = {
   ro: { set: MS.MS_RDONLY },
   rw: { clear: MS.MS_RDONLY },
   nosuid: { set: MS.MS_NOSUID },

@@ -1,5 +1,5 @@
 // Loads koffi's native module directly with process.dlopen: ~1 ms instead of ~10 ms for
-// require('koffi'), which matters because every container init is a fresh Node process (DESIGN §2).
+// require('koffi'), which matters because every container init is a fresh Node process (docs/design.md §2).
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';

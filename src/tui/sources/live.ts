@@ -1,15 +1,14 @@
 // Runs the watched command as a child with two extra inherited fds: it writes trace events as
 // JSON lines to TSLAB_EVENTS_FD and, when stepping, reads one 'g' per begin from TSLAB_CONTROL_FD.
 // Its stdout and stderr are captured for the output pane instead of being drawn over the screen.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { isTraceEvent, type TraceEvent } from '../../tracer/event.js';
-import { ENV_CONTROL_FD, ENV_EVENTS_FD } from '../../tracer/tracer.js';
+import { CONTROL_FD, ENV, EVENTS_FD } from '../../env.js';
 import type { EventSource, SourceHandlers } from './source.js';
 
-export const EVENTS_FD = 3;
-export const CONTROL_FD = 4;
+export { EVENTS_FD, CONTROL_FD };
 
 /** read(2)'s number, as /proc/<pid>/syscall shows it. */
 const READ_SYSCALL: Partial<Record<string, string>> = { x64: '0', arm64: '63', ia32: '3', arm: '3', riscv64: '63', ppc64: '3', s390x: '3' };
@@ -64,21 +63,24 @@ export class LiveSource implements EventSource {
   start(handlers: SourceHandlers): void {
     const [program, ...args] = this.opts.command;
     if (!program) throw new Error('LiveSource: empty command');
-    const env: NodeJS.ProcessEnv = { ...(this.opts.env ?? process.env), [ENV_EVENTS_FD]: String(EVENTS_FD) };
-    if (this.opts.stepping) env[ENV_CONTROL_FD] = String(CONTROL_FD);
-    else delete env[ENV_CONTROL_FD];
+    const env: NodeJS.ProcessEnv = { ...(this.opts.env ?? process.env), [ENV.EVENTS_FD]: String(EVENTS_FD) };
+    if (this.opts.stepping) env[ENV.CONTROL_FD] = String(CONTROL_FD);
+    else delete env[ENV.CONTROL_FD];
+    // the pipes where every process of a run has them (src/env.ts)
+    const stdio: StdioOptions = ['ignore', 'pipe', 'pipe', ...Array<'ignore'>(EVENTS_FD - 3).fill('ignore'), 'pipe', this.opts.stepping ? 'pipe' : 'ignore'];
     const child = spawn(program, args, {
-      stdio: ['ignore', 'pipe', 'pipe', 'pipe', this.opts.stepping ? 'pipe' : 'ignore'],
+      stdio,
       env,
       ...(this.opts.cwd ? { cwd: this.opts.cwd } : {}),
     });
     this.child = child;
-    this.control = this.opts.stepping ? (child.stdio[CONTROL_FD] as Writable) : undefined;
+    const pipes = child.stdio as ReadonlyArray<Readable | Writable | null | undefined>;
+    this.control = this.opts.stepping ? (pipes[CONTROL_FD] as Writable) : undefined;
     // The child may exit while we still write 'g': that is not an error of the TUI.
     this.control?.on('error', () => {});
     child.stdout?.setEncoding('utf8').on('data', (s: string) => handlers.output(s, 'stdout'));
     child.stderr?.setEncoding('utf8').on('data', (s: string) => handlers.output(s, 'stderr'));
-    readJsonLines(child.stdio[EVENTS_FD] as Readable, handlers.events,
+    readJsonLines(pipes[EVENTS_FD] as Readable, handlers.events,
       (line) => handlers.output(`[tslab tui] not a trace event: ${line.slice(0, 120)}\n`, 'stderr'));
     let done = false;
     const finish = (code: number | null, signal: NodeJS.Signals | null): void => {
