@@ -13,6 +13,7 @@ import { execInContainer } from '../../runtime/lifecycle/exec.js';
 import { loadBundle } from '../../runtime/lifecycle/bundle.js';
 import { checkConsoleSocket } from '../../runtime/console.js';
 import { cgroupManager } from '../../runtime/cgroups/index.js';
+import type { UpdateFlags } from '../../runtime/lifecycle/update.js';
 import { requireRoot, UsageError } from '../../errors.js';
 import { setLog } from '../log.js';
 import { VERSION, commit } from '../version.js';
@@ -191,6 +192,29 @@ function addRuntimeCommands(parent: Command, binName: string): void {
       if (state.status !== 'paused') throw new Error(`container "${id}" is ${state.status}, not paused`);
       await cgroupManager(state.cgroupPath).thaw();
       writeState(g.root, { ...state, paused: false, status: 'running' });
+    });
+
+  parent.command('update <id>').description('change a running container\'s limits (like runc update): JSON with -r, or the flags')
+    .option('-r, --resources <file>', 'linux.resources JSON from FILE, or - for standard input (the other options are then ignored)')
+    .option('--blkio-weight <n>', 'I/O weight (tslab refuses a non-zero one: not applied yet)')
+    .option('--cpu-period <usec>', 'CPU CFS period')
+    .option('--cpu-quota <usec>', 'CPU CFS quota per period (-1: none)')
+    .option('--cpu-share <n>', 'CPU shares (relative weight)')
+    .option('--cpu-rt-period <usec>', 'CPU realtime period')
+    .option('--cpu-rt-runtime <usec>', 'CPU realtime runtime per period')
+    .option('--cpuset-cpus <list>', 'CPUs to use, e.g. 0-1')
+    .option('--cpuset-mems <list>', 'memory nodes to use')
+    .option('--memory <bytes>', 'memory limit, e.g. 67108864 or 64m (-1: unlimited)')
+    .option('--memory-reservation <bytes>', 'memory soft limit')
+    .option('--memory-swap <bytes>', 'memory plus swap limit (-1: unlimited)')
+    .option('--pids-limit <n>', 'maximum number of processes')
+    .addOption(new Option('--kernel-memory <bytes>').hideHelp())
+    .addOption(new Option('--kernel-memory-tcp <bytes>').hideHelp())
+    .action(async (id: string, opts: UpdateFlags, cmd: Command) => {
+      const g = globals(cmd);
+      requireRoot(`${binName} update`);
+      const { readResourcesArgument, resourcesFromFlags, updateContainer } = await import('../../runtime/lifecycle/update.js');
+      await updateContainer(g.root, id, opts.resources ? readResourcesArgument(opts.resources) : resourcesFromFlags(opts));
     });
 
   parent.command('ps <id>').description('list the pids of the container\'s processes')
