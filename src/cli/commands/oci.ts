@@ -139,7 +139,7 @@ function addRuntimeCommands(parent: Command, binName: string): void {
     .option('--no-new-privs', 'set no_new_privs for the process')
     .option('-d, --detach', 'return once it runs')
     .option('--pid-file <file>', 'write its pid to FILE')
-    .option('-t, --tty', 'accepted: the process gets the caller\'s terminal, when it has one')
+    .option('-t, --tty', 'a terminal: the caller\'s, or with --console-socket a new pty of the container')
     .option('--console-socket <path>', 'a unix socket to receive the pty master')
     .addOption(new Option('--preserve-fds <n>').hideHelp())
     .passThroughOptions()
@@ -148,11 +148,10 @@ function addRuntimeCommands(parent: Command, binName: string): void {
     }, cmd: Command) => {
       const g = globals(cmd);
       requireRoot(`${binName} exec`);
-      if (opts.consoleSocket) throw new UsageError('exec --console-socket: not supported yet; -t hands the process the caller\'s terminal');
       process.exitCode = await execInContainer({
         root: g.root, id, args: command, processFile: opts.process && resolve(opts.process), env: opts.env, cwd: opts.cwd, user: opts.user,
         caps: opts.cap, noNewPrivileges: opts.newPrivs === false, detach: opts.detach, pidFile: opts.pidFile && resolve(opts.pidFile),
-        controlFd: controlFdFromEnv(), tty: opts.tty,
+        controlFd: controlFdFromEnv(), tty: opts.tty, consoleSocket: opts.consoleSocket && resolve(opts.consoleSocket),
       });
     });
 
