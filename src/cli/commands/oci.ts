@@ -13,6 +13,7 @@ import { execInContainer } from '../../runtime/lifecycle/exec.js';
 import { loadBundle } from '../../runtime/lifecycle/bundle.js';
 import { checkConsoleSocket } from '../../runtime/console.js';
 import { cgroupManager } from '../../runtime/cgroups/index.js';
+import type { UpdateFlags } from '../../runtime/lifecycle/update.js';
 import { requireRoot, UsageError } from '../../errors.js';
 import { setLog } from '../log.js';
 import { VERSION, commit } from '../version.js';
@@ -139,7 +140,7 @@ function addRuntimeCommands(parent: Command, binName: string): void {
     .option('--no-new-privs', 'set no_new_privs for the process')
     .option('-d, --detach', 'return once it runs')
     .option('--pid-file <file>', 'write its pid to FILE')
-    .option('-t, --tty', 'accepted: the process gets the caller\'s terminal, when it has one')
+    .option('-t, --tty', 'a terminal: the caller\'s, or with --console-socket a new pty of the container')
     .option('--console-socket <path>', 'a unix socket to receive the pty master')
     .addOption(new Option('--preserve-fds <n>').hideHelp())
     .passThroughOptions()
@@ -148,11 +149,10 @@ function addRuntimeCommands(parent: Command, binName: string): void {
     }, cmd: Command) => {
       const g = globals(cmd);
       requireRoot(`${binName} exec`);
-      if (opts.consoleSocket) throw new UsageError('exec --console-socket: not supported yet; -t hands the process the caller\'s terminal');
       process.exitCode = await execInContainer({
         root: g.root, id, args: command, processFile: opts.process && resolve(opts.process), env: opts.env, cwd: opts.cwd, user: opts.user,
         caps: opts.cap, noNewPrivileges: opts.newPrivs === false, detach: opts.detach, pidFile: opts.pidFile && resolve(opts.pidFile),
-        controlFd: controlFdFromEnv(), tty: opts.tty,
+        controlFd: controlFdFromEnv(), tty: opts.tty, consoleSocket: opts.consoleSocket && resolve(opts.consoleSocket),
       });
     });
 
@@ -192,6 +192,29 @@ function addRuntimeCommands(parent: Command, binName: string): void {
       if (state.status !== 'paused') throw new Error(`container "${id}" is ${state.status}, not paused`);
       await cgroupManager(state.cgroupPath).thaw();
       writeState(g.root, { ...state, paused: false, status: 'running' });
+    });
+
+  parent.command('update <id>').description('change a running container\'s limits (like runc update): JSON with -r, or the flags')
+    .option('-r, --resources <file>', 'linux.resources JSON from FILE, or - for standard input (the other options are then ignored)')
+    .option('--blkio-weight <n>', 'I/O weight (tslab refuses a non-zero one: not applied yet)')
+    .option('--cpu-period <usec>', 'CPU CFS period')
+    .option('--cpu-quota <usec>', 'CPU CFS quota per period (-1: none)')
+    .option('--cpu-share <n>', 'CPU shares (relative weight)')
+    .option('--cpu-rt-period <usec>', 'CPU realtime period')
+    .option('--cpu-rt-runtime <usec>', 'CPU realtime runtime per period')
+    .option('--cpuset-cpus <list>', 'CPUs to use, e.g. 0-1')
+    .option('--cpuset-mems <list>', 'memory nodes to use')
+    .option('--memory <bytes>', 'memory limit, e.g. 67108864 or 64m (-1: unlimited)')
+    .option('--memory-reservation <bytes>', 'memory soft limit')
+    .option('--memory-swap <bytes>', 'memory plus swap limit (-1: unlimited)')
+    .option('--pids-limit <n>', 'maximum number of processes')
+    .addOption(new Option('--kernel-memory <bytes>').hideHelp())
+    .addOption(new Option('--kernel-memory-tcp <bytes>').hideHelp())
+    .action(async (id: string, opts: UpdateFlags, cmd: Command) => {
+      const g = globals(cmd);
+      requireRoot(`${binName} update`);
+      const { readResourcesArgument, resourcesFromFlags, updateContainer } = await import('../../runtime/lifecycle/update.js');
+      await updateContainer(g.root, id, opts.resources ? readResourcesArgument(opts.resources) : resourcesFromFlags(opts));
     });
 
   parent.command('ps <id>').description('list the pids of the container\'s processes')

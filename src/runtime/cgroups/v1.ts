@@ -18,6 +18,26 @@ function deviceRule(d: DeviceCgroup): string {
   return type === 'a' ? 'a' : `${type} ${major}:${minor} ${d.access ?? 'rwm'}`;
 }
 
+/**
+ * memory.limit_in_bytes may never exceed memory.memsw.limit_in_bytes (memory + swap): when both
+ * change, the order that keeps that true, as runc has it. Zero means unchanged.
+ */
+function setMemoryAndSwap(dir: string, limit: number, swapIn: number): void {
+  const hasSwap = existsSync(join(dir, 'memory.memsw.limit_in_bytes'));
+  // unlimited memory without a swap value: unlimited swap too, or the old memsw would cap it
+  const swap = hasSwap ? (limit === -1 && swapIn === 0 ? -1 : swapIn) : 0;
+  if (limit !== 0 && swap !== 0) {
+    const current = readNumber(join(dir, 'memory.limit_in_bytes')) ?? 0;
+    if (swap === -1 || current < swap) {
+      writeCgroupFile(dir, 'memory.memsw.limit_in_bytes', String(swap));
+      writeCgroupFile(dir, 'memory.limit_in_bytes', String(limit));
+      return;
+    }
+  }
+  if (limit !== 0) writeCgroupFile(dir, 'memory.limit_in_bytes', String(limit));
+  if (swap !== 0) writeCgroupFile(dir, 'memory.memsw.limit_in_bytes', String(swap));
+}
+
 export class CgroupV1 implements CgroupManager {
   readonly mode = 'v1' as const;
   private readonly hierarchies: V1Hierarchy[];
@@ -61,11 +81,8 @@ export class CgroupV1 implements CgroupManager {
     const mem = this.dirOf('memory');
     if (resources.memory && mem) {
       const m = resources.memory;
-      if (m.limit !== undefined) writeCgroupFile(mem, 'memory.limit_in_bytes', String(m.limit));
-      if (m.reservation !== undefined) writeCgroupFile(mem, 'memory.soft_limit_in_bytes', String(m.reservation));
-      if (m.swap !== undefined && existsSync(join(mem, 'memory.memsw.limit_in_bytes'))) {
-        writeCgroupFile(mem, 'memory.memsw.limit_in_bytes', String(m.swap));
-      }
+      setMemoryAndSwap(mem, m.limit ?? 0, m.swap ?? 0);
+      if (m.reservation) writeCgroupFile(mem, 'memory.soft_limit_in_bytes', String(m.reservation));
       if (m.swappiness !== undefined && m.swappiness >= 0) writeCgroupFile(mem, 'memory.swappiness', String(m.swappiness));
       if (m.disableOOMKiller) writeCgroupFile(mem, 'memory.oom_control', '1');
     }

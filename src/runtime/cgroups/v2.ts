@@ -53,9 +53,10 @@ export class CgroupV2 implements CgroupManager {
     const d = this.dir;
     const m = resources.memory;
     if (m) {
-      if (m.limit !== undefined) writeCgroupFile(d, 'memory.max', m.limit < 0 ? 'max' : String(m.limit));
-      if (m.reservation !== undefined) writeCgroupFile(d, 'memory.low', String(m.reservation));
-      if (m.swap !== undefined && existsSync(join(d, 'memory.swap.max'))) {
+      // zero is unset, as runc reads it (docker writes zeros for every limit not given)
+      if (m.limit) writeCgroupFile(d, 'memory.max', m.limit < 0 ? 'max' : String(m.limit));
+      if (m.reservation) writeCgroupFile(d, 'memory.low', String(m.reservation));
+      if (m.swap && existsSync(join(d, 'memory.swap.max'))) {
         // v1's swap is memory+swap; v2's memory.swap.max is swap alone.
         const swap = m.swap < 0 ? 'max' : String(Math.max(0, m.swap - (m.limit ?? 0)));
         writeCgroupFile(d, 'memory.swap.max', swap);
@@ -68,9 +69,10 @@ export class CgroupV2 implements CgroupManager {
     const c = resources.cpu;
     if (c) {
       if (c.shares) writeCgroupFile(d, 'cpu.weight', String(sharesToWeight(c.shares)));
-      if (c.quota !== undefined || c.period !== undefined) {
+      // as runc: without a period only the quota is written, so an update keeps the period
+      if (c.quota || c.period) {
         const quota = c.quota === undefined || c.quota <= 0 ? 'max' : String(c.quota);
-        writeCgroupFile(d, 'cpu.max', `${quota} ${c.period ?? 100000}`);
+        writeCgroupFile(d, 'cpu.max', c.period ? `${quota} ${c.period}` : quota);
       }
       if (c.cpus) writeCgroupFile(d, 'cpuset.cpus', c.cpus);
       if (c.mems) writeCgroupFile(d, 'cpuset.mems', c.mems);

@@ -16,3 +16,13 @@ export function setUpConsole(consoleFd: number, size: ConsoleSize | undefined): 
   for (const fd of [0, 1, 2]) sys.dup2(pty.slave, fd, `dup3 ${pty.slavePath} → fd ${fd} (the terminal becomes stdin, stdout, stderr)`);
   if (pty.slave > 2) closeSync(pty.slave);
 }
+
+/** The pty slave on fd 0 becomes our controlling terminal: a session leader's (spawned detached, or setsid here). */
+export function takeControllingTerminal(): void {
+  try {
+    sys.setsid();
+  } catch {
+    // already a session leader
+  }
+  sys.setControllingTty(0);
+}

@@ -5,7 +5,8 @@
 // starts it there. See docs/process-model.md.
 import { tracer } from '../../tracer/tracer.js';
 import { compileSeccomp, type SeccompProfile } from '../sys/seccomp.js';
-import type { ExecConfig } from './config.js';
+import { ENV_CONSOLE_FD, type ExecConfig } from './config.js';
+import { setUpConsole, takeControllingTerminal } from './console.js';
 import { joinNamespaces } from './namespaces.js';
 import { applyRlimits, becomeProgram, setgroupsAllowed } from './process.js';
 import { readyThenGo, runReportingFailure, startTracing } from './bootstrap.js';
@@ -23,6 +24,12 @@ function main(): void {
   const seccomp = config.seccomp ? compileSeccomp(config.seccomp as SeccompProfile) : undefined;
   joinNamespaces(config.joins);
   applyRlimits(proc);
+  // exec --console-socket: a pty of the container's devpts (we are in its mount namespace now), as the init makes one
+  const consoleFd = process.env[ENV_CONSOLE_FD];
+  if (proc.terminal && consoleFd) {
+    setUpConsole(Number(consoleFd), proc.consoleSize);
+    takeControllingTerminal();
+  }
   becomeProgram(proc, seccomp, setgroupsAllowed());
 }
 

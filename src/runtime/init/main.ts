@@ -8,7 +8,7 @@ import { joinNamespaces } from './namespaces.js';
 import type { Hook } from '../../oci/spec.js';
 import { compileSeccomp, type SeccompProfile } from '../sys/seccomp.js';
 import { ENV_CONSOLE_FD, FIFO_FD, type InitConfig } from './config.js';
-import { setUpConsole } from './console.js';
+import { setUpConsole, takeControllingTerminal } from './console.js';
 import { redirectUp, sendUp, waitForParent } from './channel.js';
 import { enterRootfs, mountContainerFilesystems } from './rootfs.js';
 import { applyRlimits, becomeProgram, setgroupsAllowed } from './process.js';
@@ -104,14 +104,7 @@ function main(): void {
 
   // 5. Become the container's process. With a terminal, the pty slave on fd 0 becomes our
   // controlling terminal (we are a session leader: spawned detached, or setsid here).
-  if (proc.terminal) {
-    try {
-      sys.setsid();
-    } catch {
-      // already a session leader
-    }
-    sys.setControllingTty(0);
-  }
+  if (proc.terminal) takeControllingTerminal();
   becomeProgram(proc, seccomp, !config.inUserNamespace || setgroupsAllowed());
 }
 

@@ -1,7 +1,7 @@
 // Reading a bundle: config.json, validated, and the checks that refuse what tslab cannot honour.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import type { Spec } from '../../oci/spec.js';
+import type { Resources, Spec } from '../../oci/spec.js';
 import { validateSpec, SpecError } from '../../oci/validate.js';
 import { checkSeccompProfile, type SeccompProfile } from '../sys/seccomp.js';
 
@@ -36,14 +36,9 @@ function refuseUnsupported(spec: Spec): void {
   if (!spec.process) throw new SpecError('process', 'is required to create a container (what should it run?)');
   if (!spec.process.args || spec.process.args.length === 0) throw new SpecError('process.args', 'must name the program to run');
   if (spec.linux?.seccomp) checkSeccompProfile(spec.linux.seccomp as SeccompProfile);
-  const res = spec.linux?.resources;
-  // Limits tslab does not apply yet: refused, because a limit silently not applied is a lie.
-  const nonEmpty = (v: unknown): boolean => v !== undefined && v !== null &&
-    (Array.isArray(v) ? v.length > 0 : typeof v === 'object' ? Object.keys(v as object).length > 0 : true);
-  for (const field of ['blockIO', 'hugepageLimits', 'network'] as const) {
-    if (res && nonEmpty(res[field])) {
-      throw new SpecError(`linux.resources.${field}`, 'tslab does not apply this limit yet; remove it or use runc');
-    }
+  const unsupported = unappliedLimits(spec.linux?.resources);
+  if (unsupported.length > 0) {
+    throw new SpecError(`linux.resources.${unsupported[0]}`, 'tslab does not apply this limit yet; remove it or use runc');
   }
   if (spec.process.apparmorProfile) {
     throw new SpecError('process.apparmorProfile', 'tslab cannot apply AppArmor profiles yet; remove the field or use runc');
@@ -59,4 +54,27 @@ function refuseUnsupported(spec: Spec): void {
   if (user && !user.path && !(spec.linux?.uidMappings?.length && spec.linux?.gidMappings?.length)) {
     throw new SpecError('linux.uidMappings', 'a new user namespace needs uidMappings and gidMappings');
   }
+}
+
+const isSet = (v: unknown): boolean => typeof v === 'number' && v !== 0;
+const hasItems = (v: unknown): boolean => Array.isArray(v) && v.length > 0;
+
+/**
+ * The limits in `res` that tslab cannot apply (a limit silently not applied is a lie), as runc reads
+ * them: a zero weight or class id and an empty device list mean unset (docker writes
+ * `"blockIO": {"weight": 0}` into every config), so they are no limit at all.
+ */
+export function unappliedLimits(res: Resources | undefined): string[] {
+  if (!res) return [];
+  const found: string[] = [];
+  const blockIO = (res.blockIO ?? {}) as Record<string, unknown>;
+  for (const key of ['weight', 'leafWeight']) if (isSet(blockIO[key])) found.push(`blockIO.${key}`);
+  for (const key of ['weightDevice', 'throttleReadBpsDevice', 'throttleWriteBpsDevice', 'throttleReadIOPSDevice', 'throttleWriteIOPSDevice']) {
+    if (hasItems(blockIO[key])) found.push(`blockIO.${key}`);
+  }
+  if (hasItems(res.hugepageLimits)) found.push('hugepageLimits');
+  const network = (res.network ?? {}) as Record<string, unknown>;
+  if (isSet(network.classID)) found.push('network.classID');
+  if (hasItems(network.priorities)) found.push('network.priorities');
+  return found;
 }

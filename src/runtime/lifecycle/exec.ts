@@ -13,6 +13,9 @@ import { readSavedSpec } from './start.js';
 import { spawnInit } from './spawn-init.js';
 import { writePidFile } from './create.js';
 import { exitStatus, FORWARDED_SIGNALS, forwardSignals } from './signals.js';
+import { connectConsoleSocket } from '../console.js';
+import { closeQuietly } from '../terminal.js';
+import { UsageError } from '../../errors.js';
 
 export interface ExecOptions {
   root: string;
@@ -33,6 +36,8 @@ export interface ExecOptions {
   controlFd?: number;
   /** the caller's terminal: the process stays in our session and process group, so it is its controlling terminal */
   tty?: boolean;
+  /** with a terminal: a pty made in the container, its master handed to this unix socket (an engine's), as create does */
+  consoleSocket?: string;
 }
 
 /** Namespaces joined by setns, the mount namespace last: joining it changes our root. */
@@ -89,6 +94,10 @@ export async function execInContainer(o: ExecOptions): Promise<number> {
   const namespaces = spec.linux?.namespaces ?? [];
   tracer.container = o.id;
   const proc = execProcess(spec, o);
+  // -t, or "terminal" in the process file (engines pass --process with --console-socket)
+  const terminal = o.tty ?? proc.terminal === true;
+  if (o.consoleSocket && !terminal) throw new UsageError('exec --console-socket is for a process with a terminal: add --tty (or "terminal": true in the --process file)');
+  proc.terminal = o.consoleSocket !== undefined;
   const joins = JOIN_ORDER.filter((type) => namespaces.some((n) => n.type === type))
     .map((type) => ({ type, path: `/proc/${state.pid}/ns/${PROC_NS_NAME[type]}` }));
   const config: ExecConfig = { id: o.id, process: proc, joins, seccomp: spec.linux?.seccomp };
@@ -97,11 +106,21 @@ export async function execInContainer(o: ExecOptions): Promise<number> {
   // a multithreaded Node cannot setns into a user namespace: util-linux nsenter does it for us
   const hasUserNamespace = namespaces.some((n) => n.type === 'user');
 
-  const helper = spawnInit({
-    program: 'exec', config: JSON.stringify(config), stdio: ['inherit', 'inherit', 'inherit'], controlFd: o.controlFd, sameSession: o.tty === true && !o.detach,
-    newPidNamespace: false, joinPidNamespace: hasPidNamespace ? `/proc/${state.pid}/ns/pid` : undefined,
-    newUserNamespace: false, joinUserNamespace: hasUserNamespace ? `/proc/${state.pid}/ns/user` : undefined,
-  });
+  const consoleFd = o.consoleSocket ? connectConsoleSocket(o.consoleSocket) : undefined;
+  let helper: ReturnType<typeof spawnInit>;
+  try {
+    helper = spawnInit({
+      program: 'exec', config: JSON.stringify(config), controlFd: o.controlFd,
+      // with the console socket the helper's stdio becomes the pty it makes; on the caller's terminal it stays in our session
+      stdio: consoleFd !== undefined ? ['ignore', 'ignore', 'ignore'] : ['inherit', 'inherit', 'inherit'], consoleFd,
+      sameSession: consoleFd === undefined && o.tty === true && !o.detach,
+      newPidNamespace: false, joinPidNamespace: hasPidNamespace ? `/proc/${state.pid}/ns/pid` : undefined,
+      newUserNamespace: false, joinUserNamespace: hasUserNamespace ? `/proc/${state.pid}/ns/user` : undefined,
+    });
+  } finally {
+    // the helper has its copy
+    if (consoleFd !== undefined) closeQuietly(consoleFd);
+  }
   try {
     await helper.booted;
     const pid = helper.hostPid;
@@ -130,7 +149,7 @@ export async function execInContainer(o: ExecOptions): Promise<number> {
   // On the caller's terminal the process is in our foreground process group: the terminal signals it
   // (Ctrl-C, Ctrl-\\, window size) itself, and we only have to survive those.
   const fromTerminal: NodeJS.Signals[] = ['SIGINT', 'SIGQUIT', 'SIGWINCH'];
-  const stop = o.tty
+  const stop = o.tty && consoleFd === undefined
     ? forwardSignals(helper.hostPid, FORWARDED_SIGNALS.filter((s) => !fromTerminal.includes(s)), fromTerminal)
     : forwardSignals(helper.hostPid);
   try {

@@ -4,7 +4,7 @@
 // the master reach the program.
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -55,6 +55,60 @@ describe.skipIf(!isRoot || !runc || !hasPython)('--console-socket (ours and runc
     expect(out).toContain('typed-42');
     expect(out).toContain('33 101');
     await waitFor('the container to stop', async () => (JSON.parse((await run(rt, ['--root', root, 'state', id])).stdout || '{}').status === 'stopped' ? true : undefined));
+  });
+
+  // exec as engines call it: containerd's shim with a process file ("terminal": true), podman with --tty
+  it.each([
+    ['ours', 'process-file', TSLAB_RUNTIME], ['runc', 'process-file', runc ?? ''], ['ours', 'tty-flag', TSLAB_RUNTIME], ['runc', 'tty-flag', runc ?? ''],
+  ])('%s: exec --console-socket --detach --pid-file (%s) hands over a pty of the container', async (name, style, rt) => {
+    const id = uniqueId(`console-exec-${name}`);
+    const root = mkdtempSync(join(tmpdir(), 'tslabt-console-'));
+    cleanups.push(() => rmSync(root, { recursive: true, force: true }));
+    cleanups.push(async () => { await run(rt, ['--root', root, 'delete', '--force', id]); });
+    const bundle = makeBundle(['sleep', '600'], undefined, id);
+    cleanups.push(() => bundle.cleanup());
+    expect((await run(rt, ['--root', root, 'run', '--detach', '--bundle', bundle.dir, id])).code).toBe(0);
+    const socket = join(root, 'exec-console.sock');
+    const receiver = spawn('python3', [RECEIVER, socket, 'echo typed-$((6*7))\nexit 3\n'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    cleanups.push(() => void receiver.kill('SIGKILL'));
+    let out = '';
+    receiver.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    receiver.stderr.on('data', (d: Buffer) => { out += d.toString(); });
+    const finished = new Promise<void>((resolve) => receiver.on('close', () => resolve()));
+    await waitFor('the receiver to listen', () => (out.includes('listening') && existsSync(socket) ? true : undefined));
+    const program = ['sh', '-c', '[ -t 0 ] && echo exec-stdin-is-a-tty; tty; exec sh'];
+    const pidFile = join(root, 'exec.pid');
+    let how: string[];
+    if (style === 'process-file') {
+      const processFile = join(root, 'process.json');
+      writeFileSync(processFile, JSON.stringify({ terminal: true, user: { uid: 0, gid: 0 }, args: program, env: ['PATH=/bin'], cwd: '/' }));
+      how = ['--process', processFile];
+    } else {
+      how = ['--tty'];
+    }
+    const exec = await run(rt, ['--root', root, 'exec', '--console-socket', socket, '--detach', '--pid-file', pidFile, ...how, id, ...(style === 'process-file' ? [] : program)]);
+    expect(exec.stderr).toBe('');
+    expect(exec.code).toBe(0);
+    expect(readFileSync(pidFile, 'utf8')).toMatch(/^\d+$/);
+    await finished;
+    expect(out).toContain('received 1 fd(s)');
+    expect(out).toContain('exec-stdin-is-a-tty');
+    expect(out).toMatch(/\/dev\/pts\/\d+\r?\n/);
+    expect(out).toContain('typed-42');
+  });
+
+  it('ours: exec --console-socket without a terminal is one clear line', async () => {
+    const id = uniqueId('console-exec-notty');
+    const root = mkdtempSync(join(tmpdir(), 'tslabt-console-'));
+    cleanups.push(() => rmSync(root, { recursive: true, force: true }));
+    cleanups.push(async () => { await run(TSLAB_RUNTIME, ['--root', root, 'delete', '--force', id]); });
+    const bundle = makeBundle(['sleep', '600'], undefined, id);
+    cleanups.push(() => bundle.cleanup());
+    expect((await run(TSLAB_RUNTIME, ['--root', root, 'run', '--detach', '--bundle', bundle.dir, id])).code).toBe(0);
+    const r = await run(TSLAB_RUNTIME, ['--root', root, 'exec', '--console-socket', join(root, 'x.sock'), id, 'true']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain('--console-socket is for a process with a terminal');
   });
 
   it('ours: the socket without a terminal, or a terminal without the socket, is one clear line and leaves nothing', async () => {

@@ -6,6 +6,8 @@ import { sharesToWeight } from '../../../src/runtime/cgroups/v2.js';
 import { parseMountOptions } from '../../../src/runtime/init/rootfs.js';
 import { parseSignal } from '../../../src/runtime/lifecycle/kill.js';
 import { MS } from '../../../src/runtime/sys/flags.js';
+import { unappliedLimits } from '../../../src/runtime/lifecycle/bundle.js';
+import type { Resources } from '../../../src/oci/spec.js';
 
 const fieldOf = (edit: (s: Record<string, any>) => void): string => {
   const spec = JSON.parse(JSON.stringify(defaultSpec())) as Record<string, any>;
@@ -62,4 +64,15 @@ describe('helpers', () => {
     expect(parseSignal(undefined)).toBe(15);
     expect(() => parseSignal('NOPE')).toThrow(/unknown signal/);
   });
+});
+
+describe('limits tslab cannot apply, read as runc reads them', () => {
+  it.each([
+    [{ blockIO: { weight: 0 }, cpu: { shares: 0 }, devices: [] }, []],
+    [{ blockIO: { weight: 0, weightDevice: [], throttleReadBpsDevice: [] }, hugepageLimits: [], network: { classID: 0, priorities: [] } }, []],
+    [{ blockIO: { weight: 500 } }, ['blockIO.weight']],
+    [{ blockIO: { throttleWriteBpsDevice: [{ major: 8, minor: 0, rate: 1 }] } }, ['blockIO.throttleWriteBpsDevice']],
+    [{ hugepageLimits: [{ pageSize: '2MB', limit: 1 }] }, ['hugepageLimits']],
+    [{ network: { classID: 7 } }, ['network.classID']],
+  ])('%j → %j', (res, expected) => expect(unappliedLimits(res as Resources)).toEqual(expected));
 });
