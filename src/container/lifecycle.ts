@@ -13,6 +13,7 @@ import { UsageError } from '../errors.js';
 import { loadConfig } from '../config/config.js';
 import { ensureImage } from '../image/index.js';
 import { writeKernelFile } from '../runtime/sys/index.js';
+import { tracer } from '../tracer/tracer.js';
 import { buildSpec } from './bundle.js';
 import { buildOptions, type RunFlags } from './options.js';
 import {
@@ -450,6 +451,8 @@ export async function setPaused(record: ContainerRecord, paused: boolean): Promi
   writeKernelFile(f.path, paused ? f.frozen : f.thawed, paused ? 'cgroup-freeze' : 'cgroup-thaw');
   const ok = await waitUntil('freezer', () => readFileSync(f.path, 'utf8').trim() === (paused ? f.frozen : f.thawed), 10_000);
   if (!ok) throw new Error(`container ${record.name} did not ${paused ? 'freeze' : 'thaw'} within 10 s`);
+  if (paused) tracer.point('lifecycle', 'state.paused', { id: record.id }, `paused ${record.name}`);
+  else tracer.point('lifecycle', 'state.resumed', { id: record.id }, `resumed ${record.name}`);
 }
 
 /** Removes a stopped container: runtime state, mount, folder. Named volumes stay. */

@@ -103,7 +103,8 @@ export async function runLab(ref: LabRef, options: RunLabOptions): Promise<LabRe
   const runtime = new RuntimeCli(options.runtime, join(scratch, 'state'), traceFile);
   // the lab runner's own traced steps (overlay mounts, cgroup joins) land here too
   const own = memorySink();
-  const dropSink = tracer.addSink(own.sink);
+  // direct: the runtime's events relayed below (for --trace and the TUI) must not come back through it
+  const dropSink = tracer.addSink(own.sink, { direct: true });
   const previousStage = tracer.stage;
   tracer.stage = 'lab';
   const traceReader = new RuntimeTraceReader(traceFile);
@@ -112,6 +113,7 @@ export async function runLab(ref: LabRef, options: RunLabOptions): Promise<LabRe
     const events = traceReader.readNew();
     if (events.length) {
       result.trace.push(...events);
+      for (const ev of events) tracer.relay(ev);
       emit({ type: 'trace', events });
     }
   };

@@ -14,6 +14,7 @@ import { loadBundle } from '../../runtime/lifecycle/bundle.js';
 import { checkConsoleSocket } from '../../runtime/console.js';
 import { cgroupManager } from '../../runtime/cgroups/index.js';
 import { requireRoot, UsageError } from '../../errors.js';
+import { tracer } from '../../tracer/tracer.js';
 import { setLog } from '../log.js';
 import { VERSION, commit } from '../version.js';
 
@@ -181,6 +182,7 @@ function addRuntimeCommands(parent: Command, binName: string): void {
       if (state.status !== 'running') throw new Error(`container "${id}" is ${state.status}: container not running`);
       await cgroupManager(state.cgroupPath).freeze();
       writeState(g.root, { ...state, paused: true });
+      tracer.point('lifecycle', 'state.paused', { id }, `paused ${id}`);
     });
 
   parent.command('resume <id>').description('thaw a paused container')
@@ -191,6 +193,7 @@ function addRuntimeCommands(parent: Command, binName: string): void {
       if (state.status !== 'paused') throw new Error(`container "${id}" is ${state.status}, not paused`);
       await cgroupManager(state.cgroupPath).thaw();
       writeState(g.root, { ...state, paused: false, status: 'running' });
+      tracer.point('lifecycle', 'state.resumed', { id }, `resumed ${id}`);
     });
 
   parent.command('ps <id>').description('list the pids of the container\'s processes')

@@ -37,7 +37,7 @@ export function narrateSink(write: (s: string) => void, options: NarrateOptions 
     switch (e.type) {
       case 'trace': {
         // the container's traced lifecycle: state changes always, every step with --steps
-        const shown = e.events.filter((ev) => options.steps || (ev.kind === 'lifecycle' && ev.phase === 'end') || (ev.phase === 'end' && ev.errno));
+        const shown = e.events.filter((ev) => options.steps || (ev.kind === 'lifecycle' && ev.phase === 'end') || (ev.phase === 'end' && ev.errno && !ev.expected));
         for (const ev of shown) {
           const line = plainLine(ev, { color });
           if (line !== undefined) write(`     ${line}\n`);
