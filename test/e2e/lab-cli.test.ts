@@ -17,10 +17,10 @@ describe('tslab lab list', () => {
   it('lists at least 18 labs with their titles', async () => {
     const r = await tslab(['lab', 'list']);
     expect(r.code, r.stderr).toBe(0);
-    const lines = r.stdout.trim().split('\n');
+    const lines = r.stdout.trim().split('\n').filter((l) => /^\s*\d+ /.test(l));
     expect(lines.length).toBeGreaterThanOrEqual(18);
-    expect(r.stdout).toMatch(/^namespaces\/pid-namespace\s+PID namespace: PID 1 inside, a normal pid outside$/m);
-    expect(r.stdout).toMatch(/^cgroups\/memory-limit\s+Memory limit/m);
+    expect(r.stdout).toMatch(/^\s*\d+ [ ✓] namespaces\/pid-namespace\s+PID namespace: PID 1 inside, a normal pid outside/m);
+    expect(r.stdout).toMatch(/^\s*\d+ [ ✓] cgroups\/memory-limit\s+Memory limit/m);
   });
 });
 
