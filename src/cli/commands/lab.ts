@@ -16,6 +16,7 @@ import { tapReport } from '../../labs/reporters/tap.js';
 import { junitReport } from '../../labs/reporters/junit.js';
 import { writeHtmlReports } from '../../labs/reporters/html.js';
 import { DEFAULT_PREFIX, runLab } from '../../labs/runner.js';
+import { pausePrompts } from '../../labs/pause.js';
 import { collectStaleRuns } from '../../labs/gc.js';
 import { resolveRuntime } from '../../labs/runtime-cli.js';
 import { loadInkForTerminal } from '../../tui/load-ink.js';
@@ -107,7 +108,7 @@ export function registerLab(program: Command, binName: string): void {
           prefix,
           sink: narrateSink((s) => process.stdout.write(s), { color, steps: opts.steps }),
           // a signal ends the wait for Enter, so the run goes on to remove its containers
-          beforeStep: rl ? async (i) => { if (i > 0) await rl.question('\n   (Enter for the next step) ', { signal: stop.signal }).catch(() => undefined); } : undefined,
+          ...(rl ? pausePrompts((prompt) => rl.question(`\n   (${prompt}) `, { signal: stop.signal }).then(() => undefined, () => undefined)) : {}),
         });
         recordOutcome(result);
       } finally {
