@@ -2,6 +2,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { UsageError } from '../errors.js';
+import { tracer } from '../tracer/tracer.js';
 import { exitStatus } from '../runtime/lifecycle/signals.js';
 import { releaseNetwork } from './network.js';
 import { containerDir, type ContainerRecord } from './record.js';
@@ -54,6 +55,8 @@ export async function setPaused(record: ContainerRecord, paused: boolean): Promi
   } catch (err) {
     throw new Error(`container ${record.name} did not ${paused ? 'freeze' : 'thaw'}: ${(err as Error).message}`);
   }
+  if (paused) tracer.point('lifecycle', 'state.paused', { id: record.id }, `paused ${record.name}`);
+  else tracer.point('lifecycle', 'state.resumed', { id: record.id }, `resumed ${record.name}`);
 }
 
 /** Removes a stopped container: runtime state, mount, folder. Named volumes stay. */

@@ -37,6 +37,27 @@ export const kernelFileExplanations: Record<string, Explanation> = {
     without: 'The container runs with default parameters; writing the same file outside a new namespace would change the whole host.',
     man: 'sysctl(8), proc(5)',
   },
+  'sysctl.route_localnet': {
+    title: 'Let 127.0.0.1 traffic be routed to the bridge (route_localnet)',
+    what: 'Writes 1 to /proc/sys/net/ipv4/conf/<bridge>/route_localnet: the kernel then accepts routing packets with a 127.0.0.0/8 address out through this interface instead of dropping them as martians.',
+    why: 'A port published on the host is DNATed by nftables to the container\'s address; for `curl 127.0.0.1:PORT` on the host the rewritten packet still comes from 127.0.0.1, and without this switch the kernel drops it. Docker uses the same switch (with its userland proxy off).',
+    without: 'Published ports answer on the host\'s other addresses but not on 127.0.0.1 (a proxy process would be needed).',
+    man: 'ip-sysctl (Documentation/networking/ip-sysctl.rst), nft(8)',
+  },
+  'cgroup-freeze': {
+    title: 'Freeze the container\'s cgroup (pause)',
+    what: 'Writes FROZEN to freezer.state (cgroup v1) or 1 to cgroup.freeze (v2): the kernel stops scheduling every task of the cgroup, and the freezer state file says when all are frozen.',
+    why: '`container pause` stops every process of a container at once, including ones it forks meanwhile, without sending them a signal they could see or handle.',
+    without: 'Pausing would need SIGSTOP to each process, racing with forks, and visible to the processes (their parent gets SIGCHLD).',
+    man: 'cgroups(7), Documentation/admin-guide/cgroup-v1/freezer-subsystem.rst',
+  },
+  'cgroup-thaw': {
+    title: 'Thaw the container\'s cgroup (unpause)',
+    what: 'Writes THAWED to freezer.state (cgroup v1) or 0 to cgroup.freeze (v2): the frozen tasks are scheduled again and go on where they stopped.',
+    why: '`container unpause` ends a pause; removing a paused container thaws it first so that its processes can act on SIGKILL promptly.',
+    without: 'A paused container could never run again.',
+    man: 'cgroups(7), Documentation/admin-guide/cgroup-v1/freezer-subsystem.rst',
+  },
   'oom_score_adj.write': {
     title: 'Adjust the out-of-memory score',
     what: 'Writes -1000…1000 to /proc/<pid>/oom_score_adj: how eagerly the kernel\'s OOM killer picks this process.',

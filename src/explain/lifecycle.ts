@@ -12,7 +12,7 @@ export const narrationExplanations: Record<string, Explanation> = {
   },
   'cgroup.devices': {
     title: 'Device access control on cgroup v2',
-    what: 'cgroup v2 has no devices.allow/deny files: device access is controlled by an eBPF program attached to the cgroup, which tslab does not load.',
+    what: 'cgroup v2 has no devices.allow/deny files: device access is controlled by an eBPF program attached to the cgroup. tslab compiles config.json\'s linux.resources.devices into such a program and attaches it (see the bpf step); on cgroup v1 it writes devices.deny/devices.allow instead.',
     why: 'Device rules keep a container from opening host devices (disks, /dev/mem) even if it can create the node.',
     without: 'Only CAP_MKNOD and the container\'s private /dev tmpfs stand between the container and host devices.',
     man: 'cgroups(7), bpf(2) BPF_PROG_TYPE_CGROUP_DEVICE',
@@ -43,9 +43,16 @@ export const lifecycleExplanations: Record<string, Explanation> = {
   },
   'state.paused': {
     title: 'Lifecycle: paused',
-    what: 'Every process of the container is frozen by the cgroup freezer (`tslab oci pause`); `resume` thaws them.',
+    what: 'Every process of the container is frozen by the cgroup freezer (`tslab oci pause`, `tslab container pause`): they stay in memory but get no CPU time until `resume` thaws them.',
     why: 'Freezing the whole cgroup at once stops a container consistently, e.g. to checkpoint or inspect it.',
     without: 'Stopping processes one by one with SIGSTOP races with the processes forking.',
+    man: 'cgroups(7) freezer, OCI runtime-spec: runtime.md',
+  },
+  'state.resumed': {
+    title: 'Lifecycle: resumed (running again)',
+    what: 'The cgroup freezer thawed every process of a paused container; it is running again where it stopped.',
+    why: 'Pause and resume are a pair: the container continues as if nothing had happened (its clocks moved on).',
+    without: 'A paused container could only be killed.',
     man: 'cgroups(7) freezer, OCI runtime-spec: runtime.md',
   },
   'state.stopped': {
@@ -86,7 +93,7 @@ export function hookExplanation(hook: string): Explanation {
 
 const netlinkMessages: Record<string, string> = {
   RTM_NEWLINK: 'creates a network interface (a veth pair, a bridge) or changes one: set it up, rename it, move it into another network namespace (IFLA_NET_NS_FD)',
-  RTM_DELLINK: 'deletes a network interface (deleting one end of a veth pair deletes both)',
+  RTM_DELLINK: 'deletes a network interface (deleting one end of a veth pair deletes both; when the container\'s network namespace is already gone, the kernel has deleted the pair with it and answers ENODEV, which is expected)',
   RTM_GETLINK: 'asks for an interface\'s attributes (index, name, state)',
   RTM_SETLINK: 'changes an interface\'s attributes (state, name, MTU)',
   RTM_NEWADDR: 'assigns an IP address to an interface',

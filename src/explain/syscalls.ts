@@ -213,11 +213,11 @@ export const syscallExplanations: Record<string, Explanation> = {
     man: 'setsockopt(2), socket(7), netlink(7)',
   },
   bind: {
-    title: 'Bind the socket',
-    what: 'Assigns an address to a socket; for netlink, the port id the kernel replies to.',
-    why: 'The netlink socket must be bound before the kernel can answer the runtime\'s requests.',
-    without: 'The runtime would never receive the kernel\'s acknowledgements and could not tell whether network setup worked.',
-    man: 'bind(2), netlink(7)',
+    title: 'Bind the socket to an address',
+    what: 'Assigns an address to a socket. For a netlink socket it is the port id the kernel replies to; for an AF_UNIX socket in the abstract namespace (@name) binding is also a lock: only one socket can hold a name, and the name goes away when its holder exits.',
+    why: 'The runtime\'s netlink socket must be bound before the kernel can answer its requests. The network code binds @tslab-…-lock to serialise changes to the shared network state between concurrent runs: a crashed holder cannot leave a stale lock behind.',
+    without: 'Netlink: the runtime would never receive the kernel\'s acknowledgements. The lock: two containers starting at once could lease the same address.',
+    man: 'bind(2), netlink(7), unix(7) (abstract sockets)',
   },
   connect: {
     title: 'Connect to a unix socket (the console socket)',

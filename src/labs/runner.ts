@@ -27,6 +27,10 @@ export interface RunLabOptions {
   sink?: LabSink;
   /** awaited before each step (an instructor's "press Enter") */
   beforeStep?: (index: number) => Promise<void>;
+  /** awaited once before anything runs (no container exists yet): `--pause` waits here for step 1 */
+  beforeStart?: () => Promise<void>;
+  /** awaited after a step's commands, before its checks: the students predict, then see */
+  beforeChecks?: (index: number) => Promise<void>;
   /** Ctrl-C: stop before the next command or check, then clean up as usual */
   signal?: AbortSignal;
 }
@@ -111,7 +115,8 @@ export async function runLab(ref: LabRef, options: RunLabOptions): Promise<LabRe
   const runtime = new RuntimeCli(options.runtime, join(scratch, 'state'), { traceFile, env: process.env });
   // the lab runner's own traced steps (overlay mounts, cgroup joins) land here too
   const own = memorySink();
-  const dropSink = tracer.addSink(own.sink);
+  // direct: the runtime's events relayed below (for --trace and the TUI) must not come back through it
+  const dropSink = tracer.addSink(own.sink, { direct: true });
   const previousStage = tracer.stage;
   tracer.stage = 'lab';
   const traceReader = new RuntimeTraceReader(traceFile);
@@ -120,6 +125,7 @@ export async function runLab(ref: LabRef, options: RunLabOptions): Promise<LabRe
     const events = traceReader.readNew();
     if (events.length) {
       result.trace.push(...events);
+      for (const ev of events) tracer.relay(ev);
       emit({ type: 'trace', events });
     }
   };
@@ -190,6 +196,7 @@ export async function runLab(ref: LabRef, options: RunLabOptions): Promise<LabRe
   };
 
   try {
+    await options.beforeStart?.();
     for (const [name, def] of Object.entries(lab.containers)) {
       stopIfAborted();
       const id = `${prefix}${ref.name}-${name}-${rand()}`;
@@ -226,6 +233,10 @@ export async function runLab(ref: LabRef, options: RunLabOptions): Promise<LabRe
       stopIfAborted();
       emit({ type: 'step', index, total: lab.steps.length, title: step.title, say: step.say });
       for (const cmd of step.run ?? []) await runCommand(cmd);
+      if (step.checks?.length) {
+        stopIfAborted();
+        await options.beforeChecks?.(index);
+      }
       for (const check of step.checks ?? []) {
         stopIfAborted();
         const t0 = Date.now();

@@ -244,7 +244,8 @@ function networkSubnet(settings: NetworkSettings, ep: Endpoint): string {
 function deleteLinkIfPresent(name: string): boolean {
   return withNetlink((nl) => {
     try {
-      rtnl.deleteLink(nl, { name });
+      // a container whose netns already died took its veth pair with it: ENODEV is the usual answer
+      rtnl.deleteLink(nl, { name }, { errno: 'ENODEV', why: 'the veth pair went away with the container\'s network namespace' });
       return true;
     } catch (err) {
       if (err instanceof NetlinkError && err.errno === 'ENODEV') return false;

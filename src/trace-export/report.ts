@@ -183,11 +183,12 @@ function row(s: ExportStep, i: number): string {
   const x = explain(e.step);
   const notes = eventNotes(e);
   const args = Object.entries(e.args ?? {}).map(([k, v]) => `${k}=${formatArg(v)}`).join('  ');
-  const result = e.errno ? `<span class="bad">${escapeHtml(e.errno)}</span>${e.error ? `<br><span class="muted">${escapeHtml(e.error)}</span>` : ''}`
+  const result = e.errno && e.expected ? `<span class="muted">${escapeHtml(e.errno)} (expected: ${escapeHtml(e.expected)})</span>`
+    : e.errno ? `<span class="bad">${escapeHtml(e.errno)}</span>${e.error ? `<br><span class="muted">${escapeHtml(e.error)}</span>` : ''}`
     : !s.finished ? '<span class="muted">no end event</span>' : e.result !== undefined ? escapeHtml(formatArg(e.result)) : '<span class="ok">ok</span>';
   const explanation = x
     ? `<details><summary>${escapeHtml(x.title)}</summary><p><b>What:</b> ${escapeHtml(x.what)}</p><p><b>Why:</b> ${escapeHtml(x.why)}</p><p><b>Without it:</b> ${escapeHtml(x.without)}</p>${notes.map((n) => `<p>• ${escapeHtml(n)}</p>`).join('')}<p class="muted">man ${escapeHtml(x.man)}</p></details>`
     : '<span class="muted">no explanation yet</span>';
-  const cls = e.errno ? 'failed' : e.kind === 'lifecycle' ? 'lifecycle' : '';
+  const cls = e.errno && !e.expected ? 'failed' : e.kind === 'lifecycle' ? 'lifecycle' : '';
   return `<tr class="${cls}" data-step="${escapeHtml(e.step)}"><td class="num">${i + 1}</td><td class="num">${s.start.toFixed(2)}</td><td><code>${escapeHtml(`${e.stage}:${e.pid}`)}</code></td><td><code>${escapeHtml(e.step)}</code></td><td><code>${escapeHtml(e.summary)}</code>${args ? `<br><span class="muted"><code>${escapeHtml(args)}</code></span>` : ''}${explanation}</td><td class="num">${s.finished && e.kind !== 'lifecycle' ? `${s.dur.toFixed(3)} ms` : ''}</td><td>${result}</td></tr>`;
 }

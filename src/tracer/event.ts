@@ -55,6 +55,8 @@ export interface TraceEvent {
   errno?: string;
   /** end only: error message when the step failed */
   error?: string;
+  /** end only, with errno: the failure is the normal outcome on this path, and why (drawn as expected, not red) */
+  expected?: string;
   /** end only: duration in milliseconds */
   dur?: number;
 }

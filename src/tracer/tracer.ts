@@ -18,6 +18,8 @@ export interface StepSpec {
   step: string;
   args?: Record<string, ArgValue>;
   summary?: string;
+  /** a failure with this errno is the normal outcome on this path: the end event says why */
+  expectErrno?: { errno: string; why: string };
 }
 
 
@@ -41,6 +43,12 @@ export function errnoOf(err: unknown): string {
   const e = err as ErrnoLike;
   if (typeof e.errno === 'string') return e.errno;
   return e.code ?? 'ERROR';
+}
+
+/** The end event's fields for a step that threw: its errno, and why when that errno was expected. */
+function failure(spec: StepSpec, err: unknown): Partial<TraceEvent> {
+  const errno = errnoOf(err);
+  return { errno, error: (err as Error).message, ...(spec.expectErrno?.errno === errno ? { expected: spec.expectErrno.why } : {}) };
 }
 
 export class Tracer {
@@ -149,7 +157,7 @@ export class Tracer {
       finish(describeResult ? { result: describeResult(value) } : {});
       return value;
     } catch (err) {
-      finish({ errno: errnoOf(err), error: (err as Error).message });
+      finish(failure(spec, err));
       throw err;
     }
   }
@@ -163,7 +171,7 @@ export class Tracer {
       finish(describeResult ? { result: describeResult(value) } : {});
       return value;
     } catch (err) {
-      finish({ errno: errnoOf(err), error: (err as Error).message });
+      finish(failure(spec, err));
       throw err;
     }
   }

@@ -3,7 +3,8 @@
 // Adding an event is O(1), so a 10,000-event trace costs nothing to keep up to date.
 import type { ArgValue, Stage, TraceEvent, EventKind } from '../tracer/event.js';
 
-export type StepStatus = 'pending' | 'ok' | 'failed';
+/** expected: failed with the errno that is the normal outcome on its path (see TraceEvent.expected) */
+export type StepStatus = 'pending' | 'ok' | 'failed' | 'expected';
 
 export interface StepRow {
   /** position in `rows` */
@@ -22,6 +23,8 @@ export interface StepRow {
   result?: ArgValue;
   errno?: string;
   error?: string;
+  /** why the errno is the normal outcome here */
+  expected?: string;
   container?: string;
 }
 
@@ -121,7 +124,8 @@ export class TraceModel {
   }
 
   private finish(row: StepRow, end: TraceEvent): void {
-    row.status = end.errno ? 'failed' : 'ok';
+    row.status = end.errno ? (end.expected ? 'expected' : 'failed') : 'ok';
+    if (end.expected) row.expected = end.expected;
     if (end.dur !== undefined) row.dur = end.dur;
     if (end.result !== undefined) row.result = end.result;
     if (end.errno) row.errno = end.errno;

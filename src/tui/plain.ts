@@ -20,6 +20,9 @@ export function plainLine(event: TraceEvent, opts: PlainOptions = {}): string | 
     return event.kind === 'exec' && event.step === 'execve' ? `${who} ${paint(color, '36', 'exec')} ${event.summary}` : undefined;
   }
   if (event.kind === 'lifecycle') return `${who} ${paint(color, '1;32', `── ${event.step.replace(/^state\./, '')} ──`)}`;
+  if (event.errno && event.expected) {
+    return `${who} ${paint(color, '2', 'gone')} ${event.summary} → ${event.errno} (expected: ${event.expected})`;
+  }
   if (event.errno) {
     return `${who} ${paint(color, '31', 'FAIL')} ${event.summary} → ${event.errno}${event.error ? `: ${event.error}` : ''}`;
   }

@@ -17,10 +17,10 @@ describe('tslab lab list', () => {
   it('lists at least 18 labs with their titles', async () => {
     const r = await tslab(['lab', 'list']);
     expect(r.code, r.stderr).toBe(0);
-    const lines = r.stdout.trim().split('\n');
+    const lines = r.stdout.trim().split('\n').filter((l) => /^\s*\d+ /.test(l));
     expect(lines.length).toBeGreaterThanOrEqual(18);
-    expect(r.stdout).toMatch(/^namespaces\/pid-namespace\s+PID namespace: PID 1 inside, a normal pid outside$/m);
-    expect(r.stdout).toMatch(/^cgroups\/memory-limit\s+Memory limit/m);
+    expect(r.stdout).toMatch(/^\s*\d+ [ ✓] namespaces\/pid-namespace\s+PID namespace: PID 1 inside, a normal pid outside/m);
+    expect(r.stdout).toMatch(/^\s*\d+ [ ✓] cgroups\/memory-limit\s+Memory limit/m);
   });
 });
 
@@ -57,12 +57,28 @@ describe('tslab run', () => {
       execFileSync('tmux', ['new-session', '-d', '-s', session, '-x', '140', '-y', '60',
         // CI=true as CI systems set it: Ink must still draw every frame in a terminal (a CI failure once)
         `cd ${ROOT} && CI=true ${process.execPath} ${TSLAB} run pid-namespace --pause --runtime runc --name-prefix tslabt-tmux-; echo EXIT=$? > ${done}; sleep 600`]);
-      let screen = await until('prompt for the next step', (s) => s.includes('Enter: next step'));
+      // --pause runs nothing before the first key: no container, no step, no command
+      let screen = await until('the prompt to start', (s) => s.includes('Enter: start the lab, step 1'));
+      expect(screen).toContain('Lab namespaces/pid-namespace');
+      expect(screen).not.toContain('[container c] created');
+      expect(screen).not.toContain('== Step 1/2');
+      expect(leftoversOf('tslabt-tmux-').filter((l) => /^(mount|cgroup) /.test(l))).toEqual([]);
+      const enter = (): void => void execFileSync('tmux', ['send-keys', '-t', session, 'Enter']);
+      enter();
+      // predict, then see: the step's commands ran, its checks wait for a key
+      screen = await until('the prompt before the checks', (s) => s.includes('Enter: run the checks'));
       expect(screen).toContain('Inside, ps lists only the container\'s processes.');
-      expect(screen).toContain('PASS (inside) PID 1 inside is the container\'s sleep');
+      expect(screen).toMatch(/c # ps -o pid,comm/);
+      expect(screen).not.toContain('PASS (inside)');
+      enter();
+      screen = await until('prompt for the next step', (s) => s.includes('Enter: next step'));
+      // every check says what it saw, pass or fail
+      expect(screen).toMatch(/PASS \(inside\) PID 1 inside is the container's sleep \(saw: sleep\)/);
       expect(screen).toMatch(/checks: 2 passed, 0 failed/);
       expect(screen).not.toContain('== Step 2/2');
-      execFileSync('tmux', ['send-keys', '-t', session, 'Enter']);
+      enter();
+      await until('the prompt before step 2\'s checks', (s) => s.includes('== Step 2/2') && s.includes('Enter: run the checks'));
+      enter();
       screen = await until('the end', (s) => s.includes('PASSED: 5/5 checks passed in'));
       expect(screen).toContain('== Step 2/2: Look from the host');
       expect(screen).toContain('PASS (outside) NSpid lists the host pid, then 1');
@@ -104,7 +120,9 @@ describe('interrupting a lab', () => {
       execFileSync('tmux', ['new-session', '-d', '-s', session, '-x', '120', '-y', '40',
         `cd ${ROOT} && exec ${process.execPath} ${TSLAB} run pid-namespace --pause --runtime runc --name-prefix tslabt-hup-`]);
       const panePid = Number(execFileSync('tmux', ['display-message', '-p', '-t', session, '#{pane_pid}'], { encoding: 'utf8' }).trim());
-      await waitScreen(session, 'the prompt for the next step', (s) => s.includes('Enter: next step'), 60_000, 300);
+      await waitScreen(session, 'the prompt to start', (s) => s.includes('Enter: start the lab'), 60_000, 300);
+      execFileSync('tmux', ['send-keys', '-t', session, 'Enter']);
+      await waitScreen(session, 'the prompt before the checks', (s) => s.includes('Enter: run the checks'), 60_000, 300);
       expect(leftoversOf('tslabt-hup-').length).toBeGreaterThan(0); // the container is up and waiting
       spawnSync('tmux', ['kill-session', '-t', session]); // as closing the terminal window does
       const gone = Date.now() + 30_000;

@@ -1,11 +1,13 @@
 // Lab commands: `tslab run <lab>` narrates one lab, `tslab test [LAB…]` runs labs headless for CI,
 // `tslab lab list` shows them all, `tslab lab gc` cleans up after runs whose runner died.
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { requireRoot, UsageError } from '../../errors.js';
-import { findLabs, labsRoot, resolveLab, selectLabs } from '../../labs/catalog.js';
+import { labsRoot, resolveLab, selectLabs, type LabRef } from '../../labs/catalog.js';
+import { loadCourse } from '../../labs/course.js';
+import { markCompleted, progressFile, readProgress } from '../../labs/progress.js';
 import { labPassed, type LabResult } from '../../labs/events.js';
 import { loadLab } from '../../labs/load.js';
 import { narrateSink } from '../../labs/reporters/narrate.js';
@@ -14,12 +16,13 @@ import { tapReport } from '../../labs/reporters/tap.js';
 import { junitReport } from '../../labs/reporters/junit.js';
 import { writeHtmlReports } from '../../labs/reporters/html.js';
 import { DEFAULT_PREFIX, runLab } from '../../labs/runner.js';
+import { pausePrompts } from '../../labs/pause.js';
 import { collectStaleRuns } from '../../labs/gc.js';
 import { resolveRuntime } from '../../oci/runtime-cli.js';
 import { loadInkForTerminal } from '../../tui/load-ink.js';
 import { ENV } from '../../env.js';
 
-interface RunOptions { runtime?: string; namePrefix: string; pause?: boolean; steps?: boolean; plain?: boolean }
+interface RunOptions { runtime?: string; namePrefix: string; pause?: boolean; steps?: boolean; plain?: boolean; next?: boolean }
 interface TestOptions { runtime?: string; namePrefix: string; reporter: string; output?: string; report?: string }
 
 const STOP_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
@@ -68,15 +71,16 @@ export function registerLab(program: Command, binName: string): void {
 
   program.command('run')
     .description('run one lab, narrated: its steps, their commands and output, and the checks')
-    .argument('<lab>', 'a lab folder (labs/namespaces/pid-namespace) or a unique name (pid-namespace)')
+    .argument('[lab]', 'a lab folder (labs/namespaces/pid-namespace) or a unique name (pid-namespace)')
+    .option('--next', 'the first lab of the course you have not completed yet (tslab lab list shows the course)')
     .option('--runtime <runtime>', 'runc-compatible runtime: a path, or runc, crun, tslab (ours); default $TSLAB_LAB_RUNTIME or tslab', process.env[ENV.LAB_RUNTIME] ?? 'tslab')
     .option('--name-prefix <prefix>', 'prefix of container ids, cgroups and scratch folders', DEFAULT_PREFIX)
     .option('--pause', 'wait for Enter before each step (for a workshop; needs a terminal)')
     .option('--steps', 'show every traced step of the runtime (tslab\'s runtime traces, runc does not)')
     .option('--plain', 'plain lines even in a terminal (the default when stdout or stdin is not a terminal)')
-    .action(async (labArg: string, opts: RunOptions) => {
+    .action(async (labArg: string | undefined, opts: RunOptions) => {
       requireRoot('tslab run');
-      const ref = resolveLab(labArg);
+      const ref = pickLab(labArg, opts.next === true);
       const runtime = resolveRuntime(opts.runtime);
       const prefix = checkPrefix(opts.namePrefix);
       await sweep(prefix);
@@ -89,7 +93,7 @@ export function registerLab(program: Command, binName: string): void {
           const result = await runLabInTui(ref, {
             runtime, prefix, pause: opts.pause === true, steps: opts.steps === true, signal: stop.signal, stop: stop.abort,
           });
-          if (!labPassed(result) && !result.skipped) process.exitCode = 1;
+          recordOutcome(result);
         } finally {
           stop.done();
         }
@@ -105,9 +109,9 @@ export function registerLab(program: Command, binName: string): void {
           prefix,
           sink: narrateSink((s) => process.stdout.write(s), { color, steps: opts.steps }),
           // a signal ends the wait for Enter, so the run goes on to remove its containers
-          beforeStep: rl ? async (i) => { if (i > 0) await rl.question('\n   (Enter for the next step) ', { signal: stop.signal }).catch(() => undefined); } : undefined,
+          ...(rl ? pausePrompts((prompt) => rl.question(`\n   (${prompt}) `, { signal: stop.signal }).then(() => undefined, () => undefined)) : {}),
         });
-        if (!labPassed(result) && !result.skipped) process.exitCode = 1;
+        recordOutcome(result);
       } finally {
         rl?.close();
         stop.done();
@@ -163,21 +167,56 @@ export function registerLab(program: Command, binName: string): void {
       process.stdout.write(removed.length ? `${removed.map((d) => `removed ${d}`).join('\n')}\n` : 'nothing to remove\n');
     });
   lab.command('list')
-    .description('every lab under labs/ with its title')
+    .description('the labs in course order: number, id, title, and ✓ for the ones you completed')
     .option('--dir <dir>', 'where the labs are', undefined)
     .action(async (opts: { dir?: string }) => {
-      const root = opts.dir ?? labsRoot();
-      const refs = findLabs(root, root);
-      const width = Math.max(0, ...refs.map((r) => r.id.length));
-      for (const ref of refs) {
+      const course = loadCourse(opts.dir ?? labsRoot());
+      const done = readProgress().labs;
+      const width = Math.max(0, ...course.map((c) => c.ref.id.length));
+      let area: string | undefined;
+      for (const entry of course) {
+        if (entry.area !== area) {
+          area = entry.area;
+          process.stdout.write(`${area}\n`);
+        }
         let title: string;
         try {
-          title = (await loadLab(ref)).title;
+          title = (await loadLab(entry.ref)).title;
         } catch (err) {
           title = `(cannot load: ${(err as Error).message})`;
           process.exitCode = 1;
         }
-        process.stdout.write(`${ref.id.padEnd(width)}  ${title}\n`);
+        const todo = entry.requires.filter((r) => !done[r]);
+        const after = todo.length && !done[entry.ref.id] ? `  (after ${todo.join(', ')})` : '';
+        process.stdout.write(`${String(entry.number).padStart(3)} ${done[entry.ref.id] ? '✓' : ' '} ${entry.ref.id.padEnd(width)}  ${title}${after}\n`);
       }
     });
+}
+
+/** The lab named on the command line, or with --next the first of the course not completed yet. */
+function pickLab(labArg: string | undefined, next: boolean): LabRef {
+  if (next && labArg) throw new UsageError('tslab run: give a lab or --next, not both');
+  if (!next) {
+    if (!labArg) throw new UsageError('tslab run: name a lab (tslab lab list shows them) or use --next');
+    return resolveLab(labArg);
+  }
+  const done = readProgress().labs;
+  const entry = loadCourse().find((c) => !done[c.ref.id]);
+  if (!entry) throw new UsageError(`you have completed every lab of the course (progress: ${progressFile()})`);
+  process.stderr.write(`tslab: next in the course: ${entry.number}. ${entry.ref.id}\n`);
+  return entry.ref;
+}
+
+/** Exit status, and the course's record of a lab passed in full. */
+function recordOutcome(result: LabResult): void {
+  if (result.skipped) return;
+  if (!labPassed(result)) {
+    process.exitCode = 1;
+    return;
+  }
+  try {
+    markCompleted(result.ref.id, basename(result.runtime));
+  } catch (err) {
+    process.stderr.write(`tslab: could not record your progress in ${progressFile()}: ${(err as Error).message}\n`);
+  }
 }

@@ -15,6 +15,7 @@ import { checkConsoleSocket } from '../../runtime/console.js';
 import { cgroupManager } from '../../runtime/cgroups/index.js';
 import type { UpdateFlags } from '../../runtime/lifecycle/update.js';
 import { requireRoot, UsageError } from '../../errors.js';
+import { tracer } from '../../tracer/tracer.js';
 import { setLog } from '../log.js';
 import { VERSION, commit } from '../version.js';
 import { ENV } from '../../env.js';
@@ -182,6 +183,7 @@ function addRuntimeCommands(parent: Command, binName: string): void {
       if (state.status !== 'running') throw new Error(`container "${id}" is ${state.status}: container not running`);
       await cgroupManager(state.cgroupPath).freeze();
       writeState(g.root, { ...state, paused: true });
+      tracer.point('lifecycle', 'state.paused', { id }, `paused ${id}`);
     });
 
   parent.command('resume <id>').description('thaw a paused container')
@@ -192,6 +194,7 @@ function addRuntimeCommands(parent: Command, binName: string): void {
       if (state.status !== 'paused') throw new Error(`container "${id}" is ${state.status}, not paused`);
       await cgroupManager(state.cgroupPath).thaw();
       writeState(g.root, { ...state, paused: false, status: 'running' });
+      tracer.point('lifecycle', 'state.resumed', { id }, `resumed ${id}`);
     });
 
   parent.command('update <id>').description('change a running container\'s limits (like runc update): JSON with -r, or the flags')

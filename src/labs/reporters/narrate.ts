@@ -25,6 +25,21 @@ function wrap(text: string, width = 96, indent = '   '): string {
 const indentLines = (text: string, prefix: string): string =>
   text.replace(/\n$/, '').split('\n').map((l) => `${prefix}${l}`).join('\n');
 
+/** A seen value on one line, short enough to stay beside its check. */
+export function sawText(seen: string, max = 80): string {
+  let text = seen.trim();
+  // the verdict helpers quote strings as JSON ("sleep"): beside a check the bare value reads better
+  if (/^".*"$/s.test(text)) {
+    try {
+      text = String(JSON.parse(text));
+    } catch {
+      // not JSON after all: keep the quotes
+    }
+  }
+  const one = text.trim().replace(/\s*\n\s*/g, ' ⏎ ');
+  return one.length > max ? `${one.slice(0, max - 1)}…` : one || '(nothing)';
+}
+
 export interface NarrateOptions {
   color?: boolean;
   /** print every traced step of the runtime (tslab's runtime traces; runc and crun do not) */
@@ -37,7 +52,7 @@ export function narrateSink(write: (s: string) => void, options: NarrateOptions 
     switch (e.type) {
       case 'trace': {
         // the container's traced lifecycle: state changes always, every step with --steps
-        const shown = e.events.filter((ev) => options.steps || (ev.kind === 'lifecycle' && ev.phase === 'end') || (ev.phase === 'end' && ev.errno));
+        const shown = e.events.filter((ev) => options.steps || (ev.kind === 'lifecycle' && ev.phase === 'end') || (ev.phase === 'end' && ev.errno && !ev.expected));
         for (const ev of shown) {
           const line = plainLine(ev, { color });
           if (line !== undefined) write(`     ${line}\n`);
@@ -74,9 +89,9 @@ export function narrateSink(write: (s: string) => void, options: NarrateOptions 
       }
       case 'check': {
         const o = e.outcome;
-        if (o.status === 'pass') write(`   ${paint(color, '32', 'PASS')} (${o.from}) ${o.title}\n`);
+        if (o.status === 'pass') write(`   ${paint(color, '32', 'PASS')} (${o.from}) ${o.title}${o.seen !== undefined ? paint(color, '2', ` (saw: ${sawText(o.seen)})`) : ''}\n`);
         else {
-          write(`   ${paint(color, '31', o.status === 'fail' ? 'FAIL' : 'ERROR')} (${o.from}) ${o.title}\n`);
+          write(`   ${paint(color, '31', o.status === 'fail' ? 'FAIL' : 'ERROR')} (${o.from}) ${o.title}${o.seen !== undefined ? ` (saw: ${sawText(o.seen)})` : ''}\n`);
           if (o.error) write(`        error:    ${o.error}\n`);
           if (o.expected !== undefined) write(`        expected: ${o.expected}\n        seen:     ${o.seen}\n`);
           if (o.hint) write(`        hint:     ${o.hint}\n`);

@@ -15,8 +15,8 @@ export interface LabFeed {
 export interface LabViewProps {
   feed: LabFeed;
   color: boolean;
-  /** set while the runner waits for the instructor before a step */
-  waiting: () => boolean;
+  /** what the runner waits for the instructor to do (Enter), or undefined while it runs */
+  waiting: () => string | undefined;
   onContinue: () => void;
   onStop: () => void;
 }
@@ -97,7 +97,7 @@ export function LabView({ feed, color, waiting, onContinue, onStop }: LabViewPro
         {panel.now ? <Text color={c('yellow')}>running: {panel.now}</Text> : null}
         {panel.done
           ? <Text bold color={c(panel.done.ok ? 'green' : 'red')}>{panel.done.ok ? 'PASSED' : 'FAILED'}: {panel.done.line}</Text>
-          : <Text dimColor>{waiting() ? 'Enter: next step · q: stop' : 'q: stop'}</Text>}
+          : <Text dimColor>{waiting() ? `${waiting()} · q: stop` : 'q: stop'}</Text>}
       </Box>
     </Box>
   );

@@ -5,6 +5,7 @@ import type { LabRef } from '../catalog.js';
 import type { LabEvent, LabResult } from '../events.js';
 import { narrateSink } from '../reporters/narrate.js';
 import { runLab } from '../runner.js';
+import { pausePrompts } from '../pause.js';
 import { LabView, type LabFeed } from './LabView.js';
 
 export interface TuiRunOptions {
@@ -26,11 +27,12 @@ export async function runLabInTui(ref: LabRef, options: TuiRunOptions): Promise<
   };
   const narrate = narrateSink((t) => textListeners.forEach((l) => l(t)), { color: true, steps: options.steps });
   let release: (() => void) | undefined;
+  let prompt = '';
   const app = render(
     <LabView
       feed={feed}
       color
-      waiting={() => release !== undefined}
+      waiting={() => (release !== undefined ? prompt : undefined)}
       onContinue={() => { release?.(); release = undefined; }}
       onStop={() => { options.stop(); release?.(); release = undefined; }}
     />,
@@ -48,9 +50,7 @@ export async function runLabInTui(ref: LabRef, options: TuiRunOptions): Promise<
         narrate(e);
         eventListeners.forEach((l) => l(e));
       },
-      beforeStep: options.pause
-        ? (i) => (i === 0 ? Promise.resolve() : new Promise<void>((resolve) => { release = resolve; }))
-        : undefined,
+      ...(options.pause ? pausePrompts((text) => new Promise<void>((resolve) => { prompt = text; release = resolve; })) : {}),
     });
   } finally {
     options.signal.removeEventListener('abort', releaseOnAbort);

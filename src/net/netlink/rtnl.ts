@@ -5,11 +5,11 @@ import { NetlinkError, type NetlinkSocket } from './socket.js';
 import * as rq from './requests.js';
 import { RTM } from './constants.js';
 
-export function getLink(nl: NetlinkSocket, ref: rq.LinkRef): LinkInfo {
+export function getLink(nl: NetlinkSocket, ref: rq.LinkRef, expectErrno?: { errno: string; why: string }): LinkInfo {
   const replies = nl.request(rq.getLink(ref), (r) => {
     const link = r[0] ? decodeLink(r[0].payload) : undefined;
     return link ? `index ${link.index}${link.kind ? ` ${link.kind}` : ''} ${link.up ? 'up' : 'down'}` : 'no reply';
-  });
+  }, expectErrno);
   const first = replies.find((m) => m.type === RTM.RTM_NEWLINK);
   if (!first) throw new NetlinkError(`RTM_GETLINK ${ref.name ?? ref.index}`, 'ENODEV');
   return decodeLink(first.payload);
@@ -18,7 +18,8 @@ export function getLink(nl: NetlinkSocket, ref: rq.LinkRef): LinkInfo {
 /** The link, or undefined when it does not exist (ENODEV). */
 export function findLink(nl: NetlinkSocket, name: string): LinkInfo | undefined {
   try {
-    return getLink(nl, { name });
+    // asking whether it exists: "no such device" is one of the two normal answers
+    return getLink(nl, { name }, { errno: 'ENODEV', why: `a lookup: there is no link ${name} (yet)` });
   } catch (err) {
     if (err instanceof NetlinkError && err.errno === 'ENODEV') return undefined;
     throw err;
@@ -42,8 +43,9 @@ export function setLink(nl: NetlinkSocket, ref: rq.LinkRef, change: rq.LinkChang
   nl.request(rq.setLink(ref, change));
 }
 
-export function deleteLink(nl: NetlinkSocket, ref: rq.LinkRef): void {
-  nl.request(rq.deleteLink(ref));
+/** expectErrno: a failure that is the normal outcome where it is called (ENODEV of a veth gone with its netns) */
+export function deleteLink(nl: NetlinkSocket, ref: rq.LinkRef, expectErrno?: { errno: string; why: string }): void {
+  nl.request(rq.deleteLink(ref), undefined, expectErrno);
 }
 
 export function addAddress(nl: NetlinkSocket, spec: rq.AddressSpec): void {

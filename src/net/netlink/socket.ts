@@ -60,13 +60,13 @@ export class NetlinkSocket {
   }
 
   /** Sends the request and returns the kernel's reply messages (not counting the final ACK/DONE). */
-  request(req: NetlinkRequest, describe?: (replies: NetlinkMessage[]) => ArgValue): NetlinkMessage[] {
+  request(req: NetlinkRequest, describe?: (replies: NetlinkMessage[]) => ArgValue, expectErrno?: { errno: string; why: string }): NetlinkMessage[] {
     const name = messageTypeName(req.type);
     const isDump = (req.flags & NLM_F_DUMP) === NLM_F_DUMP;
     const flags = NLM_F.NLM_F_REQUEST | req.flags;
     const args: Record<string, ArgValue> = { ...req.args, nlmsg_flags: nlmFlagNames(flags, req.type) };
     return tracer.step(
-      { kind: 'netlink', step: `netlink.${name}`, args, summary: req.summary },
+      { kind: 'netlink', step: `netlink.${name}`, args, summary: req.summary, ...(expectErrno ? { expectErrno } : {}) },
       () => this.exchange(req, flags, isDump),
       (replies) => (describe ? describe(replies) : isDump ? `${replies.length} replies` : 'ACK'),
     );

@@ -2,7 +2,7 @@
 import React from 'react';
 import { Box } from 'ink';
 import type { StepRow } from '../model.js';
-import { explain, eventNotes } from '../../explain/index.js';
+import { explanationLines } from '../../explain/lines.js';
 import { Styled } from './theme.js';
 import { fit, formatArg, formatMs, wrap } from '../text.js';
 
@@ -24,22 +24,14 @@ interface Line {
 export function detailLines(row: StepRow, waiting: boolean, width: number): Line[] {
   const lines: Line[] = [];
   const state = waiting ? 'waiting for you: space runs it' : row.status === 'pending' ? 'running (or exec\'d: no end event)' :
-    row.status === 'failed' ? `failed ${row.errno ?? ''}` : `ok in ${formatMs(row.dur)}`;
+    row.status === 'failed' ? `failed ${row.errno ?? ''}` : row.status === 'expected' ? `${row.errno} (expected)` : `ok in ${formatMs(row.dur)}`;
   lines.push({ text: fit(`${row.step}  [${row.stage} pid ${row.pid}]  ${state}`, width), bold: true, ...(row.status === 'failed' ? { color: 'red' } : {}) });
   const args = Object.entries(row.args).map(([k, v]) => `${k}=${formatArg(v)}`).join('  ');
   if (args) for (const l of wrap(`args: ${args}`, width, '  ').slice(0, 2)) lines.push({ text: l });
   if (row.result !== undefined) lines.push({ text: fit(`result: ${formatArg(row.result)}`, width) });
-  if (row.errno) for (const l of wrap(`error: ${row.errno}${row.error ? ` — ${row.error}` : ''}`, width, '  ')) lines.push({ text: l, color: 'red' });
-  const e = explain(row.step);
-  if (!e) {
-    lines.push({ text: fit(`No explanation for "${row.step}" yet (src/explain).`, width), dim: true });
-    return lines;
-  }
-  lines.push({ text: fit(`${e.title} — man ${e.man}`, width), color: 'cyan', bold: true });
-  for (const [label, text] of [['What', e.what], ['Why', e.why], ['Without it', e.without]] as const) {
-    for (const l of wrap(`${label}: ${text}`, width, '  ')) lines.push({ text: l });
-  }
-  for (const note of eventNotes(row)) for (const l of wrap(`• ${note}`, width, '  ')) lines.push({ text: l, color: 'yellow' });
+  if (row.expected) for (const l of wrap(`expected ${row.errno}: ${row.expected}`, width, '  ')) lines.push({ text: l, color: 'gray' });
+  else if (row.errno) for (const l of wrap(`error: ${row.errno}${row.error ? ` — ${row.error}` : ''}`, width, '  ')) lines.push({ text: l, color: 'red' });
+  lines.push(...explanationLines(row.step, row.args, width));
   return lines;
 }
 

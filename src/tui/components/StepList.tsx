@@ -18,7 +18,7 @@ export interface StepListProps {
   width: number;
 }
 
-const STATUS: Record<StepRow['status'], string> = { pending: '…', ok: '✓', failed: '✗' };
+const STATUS: Record<StepRow['status'], string> = { pending: '…', ok: '✓', failed: '✗', expected: '○' };
 
 /**
  * The first line of the visible window: unchanged while the focus stays inside it (so scrolling
@@ -80,7 +80,7 @@ function StepLine({ row, selected, waiting, breakpoint, width }: StepLineProps):
   return (
     <Box width={width} justifyContent="space-between">
       <Styled {...(color ? { color } : {})} inverse={selected} bold={waiting}>{body}</Styled>
-      <Styled color={row.errno ? 'red' : 'gray'}>{tail}</Styled>
+      <Styled color={row.status === 'failed' ? 'red' : 'gray'}>{tail}</Styled>
     </Box>
   );
 }

@@ -23,7 +23,7 @@ const ref = { name: 'pid-namespace', id: 'namespaces/pid-namespace', dir: '/x', 
 describe('LabView', () => {
   it('shows narration above and a live panel of step, containers and checks below', async () => {
     const feed = fakeFeed();
-    let waiting = false;
+    let waiting: string | undefined;
     let continued = 0;
     let stopped = 0;
     const view = render(<LabView feed={feed} color={false} waiting={() => waiting} onContinue={() => continued++} onStop={() => stopped++} />);
@@ -41,7 +41,7 @@ describe('LabView', () => {
     expect(frame).toContain('running: c # ps -o pid,comm');
     feed.event({ type: 'check', outcome: { step: 's', title: 'a', from: 'inside', status: 'pass', durationMs: 1 } });
     feed.event({ type: 'check', outcome: { step: 's', title: 'b', from: 'inside', status: 'fail', expected: '1', seen: '2', durationMs: 1 } });
-    waiting = true;
+    waiting = 'Enter: next step';
     await new Promise((r) => setTimeout(r, 300)); // the prompt is polled four times a second
     frame = view.lastFrame()!;
     expect(frame).toContain('checks: 1 passed, 1 failed ✓✗');
