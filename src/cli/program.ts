@@ -2,7 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { UsageError } from '../errors.js';
 import { resolve } from 'node:path';
-import { configureFromEnv, ENV_TRACE_FILE } from '../tracer/tracer.js';
+import { configureFromEnv } from '../tracer/tracer.js';
 import { logError } from './log.js';
 import { VERSION, commit } from './version.js';
 import { ENV } from '../env.js';
@@ -25,7 +25,7 @@ export async function runProgram(argv: string[], binName: 'tslab' | 'tslab-runti
   program.hook('preAction', (thisCommand) => {
     const opts = thisCommand.optsWithGlobals() as { trace?: string };
     // the runtime and the init are child processes: they append to the same file through TSLAB_TRACE
-    if (opts.trace) process.env[ENV_TRACE_FILE] = resolve(opts.trace);
+    if (opts.trace) process.env[ENV.TRACE] = resolve(opts.trace);
     closeTrace = configureFromEnv(process.env, opts.trace);
   });
   try {

@@ -11,6 +11,8 @@ import { cgroupOf } from '../runtime/cgroups/index.js';
 import { mountPointsBelow, readMountinfo } from '../runtime/mountinfo.js';
 import { MNT, sys } from '../runtime/sys/index.js';
 import { processAlive } from '../runtime/proc.js';
+import { attachContainer, prepareContainer, type FileMount } from '../net/index.js';
+import { releaseNetwork } from './network.js';
 import { mountRootfs, rootfsPaths, unmountRootfs } from './rootfs.js';
 import { runInside, type CommandResult } from './shell.js';
 
@@ -52,8 +54,17 @@ export interface ContainerRequest {
   runtime: RuntimeCli;
   /** the container's stdout and stderr are appended here */
   outputFile: string;
-  /** config.json for the mounted root; the request's own fields (mounts, limits…) are the caller's to apply */
-  spec: (rootfs: string) => Spec;
+  /**
+   * config.json for the mounted root; the request's own fields (mounts, limits…) are the caller's to
+   * apply, and so are netMounts (the hosts/hostname/resolv.conf binds of a bridge network)
+   */
+  spec: (rootfs: string, netMounts: FileMount[]) => Spec;
+  /**
+   * as `tslab container run --network/-p`: `bridge` (the default network) or a user-defined network
+   * gives the container a veth pair, an address and its published ports; absent: the spec decides
+   * (its own network namespace with only loopback, or the host's)
+   */
+  network?: { name: string; ports?: string[]; hostname?: string };
   /** one-line notes (the image store building busybox) */
   say?: (line: string) => void;
 }
@@ -95,6 +106,8 @@ export class EngineContainer {
   created = false;
   /** every cgroup directory the init was in, to remove them if the runtime leaves them behind */
   cgroupDirs: string[] = [];
+  /** an address was leased (so veth, rules and lease must go at remove) */
+  networked = false;
 
   constructor(readonly request: ContainerRequest) {}
 
@@ -114,7 +127,14 @@ export class EngineContainer {
     mountRootfs(bundle, lowers);
     const paths = rootfsPaths(bundle);
     this.overlay = { lower: mountedLower(paths.rootfs) ?? lowers.join(':'), upper: paths.upper, work: paths.work, merged: paths.rootfs };
-    writeFileSync(join(bundle, 'config.json'), JSON.stringify(this.request.spec(paths.rootfs), null, 2));
+    const net = this.request.network;
+    let netMounts: FileMount[] = [];
+    if (net) {
+      releaseNetwork(id); // a dead owner's lease of this id must not stand in the way
+      this.networked = true;
+      netMounts = prepareContainer({ id, network: net.name, name: id, hostname: net.hostname ?? id.slice(0, 12), ports: net.ports ?? [] }).mounts;
+    }
+    writeFileSync(join(bundle, 'config.json'), JSON.stringify(this.request.spec(paths.rootfs, netMounts), null, 2));
     const pidFile = join(bundle, 'init.pid');
     const out = openSync(outputFile, 'a');
     try {
@@ -133,6 +153,8 @@ export class EngineContainer {
       throw new UsageError(`${runtime.path} create succeeded, but the container's init (pid ${this.pid}) is already gone${said ? `: ${said}` : ''}`);
     }
     this.cgroupDirs = cgroupOf(this.pid).dirs();
+    // between create and start, as the engine's monitor does: the init's netns gets eth0 and the ports
+    if (net) attachContainer({ id, pid: this.pid });
   }
 
   /** The runtime's `start`: the init execs the container's program. */
@@ -184,6 +206,13 @@ export class EngineContainer {
         } catch {
           // still has processes; the problem above already says so
         }
+      }
+    }
+    if (this.networked) {
+      try {
+        releaseNetwork(this.id);
+      } catch (err) {
+        problems.push(`${this.id}: releasing its network: ${(err as Error).message}`);
       }
     }
     if (this.overlay) {

@@ -113,10 +113,7 @@ export async function execInContainer(record: ContainerRecord, command: string[]
   // ours hands the caller's terminal on; runc and crun make a pty and relay it
   if (opts.tty) flags.push('--tty');
   const runtime = runtimeFor(record);
-  const child = spawn(record.runtime, runtime.args('exec', ...flags, record.id, ...command), {
-    stdio: [opts.interactive || opts.tty ? 'inherit' : 'ignore', 'inherit', 'inherit'],
-    env: runtimeEnv(),
-  });
+  const child = runtime.spawn(['exec', ...flags, record.id, ...command], [opts.interactive || opts.tty ? 'inherit' : 'ignore', 'inherit', 'inherit']);
   // the runtime forwards signals to the process; we only wait for it
   const ignore = (): void => {};
   process.on('SIGINT', ignore);

@@ -10,12 +10,27 @@ import type { ImageStore } from './store.js';
 
 export const HOST_BUSYBOX_CANDIDATES = ['/bin/busybox', '/usr/bin/busybox'];
 
+/** True when an ELF file asks for a dynamic loader (a PT_INTERP program header): it would not run in the image. */
+export function hasInterpreter(elf: Buffer): boolean {
+  if (elf.length < 64 || elf.readUInt32BE(0) !== 0x7f454c46) return false;
+  const is64 = elf[4] === 2;
+  const le = elf[5] === 1;
+  const u16 = (at: number): number => (le ? elf.readUInt16LE(at) : elf.readUInt16BE(at));
+  const u32 = (at: number): number => (le ? elf.readUInt32LE(at) : elf.readUInt32BE(at));
+  const phoff = is64 ? Number(le ? elf.readBigUInt64LE(0x20) : elf.readBigUInt64BE(0x20)) : u32(0x1c);
+  const phentsize = u16(is64 ? 0x36 : 0x2a);
+  const phnum = u16(is64 ? 0x38 : 0x2c);
+  for (let i = 0; i < phnum; i++) {
+    const at = phoff + i * phentsize;
+    if (at + 4 <= elf.length && u32(at) === 3) return true;
+  }
+  return false;
+}
+
 export function findHostBusybox(): string {
   for (const path of HOST_BUSYBOX_CANDIDATES) {
     if (!existsSync(path)) continue;
-    const head = readFileSync(path).subarray(0, 4096);
-    // a dynamically linked busybox names its ELF interpreter; it would not run in the image
-    if (head.includes(Buffer.from('/lib64/ld-linux')) || head.includes(Buffer.from('/lib/ld-linux'))) continue;
+    if (hasInterpreter(readFileSync(path))) continue;
     return path;
   }
   throw new UsageError('cannot build the busybox image: no static busybox on this host; install it with `apt-get install busybox-static`');

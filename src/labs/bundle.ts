@@ -2,7 +2,8 @@
 import { loadConfig } from '../config/config.js';
 import { ociMounts } from '../container/bundle.js';
 import { parseTmpfs, parseVolume } from '../container/options.js';
-import { defaultSpec, type Namespace, type Spec } from '../oci/spec.js';
+import { UsageError } from '../errors.js';
+import { defaultSpec, type Mount, type Namespace, type Spec } from '../oci/spec.js';
 import type { ContainerDef } from './format.js';
 
 export const DEFAULT_ARGS = ['sleep', '1000000'];
@@ -13,7 +14,12 @@ export interface BundlePlan {
   cgroupsPath: string;
 }
 
-export function labSpec(def: ContainerDef, plan: BundlePlan): Spec {
+/** none and host stay in the spec; any other network is the engine's to attach (a veth pair, an address). */
+export function onBridge(def: ContainerDef): boolean {
+  return def.network !== undefined && def.network !== 'none' && def.network !== 'host';
+}
+
+export function labSpec(def: ContainerDef, plan: BundlePlan, netMounts: Mount[] = []): Spec {
   const spec = defaultSpec({ args: def.args ?? DEFAULT_ARGS, terminal: false });
   // every field labs use exists in runtime-spec 1.0.2, and older runtimes (crun 1.8) refuse 1.2.0
   spec.ociVersion = LAB_OCI_VERSION;
@@ -43,6 +49,10 @@ export function labSpec(def: ContainerDef, plan: BundlePlan): Spec {
   // volumes and tmpfs mean what they mean to `tslab container run` (the same parser and mounts)
   const requests = [...(def.volumes ?? []).map(parseVolume), ...(def.tmpfs ?? []).map(parseTmpfs)];
   if (requests.length > 0) spec.mounts = [...spec.mounts!, ...ociMounts(loadConfig().dataRoot, requests)];
+  spec.mounts = [...spec.mounts!, ...netMounts];
+  if (def.ports?.length && !onBridge(def)) {
+    throw new UsageError(`ports ${def.ports.join(', ')}: publishing ports needs network: 'bridge' (or a network's name), not ${def.network ?? 'none'}`);
+  }
   if (def.maskedPaths) linux.maskedPaths = [...def.maskedPaths];
   if (def.readonlyPaths) linux.readonlyPaths = [...def.readonlyPaths];
   const limits = def.limits;

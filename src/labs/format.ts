@@ -55,8 +55,14 @@ export interface ContainerDef {
   volumes?: string[];
   /** as `tslab container run --tmpfs`: `/path` or `/path:size=1m,mode=1777` */
   tmpfs?: string[];
-  /** as `--network`: none (default: its own network namespace with only loopback) or host (the host's) */
-  network?: 'none' | 'host';
+  /**
+   * as `tslab container run --network`: none (default: its own network namespace with only loopback),
+   * host (the host's), bridge (tslab's default bridge: a veth pair and an address) or the name of a
+   * network made with `tslab network create`
+   */
+  network?: string;
+  /** as `-p`, with a bridge network: `[HOSTIP:]HOSTPORT:CONTAINERPORT[/tcp|udp]` */
+  ports?: string[];
   /** linux.maskedPaths / readonlyPaths; default runc's lists */
   maskedPaths?: string[];
   readonlyPaths?: string[];

@@ -4,9 +4,8 @@
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sweepContainers } from '../container/index.js';
+import { RuntimeCli, sweepContainers } from '../container/index.js';
 import { processAlive, processStartTime } from '../runtime/proc.js';
-import { RuntimeCli } from '../oci/runtime-cli.js';
 
 const OWNER = 'owner.json';
 

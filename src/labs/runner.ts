@@ -5,13 +5,12 @@ import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rea
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import type { LabRef } from './catalog.js';
-import { labSpec } from './bundle.js';
+import { labSpec, onBridge } from './bundle.js';
 import type { CheckOutcome, LabEvent, LabResult, LabSink } from './events.js';
 import { expect } from './expect.js';
 import type { Command, CommandResult, ContainerDef, ContainerView, HostFacts, LabContext, LabDefinition } from './format.js';
 import { LabError, loadLab, locate } from './load.js';
-import { RuntimeCli } from '../oci/runtime-cli.js';
-import { EngineContainer, MissingImageError, runOutside } from '../container/index.js';
+import { EngineContainer, MissingImageError, RuntimeCli, runOutside } from '../container/index.js';
 import { RuntimeTraceReader } from './runtime-trace.js';
 import { writeOwner } from './gc.js';
 import { pollUntil, waitFor } from './wait.js';
@@ -203,7 +202,8 @@ export async function runLab(ref: LabRef, options: RunLabOptions): Promise<LabRe
       const outputFile = join(scratch, `${name}.output`);
       const engine = new EngineContainer({
         id, image: def.image, bundle: join(scratch, name), runtime, outputFile,
-        spec: (rootfs) => labSpec(def, { rootfs, cgroupsPath: `/${id}` }),
+        spec: (rootfs, netMounts) => labSpec(def, { rootfs, cgroupsPath: `/${id}` }, netMounts),
+        ...(onBridge(def) ? { network: { name: def.network!, ports: def.ports, hostname: def.hostname } } : {}),
         say: (line) => process.stderr.write(`${line}\n`),
       });
       live.set(name, { name, def, engine, outputFile });

@@ -52,11 +52,11 @@ export function resolveRuntime(given: string | undefined): string {
   if (!given || OURS.has(given)) return defaultRuntimePath();
   if (given.includes('/')) {
     const path = isAbsolute(given) ? given : resolve(given);
-    if (!existsSync(path)) throw new UsageError(`runtime ${given} does not exist: give the path of a runc-compatible program, or ours, runc, crun`);
+    if (!existsSync(path)) throw new UsageError(`runtime "${given}" not found: give the path of a runc-compatible program such as /usr/sbin/runc, or ours`);
     return path;
   }
   const found = onPath(given);
-  if (!found) throw new UsageError(`runtime "${given}" is not on PATH: give a path such as /usr/sbin/runc, or ours`);
+  if (!found) throw new UsageError(`runtime "${given}" not found on PATH: give a path such as /usr/sbin/runc, or ours`);
   return found;
 }
 

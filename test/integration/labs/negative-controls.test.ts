@@ -27,7 +27,8 @@ describe('negative controls', () => {
   const cases = labs.flatMap((l) => l.def.controls.map((control) => [l.id, control.wrapper, control] as const));
   it.each(cases)('%s fails under %s', async (id, _wrapper, control) => {
     const out = join(work, `${id.replace(/\//g, '-')}-${control.wrapper}.xml`);
-    const prefix = 'tslabt-neg-';
+    // this run's own prefix: other checkouts may run the same controls on the same kernel at once
+    const prefix = `tslabt-neg${process.pid}-`;
     const r = await tslab(['test', id, '--runtime', join(RUNTIMES, control.wrapper), '--reporter', 'junit', '--output', out, '--name-prefix', prefix]);
     expect(r.code, `${id} passed under ${control.wrapper}: its checks cannot fail\n${r.stderr}`).toBe(1);
     const junit = readJunit(out);

@@ -51,6 +51,12 @@ describe('labSpec', () => {
     expect(() => labSpec({ image: 'busybox', volumes: ['data'] }, plan)).toThrow(/invalid volume "data"/);
   });
 
+  it('a bridge network\'s file binds land in the mounts; ports without a bridge are refused in one line', () => {
+    const hosts = { destination: '/etc/hosts', type: 'bind', source: '/x/hosts', options: ['rbind', 'ro'] };
+    expect(labSpec({ image: 'busybox', network: 'bridge', ports: ['8080:80'] }, plan, [hosts]).mounts).toContainEqual(hosts);
+    expect(() => labSpec({ image: 'busybox', ports: ['8080:80'] }, plan)).toThrow(/publishing ports needs network: 'bridge'.*not none/);
+  });
+
   it('produces configs the validator accepts', () => {
     const spec = labSpec({ image: 'busybox', limits: { memoryBytes: 1 << 25 }, idMap: { hostId: 100000, size: 65536 } }, plan);
     expect(() => validateSpec(spec)).not.toThrow();
