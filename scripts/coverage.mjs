@@ -28,11 +28,13 @@ const distUrl = pathToFileURL(join(root, 'dist')).href + '/';
 rmSync(out, { recursive: true, force: true });
 mkdirSync(raw, { recursive: true });
 
-// 1. The tests, with vitest's coverage of the test processes and NODE_V8_COVERAGE for all they start.
+// 1. The tests, with vitest's coverage of the test processes and NODE_V8_COVERAGE for all they start
+// (set inside each test worker by test/child-coverage.ts: in the worker's own start it would take
+// vitest's counts away).
 const vitest = spawnSync(process.execPath, [
   join(root, 'node_modules/vitest/vitest.mjs'), 'run', '--coverage.enabled', '--coverage.reporter=json',
   `--coverage.reportsDirectory=${join(out, 'vitest')}`, '--coverage.reportOnFailure', ...process.argv.slice(2),
-], { cwd: root, stdio: 'inherit', env: { ...process.env, NODE_V8_COVERAGE: raw } });
+], { cwd: root, stdio: 'inherit', env: { ...process.env, TSLAB_CHILD_COVERAGE: raw } });
 
 // 2. The child processes' raw coverage of dist/, merged per script.
 let children;
