@@ -9,6 +9,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     globalSetup: ['test/global-setup.ts'],
+    setupFiles: ['test/child-coverage.ts'],
     coverage: { provider: 'v8', include: ['src/**'] },
   },
 });

@@ -13,6 +13,8 @@ const common = {
   // koffi's native module is found at run time from node_modules; the TUI loads lazily from dist/src.
   external: ['koffi', '@koromix/*', 'ink', 'react', 'undici'],
   logLevel: 'warning',
+  // maps back to src/*.ts through tsc's maps: coverage (npm run test:coverage) and stack traces
+  sourcemap: true,
   // the sources find files beside themselves through import.meta.url
   define: { 'import.meta.url': '__tslabModuleUrl' },
   banner: { js: "const __tslabModuleUrl = require('node:url').pathToFileURL(__filename).href;" },

@@ -27,6 +27,8 @@ export const ENV = {
   COMMIT: 'TSLAB_COMMIT',
   /** sh: the container monitor is the shell program even where perl exists. */
   SHIM: 'TSLAB_SHIM',
+  /** npm run test:coverage: where the processes a test starts write their V8 coverage (test/child-coverage.ts). */
+  CHILD_COVERAGE: 'TSLAB_CHILD_COVERAGE',
 
   // ---- tracing, passed down to every process of a run ----
   /** A file every process of the run appends its trace events to (like --trace). */

@@ -59,6 +59,8 @@ function monitorEnv(record: ContainerRecord, dir: string, foreground: boolean): 
     [ENV.LOG]: monitorFile(dir, 'log'), [ENV.PID_FILE]: monitorFile(dir, 'pidFile'), [ENV.EXIT_FILE]: monitorFile(dir, 'exit'),
     [ENV.START_RESULT]: monitorFile(dir, 'startResult'), [ENV.STARTED]: monitorFile(dir, 'started'),
     [ENV.ROOTFS]: rootfsPaths(dir).rootfs,
+    // npm run test:coverage follows the runtime the monitor starts too
+    ...(process.env.NODE_V8_COVERAGE ? { NODE_V8_COVERAGE: process.env.NODE_V8_COVERAGE } : {}),
   };
 }
 

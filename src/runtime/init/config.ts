@@ -8,6 +8,8 @@ export { CONTROL_FD, EVENTS_FD } from '../../env.js';
 /** With process.terminal: a unix socket to hand the pty master over (to the runtime, or to an engine's console socket). */
 export const CONSOLE_FD = 8;
 export const ENV_CONSOLE_FD = ENV.CONSOLE_FD;
+/** Under NODE_V8_COVERAGE: the coverage folder, written through /proc/self/fd (see spawn-init.ts). */
+export const COVERAGE_FD = 9;
 
 import type { Spec } from '../../oci/spec.js';
 import { ENV } from '../../env.js';

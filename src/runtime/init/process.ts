@@ -1,6 +1,7 @@
 // The last steps before execve: who the process is (uid, gid, groups), what it may do (the five
 // capability sets, no_new_privs, rlimits), and a clean slate of fds and signals.
 import { accessSync, constants, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { posix } from 'node:path';
 import type { Process } from '../../oci/spec.js';
 import {
@@ -103,6 +104,7 @@ export function cleanSlate(): void {
  * with it, right before execve.
  */
 export function becomeProgram(proc: Process, seccomp: { load(): void } | undefined, setgroupsAllowed: boolean): never {
+  writeCoverage(); // while still root and unfiltered: the last one may be refused
   dropBoundingSet(proc);
   cleanSlate();
   if (seccomp && !proc.noNewPrivileges) seccomp.load();
@@ -113,7 +115,21 @@ export function becomeProgram(proc: Process, seccomp: { load(): void } | undefin
   const env = proc.env ?? [];
   const program = resolveProgram(proc.args![0]!, env);
   if (seccomp && proc.noNewPrivileges) seccomp.load();
+  writeCoverage();
   return sys.execve(program, proc.args!, env);
+}
+
+/**
+ * Under NODE_V8_COVERAGE (npm run test:coverage): execve never returns, so Node's coverage-at-exit is
+ * never written; write what ran so far. node:v8 is loaded only then.
+ */
+function writeCoverage(): void {
+  if (!process.env.NODE_V8_COVERAGE) return;
+  try {
+    (createRequire(import.meta.url)('node:v8') as typeof import('node:v8')).takeCoverage();
+  } catch {
+    // a folder we may no longer write to (another uid, a seccomp filter): that coverage is lost
+  }
 }
 
 /** In a user namespace, setgroups(2) may be denied (/proc/self/setgroups says "deny"). */

@@ -12,7 +12,7 @@ import { CLONE, sys, writeKernelFile } from '../sys/index.js';
 import type { IdMapping } from '../../oci/spec.js';
 import { encodeParentMessage, type InitMessage, type ParentMessage } from '../init/channel.js';
 import { handleInitLine } from './init-lines.js';
-import { CONSOLE_FD, CONTROL_FD, ENV_CONSOLE_FD, EVENTS_FD } from '../init/config.js';
+import { CONSOLE_FD, CONTROL_FD, COVERAGE_FD, ENV_CONSOLE_FD, EVENTS_FD } from '../init/config.js';
 import { ENV } from '../../env.js';
 
 const O_PATH = 0o10000000;
@@ -113,6 +113,7 @@ export function spawnInit(options: SpawnInitOptions): RunningInit {
     stdio.push(options.consoleFd);
     env[ENV_CONSOLE_FD] = String(CONSOLE_FD);
   }
+  const coverageFd = passCoverageDir(stdio, env);
   const nodeArgs = ['--max-old-space-size=64', initScript(program)];
   let child: ChildProcess;
   const usesTrampoline = options.newUserNamespace || options.joinUserNamespace !== undefined;
@@ -138,6 +139,7 @@ export function spawnInit(options: SpawnInitOptions): RunningInit {
     child = spawnWithPidNamespace(options, process.execPath, nodeArgs, stdio, env);
   }
   if (fifoFd !== undefined) closeSync(fifoFd);
+  if (coverageFd !== undefined) closeSync(coverageFd);
 
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.on('exit', (code, signal) => resolve({ code, signal }));
@@ -204,6 +206,26 @@ export function spawnInit(options: SpawnInitOptions): RunningInit {
   };
   running.booted.catch(() => {}); // the caller awaits it; an early failure must not be "unhandled"
   return running;
+}
+
+/**
+ * Under `npm run test:coverage` (NODE_V8_COVERAGE set): the init writes its coverage just before
+ * execve, when it may already live in the container's root. So it gets the coverage folder as an
+ * open fd and writes through /proc/self/fd/N, which reaches the host's folder from any root.
+ */
+function passCoverageDir(stdio: StdioOptions & unknown[], env: NodeJS.ProcessEnv): number | undefined {
+  const dir = process.env.NODE_V8_COVERAGE;
+  if (!dir) return undefined;
+  let fd: number;
+  try {
+    fd = openSync(dir, 'r');
+  } catch {
+    return undefined; // no folder, no coverage: never a reason to fail a container
+  }
+  while (stdio.length < COVERAGE_FD) stdio.push('ignore');
+  stdio.push(fd);
+  env.NODE_V8_COVERAGE = `/proc/self/fd/${COVERAGE_FD}`;
+  return fd;
 }
 
 function spawnWithPidNamespace(options: SpawnInitOptions, program: string, args: string[], stdio: StdioOptions, env: NodeJS.ProcessEnv,
