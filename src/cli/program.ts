@@ -1,8 +1,7 @@
 // Builds the commander program from registrars, wires tracing, and turns errors into one line.
 import { Command, CommanderError } from 'commander';
-import { UsageError } from '../errors.js';
 import { configureFromEnv } from '../tracer/tracer.js';
-import { logError } from './log.js';
+import { reportFailure } from './log.js';
 import { VERSION, commit } from './version.js';
 
 export type Registrar = (program: Command, binName: string) => void;
@@ -31,10 +30,7 @@ export async function runProgram(argv: string[], binName: 'tslab' | 'tslab-runti
       process.exitCode = err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? 0 : 2;
       return;
     }
-    const e = err as Error & { exitCode?: number };
-    logError(`${binName}: ${e.message}`);
-    if (process.env.TSLAB_DEBUG && !(err instanceof UsageError)) process.stderr.write(`${e.stack}\n`);
-    process.exitCode = typeof e.exitCode === 'number' ? e.exitCode : 1;
+    reportFailure(err, binName);
   } finally {
     closeTrace();
   }
