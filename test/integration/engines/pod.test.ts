@@ -1,0 +1,74 @@
+// A pod as Kubernetes makes one, through containerd: a sandbox container (a pause-like busybox
+// sleep) holding the network, IPC and UTS namespaces, and two containers that join them by path
+// (what the CRI plugin does with the sandbox's namespaces), then torn down in Kubernetes' order:
+// the containers, then the sandbox. On tslab-runtime and on runc. No kubelet: see docs/kubernetes.md.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readlinkSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { run, waitFor } from '../../helpers/runtimes.js';
+import { buildImageArchive, enginePrefix, leftBehind, missing, privateDir, removeCgroupParent, runtimesUnderTest, IMAGE } from './harness.js';
+import { importImage, removeContainer, startContainerd, type Containerd } from './containerd.js';
+
+const absent = missing({ containerd: 'containerd', ctr: 'containerd', 'containerd-shim-runc-v2': 'containerd' });
+const prefix = enginePrefix('pod');
+const SHARED = [['network', 'net'], ['ipc', 'ipc'], ['uts', 'uts']] as const;
+let dir = '';
+let containerd: Containerd | undefined;
+
+describe.skipIf(absent !== undefined)(`a pod through containerd ${absent ? `(skipped: ${absent})` : ''}`, { timeout: 120_000 }, () => {
+  beforeAll(async () => {
+    dir = privateDir(prefix);
+    containerd = await startContainerd(dir, prefix);
+    await importImage(containerd, await buildImageArchive(dir));
+  }, 120_000);
+
+  afterAll(async () => {
+    await containerd?.daemon.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    removeCgroupParent(prefix);
+  });
+
+  for (const rt of runtimesUnderTest()) {
+    it(`${rt.name}: two containers join the sandbox's net, IPC and UTS namespaces; teardown leaves nothing`, async () => {
+      const c = containerd!;
+      const tag = rt.name === 'runc' ? 'runc' : 'tslab';
+      const names = { sandbox: `${prefix}-${tag}-sandbox`, a: `${prefix}-${tag}-app`, b: `${prefix}-${tag}-sidecar` };
+      const base = (name: string): string[] => ['--snapshotter', 'native', '--runc-binary', rt.path, '--runc-root', join(dir, 'runc-root'), '--cgroup', `/${prefix}/${name}`];
+      const pidOf = async (name: string): Promise<number> => {
+        const line = (await c.ctr('task', 'ls')).stdout.split('\n').find((l) => l.split(/\s+/)[0] === name);
+        return Number(line?.trim().split(/\s+/)[1] ?? 0);
+      };
+      const pids: Record<string, number> = {};
+      try {
+        const sandbox = await c.ctr('run', '-d', '--null-io', ...base(names.sandbox), IMAGE, names.sandbox, 'sleep', '3600');
+        expect(sandbox.code, sandbox.stderr).toBe(0);
+        pids.sandbox = await waitFor('the sandbox to run', async () => (await pidOf(names.sandbox)) || undefined);
+        const joins = SHARED.flatMap(([type, file]) => ['--with-ns', `${type}:/proc/${pids.sandbox}/ns/${file}`]);
+        for (const name of [names.a, names.b]) {
+          const r = await c.ctr('run', '-d', '--null-io', ...base(name), ...joins, IMAGE, name, 'sleep', '3600');
+          expect(r.code, r.stderr).toBe(0);
+          pids[name] = await waitFor(`${name} to run`, async () => (await pidOf(name)) || undefined);
+        }
+        for (const [, file] of SHARED) {
+          const sandboxNs = readlinkSync(`/proc/${pids.sandbox}/ns/${file}`);
+          // as the kernel sees it from the host, and as the container itself reads it
+          for (const name of [names.a, names.b]) {
+            expect(readlinkSync(`/proc/${pids[name]}/ns/${file}`), `${name} ${file}`).toBe(sandboxNs);
+            const inside = await c.ctr('task', 'exec', '--exec-id', `ns-${file}`, name, 'readlink', `/proc/self/ns/${file}`);
+            expect(inside.stdout.trim(), inside.stderr).toBe(sandboxNs);
+          }
+          expect(readlinkSync(`/proc/self/ns/${file}`)).not.toBe(sandboxNs);
+        }
+        // what is not shared stays each container's own (as in a pod: pid and mount namespaces)
+        expect(readlinkSync(`/proc/${pids[names.a]}/ns/mnt`)).not.toBe(readlinkSync(`/proc/${pids.sandbox}/ns/mnt`));
+        expect(readlinkSync(`/proc/${pids[names.a]}/ns/pid`)).not.toBe(readlinkSync(`/proc/${pids[names.b]}/ns/pid`));
+      } finally {
+        for (const name of [names.a, names.b, names.sandbox]) await removeContainer(c, name);
+      }
+      for (const name of [names.a, names.b, names.sandbox]) {
+        await waitFor(`${name} to leave nothing`, () => (leftBehind(name, pids[name === names.sandbox ? 'sandbox' : name] ?? 0, [dir]).length === 0 ? true : undefined), 20_000)
+          .catch(() => expect(leftBehind(name, pids[name === names.sandbox ? 'sandbox' : name] ?? 0, [dir])).toEqual([]));
+      }
+    });
+  }
+});
