@@ -84,7 +84,7 @@ function main(): void {
   for (const m of spec.mounts ?? []) {
     // a cgroup filesystem shows the cgroup namespace's root: the container's cgroup, once we are in it
     if (m.type === 'cgroup' || m.type === 'cgroup2') enterContainerCgroup();
-    mountOne(config.rootfs, config.bundle, m, config.cgroupMode);
+    mountOne(config.rootfs, config.bundle, m, config.cgroupMode, config.unshareFlags & CLONE.CLONE_NEWCGROUP ? undefined : config.cgroupPath);
   }
   createDevices(config.rootfs, spec, config.inUserNamespace);
   createDevSymlinks(config.rootfs);
