@@ -2,18 +2,18 @@
 // runtime binary given as the shim's BinaryName option: `ctr run --runc-binary` sets it per
 // container, as a runtime entry in containerd's config (a Kubernetes RuntimeClass handler) sets it
 // per handler. containerd of our own: private root, state, sockets, runc root, no CRI, no network.
-import { afterAll, beforeAll, describe } from 'vitest';
-import { rmSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { run } from '../../helpers/runtimes.js';
-import { buildImageArchive, enginePrefix, missing, privateDir, removeCgroupParent, runtimesUnderTest, IMAGE } from './harness.js';
-import { importImage, removeContainer, startContainerd, type Containerd } from './containerd.js';
+import { enginePrefix, missing, runtimesUnderTest, IMAGE } from './harness.js';
+import { removeContainer, useContainerd, type Containerd } from './containerd.js';
 import { scenario, type EngineDriver, type Status } from './scenario.js';
 
 const absent = missing({ containerd: 'containerd', ctr: 'containerd', 'containerd-shim-runc-v2': 'containerd', script: 'util-linux', tmux: 'tmux' });
 const prefix = enginePrefix('ctrd');
 let dir = '';
-let containerd: Containerd | undefined;
 
 function ctrDriver(c: Containerd, runtime: string): EngineDriver {
   const runcRoot = join(dir, 'runc-root');
@@ -60,26 +60,27 @@ function ctrDriver(c: Containerd, runtime: string): EngineDriver {
 }
 
 describe.skipIf(absent !== undefined)(`containerd ${absent ? `(skipped: ${absent})` : ''}`, { timeout: 180_000 }, () => {
-  beforeAll(async () => {
-    dir = privateDir(prefix);
-    containerd = await startContainerd(dir, prefix);
-    await importImage(containerd, await buildImageArchive(dir));
-  }, 120_000);
+  const ours = useContainerd(prefix);
+  beforeAll(() => {
+    dir = ours.dir();
+  });
 
-  afterAll(async () => {
-    await containerd?.daemon.stop();
-    if (dir) {
-      // the native snapshotter's and the shims' leftovers are all under the private root
-      await run('umount', ['-R', join(dir, 'state')]).catch(() => undefined);
-      rmSync(dir, { recursive: true, force: true });
-    }
-    removeCgroupParent(prefix);
+  // the handler docs/kubernetes.md shows is the one containerd reads (its CRI plugin is not run here)
+  it('reads the tslab runtime handler of docs/kubernetes.md', async () => {
+    const doc = readFileSync(fileURLToPath(new URL('../../../docs/kubernetes.md', import.meta.url)), 'utf8');
+    const handler = /```toml\n([\s\S]*?)```/.exec(doc)![1]!;
+    const config = join(dir, 'handler.toml');
+    writeFileSync(config, `version = 2\nroot = "${join(dir, 'handler-root')}"\nstate = "${join(dir, 'handler-state')}"\n${handler}`);
+    const dump = await run('containerd', ['--config', config, 'config', 'dump']);
+    expect(dump.code, dump.stderr).toBe(0);
+    expect(dump.stdout).toMatch(/\[plugins\."io\.containerd\.grpc\.v1\.cri"\.containerd\.runtimes\.tslab\][\s\S]*?runtime_type = "io\.containerd\.runc\.v2"/);
+    expect(dump.stdout).toMatch(/\[plugins\."io\.containerd\.grpc\.v1\.cri"\.containerd\.runtimes\.tslab\.options\][\s\S]*?BinaryName = "\/usr\/local\/bin\/tslab-runtime"/);
   });
 
   for (const rt of runtimesUnderTest()) {
     let counter = 0;
     describe(`ctr run --runc-binary ${rt.name}`, () => {
-      scenario(() => ctrDriver(containerd!, rt.path), (label) => `${prefix}-${rt.name === 'runc' ? 'runc' : 'tslab'}-${label}-${++counter}`);
+      scenario(() => ctrDriver(ours.containerd(), rt.path), (label) => `${prefix}-${rt.name === 'runc' ? 'runc' : 'tslab'}-${label}-${++counter}`);
     });
   }
 });

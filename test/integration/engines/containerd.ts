@@ -1,9 +1,10 @@
 // A containerd of our own for the tests: private root, state, gRPC and ttrpc sockets, no CRI plugin
 // (nothing here speaks CRI; see docs/kubernetes.md), its own namespace; and ctr talking to it.
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { afterAll, beforeAll } from 'vitest';
 import { join } from 'node:path';
 import { run, type Result } from '../../helpers/runtimes.js';
-import { startDaemon, type Daemon } from './harness.js';
+import { buildImageArchive, privateDir, removeCgroupParent, startDaemon, type Daemon } from './harness.js';
 
 export interface Containerd {
   daemon: Daemon;
@@ -42,4 +43,25 @@ export async function removeContainer(c: Containerd, name: string): Promise<void
     await new Promise((res) => setTimeout(res, 50)); // until the kill has landed: the task must be stopped to delete
   }
   await c.ctr('containers', 'delete', name);
+}
+
+/** A test file's containerd: started with the image before its tests, stopped and removed after. */
+export function useContainerd(prefix: string): { dir: () => string; containerd: () => Containerd } {
+  let dir = '';
+  let containerd: Containerd | undefined;
+  beforeAll(async () => {
+    dir = privateDir(prefix);
+    containerd = await startContainerd(dir, prefix);
+    await importImage(containerd, await buildImageArchive(dir));
+  }, 120_000);
+  afterAll(async () => {
+    await containerd?.daemon.stop();
+    if (dir) {
+      // the native snapshotter's and the shims' leftovers are all under the private root
+      await run('umount', ['-R', join(dir, 'state')]).catch(() => undefined);
+      rmSync(dir, { recursive: true, force: true });
+    }
+    removeCgroupParent(prefix);
+  });
+  return { dir: () => dir, containerd: () => containerd! };
 }

@@ -2,35 +2,24 @@
 // sleep) holding the network, IPC and UTS namespaces, and two containers that join them by path
 // (what the CRI plugin does with the sandbox's namespaces), then torn down in Kubernetes' order:
 // the containers, then the sandbox. On tslab-runtime and on runc. No kubelet: see docs/kubernetes.md.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readlinkSync, rmSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { readlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { run, waitFor } from '../../helpers/runtimes.js';
-import { buildImageArchive, enginePrefix, leftBehind, missing, privateDir, removeCgroupParent, runtimesUnderTest, IMAGE } from './harness.js';
-import { importImage, removeContainer, startContainerd, type Containerd } from './containerd.js';
+import { waitFor } from '../../helpers/runtimes.js';
+import { enginePrefix, leftBehind, missing, runtimesUnderTest, IMAGE } from './harness.js';
+import { removeContainer, useContainerd } from './containerd.js';
 
 const absent = missing({ containerd: 'containerd', ctr: 'containerd', 'containerd-shim-runc-v2': 'containerd' });
 const prefix = enginePrefix('pod');
 const SHARED = [['network', 'net'], ['ipc', 'ipc'], ['uts', 'uts']] as const;
-let dir = '';
-let containerd: Containerd | undefined;
 
 describe.skipIf(absent !== undefined)(`a pod through containerd ${absent ? `(skipped: ${absent})` : ''}`, { timeout: 120_000 }, () => {
-  beforeAll(async () => {
-    dir = privateDir(prefix);
-    containerd = await startContainerd(dir, prefix);
-    await importImage(containerd, await buildImageArchive(dir));
-  }, 120_000);
-
-  afterAll(async () => {
-    await containerd?.daemon.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-    removeCgroupParent(prefix);
-  });
+  const ours = useContainerd(prefix);
 
   for (const rt of runtimesUnderTest()) {
     it(`${rt.name}: two containers join the sandbox's net, IPC and UTS namespaces; teardown leaves nothing`, async () => {
-      const c = containerd!;
+      const c = ours.containerd();
+      const dir = ours.dir();
       const tag = rt.name === 'runc' ? 'runc' : 'tslab';
       const names = { sandbox: `${prefix}-${tag}-sandbox`, a: `${prefix}-${tag}-app`, b: `${prefix}-${tag}-sidecar` };
       const base = (name: string): string[] => ['--snapshotter', 'native', '--runc-binary', rt.path, '--runc-root', join(dir, 'runc-root'), '--cgroup', `/${prefix}/${name}`];
