@@ -6,23 +6,10 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { defaultSpec } from '../src/oci/spec.js';
+import { benchBundle } from './bundle.js';
 
 const iterations = Number(process.argv[2] ?? 20);
 const tslab = fileURLToPath(new URL('../../bin/tslab-runtime', import.meta.url));
-
-function bundle(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'tslab-bench-'));
-  chmodSync(dir, 0o755);
-  mkdirSync(join(dir, 'rootfs/bin'), { recursive: true });
-  for (const d of ['proc', 'sys', 'dev']) mkdirSync(join(dir, 'rootfs', d));
-  copyFileSync('/bin/busybox', join(dir, 'rootfs/bin/busybox'));
-  symlinkSync('busybox', join(dir, 'rootfs/bin/true'));
-  const spec = defaultSpec({ args: ['/bin/true'], terminal: false });
-  spec.linux!.cgroupsPath = `/tslab-bench-${process.pid}`;
-  writeFileSync(join(dir, 'config.json'), JSON.stringify(spec));
-  return dir;
-}
 
 interface Candidate {
   name: string;
@@ -54,7 +41,7 @@ const median = (xs: number[]): number => {
 
 function main(): void {
   if (process.getuid?.() !== 0) throw new Error('the benchmark starts real containers: run it as root');
-  const dir = bundle();
+  const dir = benchBundle(['/bin/true']);
   const stateRoot = mkdtempSync(join(tmpdir(), 'tslab-bench-state-'));
   const candidates: Candidate[] = [{ name: 'tslab', cmd: tslab, root: join(stateRoot, 'tslab'), times: [] }];
   for (const [name, paths] of [['runc', ['/usr/sbin/runc', '/usr/bin/runc']], ['crun', ['/usr/bin/crun']]] as const) {

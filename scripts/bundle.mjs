@@ -21,6 +21,8 @@ const common = {
 };
 
 await build({ ...common, entryPoints: ['dist/src/cli/runtime-main.js'], outfile: 'dist/runtime.cjs' });
+// state, start, kill, delete, pause and resume alone: what engines call on every container
+await build({ ...common, entryPoints: ['dist/src/cli/runtime-fast.js'], outfile: 'dist/runtime-calls.cjs' });
 await build({ ...common, entryPoints: ['dist/src/runtime/init/main.js'], outfile: 'dist/init.cjs' });
 await build({ ...common, entryPoints: ['dist/src/runtime/init/exec-main.js'], outfile: 'dist/exec-init.cjs' });
 

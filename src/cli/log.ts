@@ -1,5 +1,6 @@
 // runc-compatible error logging: stderr always; with --log FILE also one JSON line per error.
 import { appendFileSync } from 'node:fs';
+import { UsageError } from '../errors.js';
 
 let logFile: string | undefined;
 let logFormat: 'text' | 'json' = 'text';
@@ -21,4 +22,12 @@ export function logError(message: string): void {
   } catch {
     // the log is best effort; stderr already has the message
   }
+}
+
+/** A command's failure: one line (the stack with TSLAB_DEBUG, but never for bad input), and its exit code. */
+export function reportFailure(err: unknown, binName: string): void {
+  const e = err as Error & { exitCode?: number };
+  logError(`${binName}: ${e.message}`);
+  if (process.env.TSLAB_DEBUG && !(err instanceof UsageError)) process.stderr.write(`${e.stack}\n`);
+  process.exitCode = typeof e.exitCode === 'number' ? e.exitCode : 1;
 }

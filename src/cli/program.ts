@@ -1,9 +1,8 @@
 // Builds the commander program from registrars, wires tracing, and turns errors into one line.
 import { Command, CommanderError } from 'commander';
-import { UsageError } from '../errors.js';
 import { resolve } from 'node:path';
 import { configureFromEnv } from '../tracer/tracer.js';
-import { logError } from './log.js';
+import { reportFailure } from './log.js';
 import { VERSION, commit } from './version.js';
 import { ENV } from '../env.js';
 
@@ -35,10 +34,6 @@ export async function runProgram(argv: string[], binName: 'tslab' | 'tslab-runti
       process.exitCode = err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? 0 : 2;
       return;
     }
-    const e = err as Error & { exitCode?: number };
-    logError(`${binName}: ${e.message}`);
-    if (process.env[ENV.DEBUG] && !(err instanceof UsageError)) process.stderr.write(`${e.stack}\n`);
-    process.exitCode = typeof e.exitCode === 'number' ? e.exitCode : 1;
   } finally {
     closeTrace();
   }

@@ -3,11 +3,9 @@ import { Command, Option } from 'commander';
 import { existsSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { defaultSpec } from '../../oci/spec.js';
-import { DEFAULT_ROOT, listStates, ociState, readState, writeState } from '../../runtime/state.js';
+import { DEFAULT_ROOT, listStates, ociState, readState } from '../../runtime/state.js';
+import { runCall } from '../runtime-calls.js';
 import { createContainer } from '../../runtime/lifecycle/create.js';
-import { startContainer } from '../../runtime/lifecycle/start.js';
-import { killContainer, parseSignal } from '../../runtime/lifecycle/kill.js';
-import { deleteContainer } from '../../runtime/lifecycle/delete.js';
 import { runContainer } from '../../runtime/lifecycle/run.js';
 import { execInContainer } from '../../runtime/lifecycle/exec.js';
 import { loadBundle } from '../../runtime/lifecycle/bundle.js';
@@ -80,33 +78,19 @@ function addRuntimeCommands(parent: Command, binName: string): void {
     });
 
   parent.command('start <id>').description('run the program of a created container')
-    .action(async (id: string, _opts: unknown, cmd: Command) => {
-      const g = globals(cmd);
-      requireRoot(`${binName} start`);
-      await startContainer(g.root, id);
-    });
+    .action((id: string, _opts: unknown, cmd: Command) => runCall('start', { root: globals(cmd).root, id, binName }));
 
   parent.command('state <id>').description('print the OCI state of a container as JSON')
-    .action((id: string, _opts: unknown, cmd: Command) => {
-      const g = globals(cmd);
-      process.stdout.write(JSON.stringify(ociState(readState(g.root, id)), null, 2) + '\n');
-    });
+    .action((id: string, _opts: unknown, cmd: Command) => runCall('state', { root: globals(cmd).root, id, binName }));
 
   parent.command('kill <id> [signal]').description('send a signal (default SIGTERM) to the container\'s init')
     .option('-a, --all', 'signal every process in the container')
-    .action((id: string, signal: string | undefined, opts: { all?: boolean }, cmd: Command) => {
-      const g = globals(cmd);
-      requireRoot(`${binName} kill`);
-      killContainer(g.root, id, parseSignal(signal), opts.all);
-    });
+    .action((id: string, signal: string | undefined, opts: { all?: boolean }, cmd: Command) =>
+      runCall('kill', { root: globals(cmd).root, id, binName, signal, all: opts.all }));
 
   parent.command('delete <id>').description('delete a stopped container (with --force, also a running one)')
     .option('-f, --force', 'kill it first if it runs')
-    .action(async (id: string, opts: { force?: boolean }, cmd: Command) => {
-      const g = globals(cmd);
-      requireRoot(`${binName} delete`);
-      await deleteContainer(g.root, id, opts.force ?? false);
-    });
+    .action((id: string, opts: { force?: boolean }, cmd: Command) => runCall('delete', { root: globals(cmd).root, id, binName, force: opts.force }));
 
   parent.command('run <id>').description('create and start a container, wait for it, delete it; exit with its code')
     .option('-b, --bundle <dir>', 'bundle directory', '.')
@@ -176,26 +160,10 @@ function addRuntimeCommands(parent: Command, binName: string): void {
     });
 
   parent.command('pause <id>').description('freeze every process of the container (cgroup freezer)')
-    .action(async (id: string, _opts: unknown, cmd: Command) => {
-      const g = globals(cmd);
-      requireRoot(`${binName} pause`);
-      const state = readState(g.root, id);
-      if (state.status !== 'running') throw new Error(`container "${id}" is ${state.status}: container not running`);
-      await cgroupManager(state.cgroupPath).freeze();
-      writeState(g.root, { ...state, paused: true });
-      tracer.point('lifecycle', 'state.paused', { id }, `paused ${id}`);
-    });
+    .action((id: string, _opts: unknown, cmd: Command) => runCall('pause', { root: globals(cmd).root, id, binName }));
 
   parent.command('resume <id>').description('thaw a paused container')
-    .action(async (id: string, _opts: unknown, cmd: Command) => {
-      const g = globals(cmd);
-      requireRoot(`${binName} resume`);
-      const state = readState(g.root, id);
-      if (state.status !== 'paused') throw new Error(`container "${id}" is ${state.status}, not paused`);
-      await cgroupManager(state.cgroupPath).thaw();
-      writeState(g.root, { ...state, paused: false, status: 'running' });
-      tracer.point('lifecycle', 'state.resumed', { id }, `resumed ${id}`);
-    });
+    .action((id: string, _opts: unknown, cmd: Command) => runCall('resume', { root: globals(cmd).root, id, binName }));
 
   parent.command('update <id>').description('change a running container\'s limits (like runc update): JSON with -r, or the flags')
     .option('-r, --resources <file>', 'linux.resources JSON from FILE, or - for standard input (the other options are then ignored)')

@@ -3,7 +3,7 @@
 import { chownSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, statSync, symlinkSync, lstatSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Mount, Spec, Device } from '../../oci/spec.js';
-import { MS, MNT, MOUNT_OPTIONS, sys, SysError } from '../sys/index.js';
+import { CLONE, MS, MNT, MOUNT_OPTIONS, sys, SysError } from '../sys/index.js';
 import type { MountFlagOption } from '../../oci/vocabulary.js';
 import { secureJoin } from './paths.js';
 import type { InitConfig } from './config.js';
@@ -73,15 +73,23 @@ function ensureTarget(target: string, asFile: boolean): void {
   if (asFile) closeSync(openSync(target, 'a', 0o644));
 }
 
-function mountCgroupV1(target: string, flags: number): void {
-  // A tmpfs with one directory per hierarchy; inside a cgroup namespace each shows the container's
-  // own cgroup as its root.
+/**
+ * A tmpfs with one directory per hierarchy. Inside a cgroup namespace a fresh mount of each shows the
+ * container's own cgroup as its root; without one it would show the whole host hierarchy, so, as
+ * runc does, the container's directory of each hierarchy (`ownCgroup`) is bound there instead.
+ */
+function mountCgroupV1(target: string, flags: number, ownCgroup: string | undefined): void {
   sys.mount('tmpfs', target, 'tmpfs', flags & ~MS.MS_RDONLY, 'mode=755');
   for (const h of v1Hierarchies()) {
     const name = h.mountPoint.split('/').pop()!;
     const dir = join(target, name);
     mkdirSync(dir, { recursive: true });
-    sys.mount('cgroup', dir, 'cgroup', flags, h.controllers.join(','));
+    if (ownCgroup !== undefined) {
+      sys.mount(join(h.mountPoint, ownCgroup), dir, null, MS.MS_BIND, null);
+      if (flags) sys.mount(null, dir, null, MS.MS_BIND | MS.MS_REMOUNT | flags, null);
+    } else {
+      sys.mount('cgroup', dir, 'cgroup', flags, h.controllers.join(','));
+    }
     for (const c of h.controllers) {
       if (c !== name && !c.startsWith('name=') && !existsSync(join(target, c))) symlinkSync(name, join(target, c));
     }
@@ -89,7 +97,8 @@ function mountCgroupV1(target: string, flags: number): void {
   if (flags & MS.MS_RDONLY) sys.mount(null, target, null, MS.MS_REMOUNT | MS.MS_BIND | MS.MS_RDONLY | (flags & ~MS.MS_RDONLY), null);
 }
 
-export function mountOne(rootfs: string, bundle: string, m: Mount, cgroupMode: 'v1' | 'v2'): void {
+/** `ownCgroup`: the container's cgroup path when it has no cgroup namespace of its own (v1 binds it). */
+export function mountOne(rootfs: string, bundle: string, m: Mount, cgroupMode: 'v1' | 'v2', ownCgroup?: string): void {
   const target = secureJoin(rootfs, m.destination);
   const opts = parseMountOptions(m.options);
   const isBind = m.type === 'bind' || opts.bind;
@@ -105,7 +114,7 @@ export function mountOne(rootfs: string, bundle: string, m: Mount, cgroupMode: '
   } else if (m.type === 'cgroup' || m.type === 'cgroup2') {
     ensureTarget(target, false);
     if (cgroupMode === 'v2' || m.type === 'cgroup2') sys.mount('cgroup2', target, 'cgroup2', opts.flags, null);
-    else mountCgroupV1(target, opts.flags);
+    else mountCgroupV1(target, opts.flags, ownCgroup);
   } else {
     ensureTarget(target, false);
     const data = opts.data.length > 0 ? opts.data.join(',') : null;
@@ -236,13 +245,14 @@ export function remountRootReadonly(): void {
  * first cgroup filesystem (it shows the cgroup namespace's root, so the init must be in its cgroup).
  */
 export function mountContainerFilesystems(
-  config: Pick<InitConfig, 'rootfs' | 'bundle' | 'spec' | 'cgroupMode' | 'inUserNamespace'>, beforeCgroupMount: () => void,
+  config: Pick<InitConfig, 'rootfs' | 'bundle' | 'spec' | 'cgroupMode' | 'inUserNamespace' | 'unshareFlags' | 'cgroupPath'>, beforeCgroupMount: () => void,
 ): void {
   isolatePropagation(config.spec);
   bindRootfs(config.rootfs);
   for (const m of config.spec.mounts ?? []) {
     if (m.type === 'cgroup' || m.type === 'cgroup2') beforeCgroupMount();
-    mountOne(config.rootfs, config.bundle, m, config.cgroupMode);
+    // without a cgroup namespace (v1), the cgroup mount shows the container's own cgroup, as runc does
+    mountOne(config.rootfs, config.bundle, m, config.cgroupMode, config.unshareFlags & CLONE.CLONE_NEWCGROUP ? undefined : config.cgroupPath);
   }
   createDevices(config.rootfs, config.spec, config.inUserNamespace);
   createDevSymlinks(config.rootfs);

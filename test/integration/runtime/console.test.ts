@@ -29,6 +29,18 @@ function terminalBundle(id: string, terminal = true): ReturnType<typeof makeBund
   return b;
 }
 
+/** The engine's side of the console socket (fixtures/console-receiver.py), listening; it types `keys`. */
+async function listenForConsole(socket: string, keys: string): Promise<{ out: () => string; finished: Promise<void> }> {
+  const receiver = spawn('python3', [RECEIVER, socket, keys], { stdio: ['ignore', 'pipe', 'pipe'] });
+  cleanups.push(() => void receiver.kill('SIGKILL'));
+  let out = '';
+  receiver.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+  receiver.stderr.on('data', (d: Buffer) => { out += d.toString(); });
+  const finished = new Promise<void>((resolve) => receiver.on('close', () => resolve()));
+  await waitFor('the receiver to listen', () => (out.includes('listening') && existsSync(socket) ? true : undefined));
+  return { out: () => out, finished };
+}
+
 describe.skipIf(!isRoot || !runc || !hasPython)('--console-socket (ours and runc; needs root, runc and python3)', { timeout: 60_000 }, () => {
   it.each([['ours', TSLAB_RUNTIME], ['runc', runc ?? '']])('%s: the engine gets a terminal of the container\'s own devpts', async (name, rt) => {
     const id = uniqueId(`console-${name}`);
@@ -37,18 +49,13 @@ describe.skipIf(!isRoot || !runc || !hasPython)('--console-socket (ours and runc
     cleanups.push(async () => { await run(rt, ['--root', root, 'delete', '--force', id]); });
     const bundle = terminalBundle(id);
     const socket = join(root, 'console.sock');
-    const receiver = spawn('python3', [RECEIVER, socket, 'echo typed-$((6*7)); stty size\nexit 3\n'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    cleanups.push(() => void receiver.kill('SIGKILL'));
-    let out = '';
-    receiver.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-    receiver.stderr.on('data', (d: Buffer) => { out += d.toString(); });
-    const finished = new Promise<void>((resolve) => receiver.on('close', () => resolve()));
-    await waitFor('the receiver to listen', () => (out.includes('listening') && existsSync(socket) ? true : undefined));
+    const receiver = await listenForConsole(socket, 'echo typed-$((6*7)); stty size\nexit 3\n');
 
     const created = await run(rt, ['--root', root, 'create', '--console-socket', socket, '--bundle', bundle.dir, id]);
     expect(created.code, created.stderr).toBe(0);
     expect((await run(rt, ['--root', root, 'start', id])).code).toBe(0);
-    await finished;
+    await receiver.finished;
+    const out = receiver.out();
     expect(out).toContain('received 1 fd(s)');
     expect(out).toContain('stdin-is-a-tty');
     expect(out).toMatch(/\/dev\/pts\/0\r?\n/);
@@ -69,13 +76,7 @@ describe.skipIf(!isRoot || !runc || !hasPython)('--console-socket (ours and runc
     cleanups.push(() => bundle.cleanup());
     expect((await run(rt, ['--root', root, 'run', '--detach', '--bundle', bundle.dir, id])).code).toBe(0);
     const socket = join(root, 'exec-console.sock');
-    const receiver = spawn('python3', [RECEIVER, socket, 'echo typed-$((6*7))\nexit 3\n'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    cleanups.push(() => void receiver.kill('SIGKILL'));
-    let out = '';
-    receiver.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-    receiver.stderr.on('data', (d: Buffer) => { out += d.toString(); });
-    const finished = new Promise<void>((resolve) => receiver.on('close', () => resolve()));
-    await waitFor('the receiver to listen', () => (out.includes('listening') && existsSync(socket) ? true : undefined));
+    const receiver = await listenForConsole(socket, 'echo typed-$((6*7))\nexit 3\n');
     const program = ['sh', '-c', '[ -t 0 ] && echo exec-stdin-is-a-tty; tty; exec sh'];
     const pidFile = join(root, 'exec.pid');
     let how: string[];
@@ -90,7 +91,8 @@ describe.skipIf(!isRoot || !runc || !hasPython)('--console-socket (ours and runc
     expect(exec.stderr).toBe('');
     expect(exec.code).toBe(0);
     expect(readFileSync(pidFile, 'utf8')).toMatch(/^\d+$/);
-    await finished;
+    await receiver.finished;
+    const out = receiver.out();
     expect(out).toContain('received 1 fd(s)');
     expect(out).toContain('exec-stdin-is-a-tty');
     expect(out).toMatch(/\/dev\/pts\/\d+\r?\n/);

@@ -43,6 +43,16 @@ describe.each(['tslab', 'runc'])('%s runs a busybox bundle', (name) => {
     expect(r.code).toBe(0);
   });
 
+  // without a cgroup namespace of its own, /sys/fs/cgroup/<controller> is the container's own cgroup (runc binds it), not the host's tree
+  it.skipIf(!existsSync('/sys/fs/cgroup/memory'))('sees its own memory limit at /sys/fs/cgroup/memory without a cgroup namespace (cgroup v1)', async () => {
+    const r = await runIn(rt(), ['sh', '-c', 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes; ls /sys/fs/cgroup/memory | grep -c "^tslabt" || true'], (s) => {
+      s.linux!.namespaces = s.linux!.namespaces!.filter((n) => n.type !== 'cgroup');
+      s.linux!.resources = { ...s.linux!.resources, memory: { limit: 48 * 1024 * 1024 } };
+    });
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim().split('\n')).toEqual([String(48 * 1024 * 1024), '0']);
+  });
+
   it('has the config hostname', async () => {
     const r = await runIn(rt(), ['hostname'], (s) => { s.hostname = 'tslabt-host'; });
     expect(r.stdout.trim()).toBe('tslabt-host');

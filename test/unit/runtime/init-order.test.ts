@@ -53,7 +53,7 @@ describe('the filesystem before pivot_root', () => {
       linux: { devices: [] },
     };
     let cgroupHookAt = -1;
-    mountContainerFilesystems({ rootfs, bundle: work, spec, cgroupMode: 'v2', inUserNamespace: false },
+    mountContainerFilesystems({ rootfs, bundle: work, spec, cgroupMode: 'v2', inUserNamespace: false, unshareFlags: 0, cgroupPath: '/tslabt-order' },
       () => (cgroupHookAt = backend.calls.length));
 
     const got = lines(backend.calls);
@@ -81,7 +81,7 @@ describe('the filesystem before pivot_root', () => {
     const rootfs = join(work, 'rootfs');
     mkdirSync(rootfs);
     const spec: Spec = { ociVersion: '1.2.0', root: { path: 'rootfs' }, mounts: [] };
-    mountContainerFilesystems({ rootfs, bundle: work, spec, cgroupMode: 'v1', inUserNamespace: true }, () => {
+    mountContainerFilesystems({ rootfs, bundle: work, spec, cgroupMode: 'v1', inUserNamespace: true, unshareFlags: 0, cgroupPath: '/tslabt-order' }, () => {
       throw new Error('no cgroup mount: the hook must not run');
     });
     const got = lines(backend.calls);
