@@ -9,6 +9,11 @@ export const EVENTS_FD = 7;
 /** With process.terminal: a unix socket to hand the pty master over (to the runtime, or to an engine's console socket). */
 export const CONSOLE_FD = 8;
 export const ENV_CONSOLE_FD = 'TSLAB_CONSOLE_FD';
+/** Through a trampoline (nsenter, unshare): the read-only detached mount of node that it execs, which node closes first thing. */
+export const EXE_FD = 9;
+export const ENV_EXE_FD = 'TSLAB_EXE_FD';
+/** Through the pid trampoline: /proc/<runtime>/fd/N, the write end of the pipe up, which the process opens itself. */
+export const ENV_UP_PATH = 'TSLAB_UP_PATH';
 
 import type { Spec } from '../../oci/spec.js';
 

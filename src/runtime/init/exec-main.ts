@@ -8,10 +8,11 @@ import { compileSeccomp, type SeccompProfile } from '../sys/seccomp.js';
 import type { ExecConfig } from './config.js';
 import { joinNamespaces } from './namespaces.js';
 import { applyRlimits, becomeProgram, setgroupsAllowed } from './process.js';
-import { readyThenGo, runReportingFailure, startTracing } from './bootstrap.js';
+import { becomeUnreachable, readyThenGo, runReportingFailure, startTracing } from './bootstrap.js';
 
 function main(): void {
   startTracing('exec');
+  becomeUnreachable();
   const config = JSON.parse(process.env.TSLAB_EXEC_CONFIG_JSON!) as ExecConfig;
   tracer.container = config.id;
   const proc = config.process;

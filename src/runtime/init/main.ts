@@ -15,7 +15,7 @@ import {
   remountRootReadonly,
 } from './rootfs.js';
 import { applyRlimits, becomeProgram, setgroupsAllowed } from './process.js';
-import { readyThenGo, runReportingFailure, startTracing } from './bootstrap.js';
+import { becomeUnreachable, readyThenGo, runReportingFailure, startTracing } from './bootstrap.js';
 
 function runHooksInContainer(kind: string, hooks: Hook[] | undefined, state: string): void {
   if (!hooks?.length) return;
@@ -46,6 +46,7 @@ function sysctl(settings: Record<string, string> | undefined): void {
 
 function main(): void {
   startTracing('init');
+  becomeUnreachable();
   const config = JSON.parse(process.env.TSLAB_INIT_CONFIG_JSON!) as InitConfig;
   tracer.container = config.id;
   const { spec } = config;
