@@ -19,6 +19,8 @@ export interface ContainerState {
   created: string;
   pidStartTime?: string;
   cgroupPath: string;
+  /** cgroup directories that already held processes at create: never signalled nor removed by us */
+  cgroupPreexisting?: string[];
   rootfs: string;
   paused?: boolean;
 }

@@ -26,5 +26,9 @@ export interface CgroupManager {
   thaw(): Promise<void>;
   pids(): number[];
   stats(): CgroupStats;
-  destroy(): Promise<void>;
+  /**
+   * Kills what is left and removes the directories, but leaves those in `keep` as they are: cgroups
+   * that held processes before the container came (cgroupsPath naming someone else's), as runc does.
+   */
+  destroy(keep?: string[]): Promise<void>;
 }

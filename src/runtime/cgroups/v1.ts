@@ -141,8 +141,9 @@ export class CgroupV1 implements CgroupManager {
     return stats;
   }
 
-  async destroy(): Promise<void> {
+  async destroy(keep: string[] = []): Promise<void> {
     for (const dir of this.dirs()) {
+      if (keep.includes(dir)) continue;
       if (existsSync(dir) && statSync(dir).isDirectory()) await removeCgroupDir(dir);
     }
   }

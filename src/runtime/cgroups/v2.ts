@@ -124,7 +124,7 @@ export class CgroupV2 implements CgroupManager {
     };
   }
 
-  async destroy(): Promise<void> {
-    await removeCgroupDir(this.dir);
+  async destroy(keep: string[] = []): Promise<void> {
+    if (!keep.includes(this.dir)) await removeCgroupDir(this.dir);
   }
 }
