@@ -9,6 +9,7 @@ import { findLabs } from '../../../src/labs/catalog.js';
 import { loadLab } from '../../../src/labs/load.js';
 import { leftoversOf, readJunit, ROOT, RUNTIMES, tslab } from '../../e2e/lab-helpers.js';
 import { removeDefaultNetworkAfterAll } from '../../helpers/default-network.js';
+import { sysvIpcLeftovers, sysvIpcObjects } from '../../helpers/leftovers.js';
 
 
 const LABS = join(ROOT, 'labs');
@@ -28,6 +29,7 @@ describe('negative controls', () => {
   it.each(cases)('%s fails under %s', async (id, _wrapper, control) => {
     const out = join(work, `${id.replace(/\//g, '-')}-${control.wrapper}.xml`);
     const prefix = 'tslabt-neg-';
+    const ipcBefore = sysvIpcObjects();
     const r = await tslab(['test', id, '--runtime', join(RUNTIMES, control.wrapper), '--reporter', 'junit', '--output', out, '--name-prefix', prefix]);
     expect(r.code, `${id} passed under ${control.wrapper}: its checks cannot fail\n${r.stderr}`).toBe(1);
     const junit = readJunit(out);
@@ -41,5 +43,7 @@ describe('negative controls', () => {
       }
     }
     expect(leftoversOf(prefix)).toEqual([]);
+    // the ipc lab's control once left the container's segment on the host (no IPC namespace)
+    expect(sysvIpcLeftovers(ipcBefore)).toEqual([]);
   }, 180_000);
 });
