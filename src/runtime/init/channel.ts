@@ -38,7 +38,11 @@ export function waitForParent(): string | undefined {
     try {
       n = readSync(DOWN_FD, one, 0, 1, null);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EAGAIN') continue;
+      // a non-blocking pipe: wait a little instead of spinning
+      if ((err as NodeJS.ErrnoException).code === 'EAGAIN') {
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2);
+        continue;
+      }
       throw err;
     }
     if (n === 0) return undefined;
