@@ -24,6 +24,8 @@ export interface CgroupManager {
   addProcess(pid: number): void;
   freeze(): Promise<void>;
   thaw(): Promise<void>;
+  /** Whether the cgroup is frozen (or freezing), whoever froze it: us, an engine, an administrator. */
+  isFrozen(): boolean;
   pids(): number[];
   stats(): CgroupStats;
   /**
