@@ -14,10 +14,13 @@ export const EXE_FD = 9;
 export const ENV_EXE_FD = 'TSLAB_EXE_FD';
 /** Through the pid trampoline: /proc/<runtime>/fd/N, the write end of the pipe up, which the process opens itself. */
 export const ENV_UP_PATH = 'TSLAB_UP_PATH';
+/** The process's config (InitConfig or ExecConfig) as JSON, read to EOF first thing: a pipe takes
+ * a config.json of any size (an environment variable failed with E2BIG above ~128 KB). */
+export const CONFIG_FD = 10;
 
 import type { Spec } from '../../oci/spec.js';
 
-/** What the parent hands the init (as JSON in its environment). */
+/** What the parent hands the init (as JSON on CONFIG_FD). */
 export interface InitConfig {
   id: string;
   bundle: string;
@@ -35,7 +38,7 @@ export interface InitConfig {
   cgroupPath: string;
 }
 
-/** What the runtime hands a process that joins a running container (`exec`), as JSON in its environment. */
+/** What the runtime hands a process that joins a running container (`exec`), as JSON on CONFIG_FD. */
 export interface ExecConfig {
   id: string;
   process: import('../../oci/spec.js').Process;

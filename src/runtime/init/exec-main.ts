@@ -5,7 +5,8 @@
 // starts it there. See docs/process-model.md.
 import { tracer } from '../../tracer/tracer.js';
 import { compileSeccomp, type SeccompProfile } from '../sys/seccomp.js';
-import type { ExecConfig } from './config.js';
+import { CONFIG_FD, type ExecConfig } from './config.js';
+import { readAllAndClose } from './channel.js';
 import { joinNamespaces } from './namespaces.js';
 import { applyRlimits, becomeProgram, setgroupsAllowed } from './process.js';
 import { becomeUnreachable, readyThenGo, runReportingFailure, startTracing } from './bootstrap.js';
@@ -13,7 +14,7 @@ import { becomeUnreachable, readyThenGo, runReportingFailure, startTracing } fro
 function main(): void {
   startTracing('exec');
   becomeUnreachable();
-  const config = JSON.parse(process.env.TSLAB_EXEC_CONFIG_JSON!) as ExecConfig;
+  const config = JSON.parse(readAllAndClose(CONFIG_FD)) as ExecConfig;
   tracer.container = config.id;
   const proc = config.process;
 

@@ -7,9 +7,9 @@ import { CLONE, sys, writeKernelFile } from '../sys/index.js';
 import { joinNamespaces } from './namespaces.js';
 import type { Hook } from '../../oci/spec.js';
 import { compileSeccomp, type SeccompProfile } from '../sys/seccomp.js';
-import { ENV_CONSOLE_FD, FIFO_FD, type InitConfig } from './config.js';
+import { CONFIG_FD, ENV_CONSOLE_FD, FIFO_FD, type InitConfig } from './config.js';
 import { setUpConsole } from './console.js';
-import { redirectUp, sendUp, waitForParent } from './channel.js';
+import { readAllAndClose, redirectUp, sendUp, waitForParent } from './channel.js';
 import {
   applyRootPropagation, bindRootfs, createDevSymlinks, createDevices, isolatePropagation, maskPaths, mountOne, pivotRoot, readonlyPaths,
   remountRootReadonly,
@@ -47,7 +47,7 @@ function sysctl(settings: Record<string, string> | undefined): void {
 function main(): void {
   startTracing('init');
   becomeUnreachable();
-  const config = JSON.parse(process.env.TSLAB_INIT_CONFIG_JSON!) as InitConfig;
+  const config = JSON.parse(readAllAndClose(CONFIG_FD)) as InitConfig;
   tracer.container = config.id;
   const { spec } = config;
   const proc = spec.process!;

@@ -13,7 +13,7 @@ import type { IdMapping } from '../../oci/spec.js';
 import type { InitMessage } from '../init/channel.js';
 import { handleInitLine } from './init-lines.js';
 import { Socket } from 'node:net';
-import { CONSOLE_FD, CONTROL_FD, ENV_CONSOLE_FD, ENV_EXE_FD, ENV_UP_PATH, EVENTS_FD, EXE_FD } from '../init/config.js';
+import { CONFIG_FD, CONSOLE_FD, CONTROL_FD, ENV_CONSOLE_FD, ENV_EXE_FD, ENV_UP_PATH, EVENTS_FD, EXE_FD } from '../init/config.js';
 import { sealedExecutable, spawnUnreachable } from './unreachable-spawn.js';
 
 const O_PATH = 0o10000000;
@@ -21,8 +21,8 @@ const O_PATH = 0o10000000;
 export interface SpawnInitOptions {
   /** the container's init (default), or a process joining a running container */
   program?: 'init' | 'exec';
-  /** its config (InitConfig or ExecConfig) as JSON, handed over in the environment: a process that
-   * joins a user namespace as its root may not read the state folder */
+  /** its config (InitConfig or ExecConfig) as JSON, written down a pipe on CONFIG_FD (of any size; a
+   * process that joins a user namespace as its root may not read the state folder) */
   config: string;
   /** exec.fifo, which the init reopens after pivot_root (not for exec) */
   fifoPath?: string;
@@ -95,9 +95,7 @@ export function spawnInit(options: SpawnInitOptions): RunningInit {
   const fifoFd = options.fifoPath !== undefined ? openSync(options.fifoPath, O_PATH) : undefined;
   const stdio: StdioOptions = [...options.stdio, 'pipe', 'pipe', fifoFd ?? 'ignore'];
   // A minimal environment: NODE_OPTIONS and friends can cost ~50 ms per process (DESIGN §2).
-  const env: NodeJS.ProcessEnv = {
-    [program === 'init' ? 'TSLAB_INIT_CONFIG_JSON' : 'TSLAB_EXEC_CONFIG_JSON']: options.config, PATH: '/usr/sbin:/usr/bin:/sbin:/bin',
-  };
+  const env: NodeJS.ProcessEnv = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' };
   if (process.env.TSLAB_FAULT) env.TSLAB_FAULT = process.env.TSLAB_FAULT;
   const eventsFd = process.env.TSLAB_EVENTS_FD;
   if (options.controlFd !== undefined || (eventsFd && /^\d+$/.test(eventsFd))) {
@@ -132,6 +130,8 @@ export function spawnInit(options: SpawnInitOptions): RunningInit {
     env[ENV_EXE_FD] = String(EXE_FD);
     nodeAfterTrampoline = `/proc/self/fd/${EXE_FD}`;
   }
+  while (stdio.length < CONFIG_FD) stdio.push('ignore');
+  stdio.push('pipe');
   // Through the pid trampoline the messages up travel in a pipe nsenter never holds (the helper
   // opens its write end through /proc/<us>/fd): it closes when the helper execs the program.
   let upPipe: [number, number] | undefined;
@@ -168,6 +168,10 @@ export function spawnInit(options: SpawnInitOptions): RunningInit {
     child = spawnWithPidNamespace(options, node.path, nodeArgs, stdio, env, 'spawn.init');
   }
   if (fifoFd !== undefined) closeSync(fifoFd);
+  const configPipe = (child.stdio as unknown as Array<(NodeJS.WritableStream & { destroy(): void }) | null>)[CONFIG_FD];
+  configPipe?.on('error', () => {}); // the process died before reading it: its exit says why
+  // once in the socket, the data stays readable: close our end, or it would keep us alive (detach)
+  configPipe?.end(options.config, () => configPipe.destroy());
 
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.on('exit', (code, signal) => resolve({ code, signal }));
