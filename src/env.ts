@@ -41,10 +41,10 @@ export const ENV = {
   FAULT: 'TSLAB_FAULT',
 
   // ---- the runtime → its init and exec helper ----
-  /** The init's InitConfig as JSON. */
-  INIT_CONFIG_JSON: 'TSLAB_INIT_CONFIG_JSON',
-  /** The exec helper's ExecConfig as JSON. */
-  EXEC_CONFIG_JSON: 'TSLAB_EXEC_CONFIG_JSON',
+  /** Through a trampoline: the fd of the read-only mount of node it exec'd, which node closes first. */
+  EXE_FD: 'TSLAB_EXE_FD',
+  /** Through the pid trampoline: the path (/proc/<runtime>/fd/N) of the pipe up, opened by the process itself. */
+  UP_PATH: 'TSLAB_UP_PATH',
   /** With process.terminal: the fd of the unix socket the init hands the pty master over on. */
   CONSOLE_FD: 'TSLAB_CONSOLE_FD',
 

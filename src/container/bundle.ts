@@ -6,6 +6,8 @@ import { UsageError } from '../errors.js';
 import { defaultSpec, type Mount, type Spec } from '../oci/spec.js';
 import type { ContainerOptions, ContainerRecord, MountRequest } from './record.js';
 import { volumeDataDir } from './volumes.js';
+import { defaultSeccompProfile } from './seccomp-default.js';
+import { capNames } from '../runtime/sys/index.js';
 
 /** Docker's default capability set. */
 export const DOCKER_CAPABILITIES = [
@@ -21,6 +23,12 @@ const ALL_CAPABILITIES = [
   'CAP_LEASE', 'CAP_AUDIT_WRITE', 'CAP_AUDIT_CONTROL', 'CAP_SETFCAP', 'CAP_MAC_OVERRIDE', 'CAP_MAC_ADMIN', 'CAP_SYSLOG',
   'CAP_WAKE_ALARM', 'CAP_BLOCK_SUSPEND', 'CAP_AUDIT_READ', 'CAP_PERFMON', 'CAP_BPF', 'CAP_CHECKPOINT_RESTORE',
 ];
+
+/** --privileged: every capability of ours (our bounding set: a host may have taken some from us too). */
+function privilegedCapabilities(): string[] {
+  const bounding = /^CapBnd:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+  return bounding ? capNames(BigInt(`0x${bounding}`)).filter((c) => ALL_CAPABILITIES.includes(c)) : [...ALL_CAPABILITIES];
+}
 
 export function capabilities(options: ContainerOptions): string[] {
   let caps = options.capDrop.includes('ALL') ? [] : DOCKER_CAPABILITIES.filter((c) => !options.capDrop.includes(c));
@@ -124,7 +132,7 @@ export function buildSpec(dataRoot: string, dir: string, record: ContainerRecord
   const terminal = o.tty && !o.detach;
   const spec = defaultSpec({ args, terminal });
   const hostname = o.hostname || record.id.slice(0, 12);
-  const caps = capabilities(o);
+  const caps = o.privileged ? privilegedCapabilities() : capabilities(o);
   const user = userSafe(join(dir, 'rootfs'), o.user);
   spec.process = {
     ...spec.process!,
@@ -150,6 +158,13 @@ export function buildSpec(dataRoot: string, dir: string, record: ContainerRecord
   if (o.cpus !== undefined) resources.cpu = { quota: Math.round(o.cpus * 100_000), period: 100_000 };
   if (o.pidsLimit !== undefined && o.pidsLimit > 0) resources.pids = { limit: o.pidsLimit };
   linux.resources = resources;
+  // docker's default profile unless told otherwise; --privileged: none, and nothing masked
+  if (o.privileged) {
+    linux.maskedPaths = [];
+    linux.readonlyPaths = [];
+  } else if (o.seccomp !== 'unconfined') {
+    linux.seccomp = o.seccomp ?? defaultSeccompProfile(caps);
+  }
   spec.annotations = { 'io.tslab.container.name': record.name, 'io.tslab.image': record.image };
   return spec;
 }

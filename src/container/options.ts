@@ -6,6 +6,7 @@ import { parseSize } from '../config/config.js';
 import type { ImageConfig } from '../image/media.js';
 import { parsePortSpec } from '../net/ports.js';
 import type { ContainerOptions, MountRequest } from './record.js';
+import { checkSeccompProfile, type SeccompProfile } from '../runtime/sys/seccomp.js';
 
 export interface RunFlags {
   name?: string;
@@ -32,6 +33,8 @@ export interface RunFlags {
   publish?: string[];
   networkAlias?: string[];
   runtime?: string;
+  securityOpt?: string[];
+  privileged?: boolean;
 }
 
 export const DEFAULT_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -130,6 +133,39 @@ function normaliseCaps(list: string[] | undefined, flag: string): string[] {
   });
 }
 
+/** --security-opt seccomp=unconfined|FILE (FILE: an OCI linux.seccomp object, read now as docker does). */
+export function parseSecurityOpts(opts: string[] | undefined): SeccompProfile | 'unconfined' | undefined {
+  let seccomp: SeccompProfile | 'unconfined' | undefined;
+  for (const opt of opts ?? []) {
+    const m = /^seccomp[=:](.+)$/.exec(opt);
+    if (!m) throw new UsageError(`--security-opt "${opt}": tslab knows seccomp=unconfined and seccomp=FILE (no AppArmor, SELinux or no-new-privileges option)`);
+    if (m[1] === 'unconfined') {
+      seccomp = 'unconfined';
+      continue;
+    }
+    let profile: SeccompProfile & { archMap?: Array<{ architecture: string; subArchitectures?: string[] }> };
+    try {
+      profile = JSON.parse(readFileSync(m[1]!, 'utf8')) as typeof profile;
+    } catch (err) {
+      throw new UsageError(`--security-opt seccomp=${m[1]}: cannot read it as JSON (${(err as Error).message})`);
+    }
+    if (typeof profile?.defaultAction !== 'string') throw new UsageError(`--security-opt seccomp=${m[1]}: a profile needs "defaultAction"`);
+    if ((profile.syscalls ?? []).some((r) => 'includes' in r || 'excludes' in r)) {
+      throw new UsageError(`--security-opt seccomp=${m[1]}: "includes"/"excludes" (a docker profile template) are not resolved: give the rules for this container`);
+    }
+    // docker's files name the architectures in archMap, OCI's in architectures
+    if (!profile.architectures && profile.archMap) profile.architectures = profile.archMap.flatMap((a) => [a.architecture, ...(a.subArchitectures ?? [])]);
+    delete profile.archMap;
+    try {
+      checkSeccompProfile(profile);
+    } catch (err) {
+      throw new UsageError(`--security-opt seccomp=${m[1]}: ${(err as Error).message.replace(/^config\.json: /, '')}`);
+    }
+    seccomp = profile;
+  }
+  return seccomp;
+}
+
 /** Combines the image's config with the flags and the command line, like `docker run` does. */
 export function buildOptions(flags: RunFlags, image: ImageConfig, command: string[]): ContainerOptions {
   const cfg = image.config ?? {};
@@ -188,6 +224,7 @@ export function buildOptions(flags: RunFlags, image: ImageConfig, command: strin
     pidsLimit = Number(flags.pidsLimit);
     if (!Number.isInteger(pidsLimit) || pidsLimit === 0 || pidsLimit < -1) throw new UsageError(`--pids-limit "${flags.pidsLimit}": give a positive whole number (or -1 for no limit)`);
   }
+  const seccomp = parseSecurityOpts(flags.securityOpt);
   const cwd = flags.workdir ?? (cfg.WorkingDir || '/');
   if (!isAbsolute(cwd)) throw new UsageError(`--workdir "${cwd}" must be an absolute path`);
   const mounts = [
@@ -222,6 +259,8 @@ export function buildOptions(flags: RunFlags, image: ImageConfig, command: strin
     pidsLimit,
     capAdd: normaliseCaps(flags.capAdd, '--cap-add'),
     capDrop: normaliseCaps(flags.capDrop, '--cap-drop'),
+    ...(seccomp !== undefined ? { seccomp } : {}),
+    ...(flags.privileged ? { privileged: true } : {}),
     stopSignal: cfg.StopSignal ?? 'SIGTERM',
   };
 }

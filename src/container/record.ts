@@ -39,6 +39,10 @@ export interface ContainerOptions {
   pidsLimit?: number;
   capAdd: string[];
   capDrop: string[];
+  /** --security-opt seccomp=…: a profile read from FILE, or none at all; absent: docker's default */
+  seccomp?: import('../runtime/sys/seccomp.js').SeccompProfile | 'unconfined';
+  /** --privileged: every capability, no seccomp filter, no masked or read-only paths */
+  privileged?: boolean;
   stopSignal: string;
 }
 

@@ -7,7 +7,7 @@ const prctlNotes: Record<string, string> = {
   PR_CAPBSET_DROP: 'Removes one capability from the bounding set: no exec, not even of a setuid-root binary, can ever give it back.',
   PR_SET_PDEATHSIG: 'The kernel sends this signal when the parent dies, so an orphaned init does not run on unnoticed.',
   PR_SET_KEEPCAPS: 'Keeps the permitted capabilities across the uid change from 0 to non-zero.',
-  PR_SET_DUMPABLE: 'Controls core dumps and whether /proc/<pid> files belong to root: runc clears it while the init still holds host fds.',
+  PR_SET_DUMPABLE: 'Non-dumpable: /proc/<pid>/exe, fd/, environ, mem and ptrace need CAP_SYS_PTRACE over the host, and the /proc files belong to root. The init and the exec helper are non-dumpable from their first instruction (the runtime spawns them with its egid != rgid, which execve treats like a set-gid program) and say so again first thing and after every uid change: they are the host\'s node binary, holding the host\'s fds, inside the container\'s pid namespace.',
   PR_SET_NAME: 'Sets the thread name shown by ps and /proc/<pid>/comm.',
   PR_SET_CHILD_SUBREAPER: 'Makes this process adopt orphaned descendants, so the runtime can reap them.',
 };

@@ -6,14 +6,14 @@ export const runtimeStepExplanations: Record<string, Explanation> = {
   'spawn.init': {
     title: 'Start the container\'s init process',
     what: 'Starts a fresh Node process (libuv fork+exec) that will become the container: it prepares its own namespaces, mounts and credentials, then execs the program. With a new PID namespace the runtime unshares CLONE_NEWPID just before, so this child becomes PID 1, and setns()es straight back.',
-    why: 'Node cannot continue in JavaScript after a raw fork() (its heap is MADV_DONTFORK), so every process that must run JS is started with spawn and then acts on itself.',
+    why: 'Node cannot continue in JavaScript after a raw fork() (its heap is MADV_DONTFORK), so every process that must run JS is started with spawn and then acts on itself. That process is the host\'s node inside the container\'s pid namespace, so it must be unreachable from there (CVE-2019-5736): it is exec\'d from a read-only bind mount in no mount namespace (open_tree), so /proc/<pid>/exe can never be written; and it is non-dumpable from its first instruction (the runtime is non-dumpable and spawns with this thread\'s egid != rgid, which execve treats like a set-gid program), so /proc/<pid>/exe, fd/ and ptrace need CAP_SYS_PTRACE over the host until it has become the program.',
     without: 'There is no process to turn into the container.',
     man: 'fork(2), execve(2), pid_namespaces(7)',
   },
   'spawn.trampoline': {
     title: 'Start the init through a single-threaded trampoline',
-    what: 'Runs util-linux `unshare --user --keep-caps --pid --fork` which creates the user (and PID) namespace and then execs node as the init. The runtime waits until /proc/<pid>/ns/user differs from its own, then writes setgroups, uid_map and gid_map from outside.',
-    why: 'unshare(CLONE_NEWUSER) fails with EINVAL in a multithreaded process, and Node always has threads. runc solves the same problem with C code that runs before Go starts (nsexec). The PID namespace must be created inside the user namespace, or mounting /proc fails with EPERM.',
+    what: 'Runs util-linux `unshare --user --keep-caps --pid --fork` which creates the user (and PID) namespace and then execs node as the init; the runtime then writes setgroups, uid_map and gid_map from outside. To join a running container\'s PID namespace (exec), `nsenter --pid=/proc/<init>/ns/pid` joins it and forks: only its child, which execs node, is ever inside. Both come from a read-only bind mount in no mount namespace, non-dumpable.',
+    why: 'unshare(CLONE_NEWUSER) fails with EINVAL in a multithreaded process, and Node always has threads. runc solves the same problem with C code that runs before Go starts (nsexec). The PID namespace must be created inside the user namespace, or mounting /proc fails with EPERM. A populated PID namespace is never entered by a fork of the runtime: that child would be a copy of the runtime (exe: the host\'s node, every fd) until it exec\'d, in view of the container (CVE-2019-5736).',
     without: 'No user namespace: container root would be host root.',
     man: 'unshare(1), user_namespaces(7), clone(2)',
   },

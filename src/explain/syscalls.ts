@@ -86,6 +86,27 @@ export const syscallExplanations: Record<string, Explanation> = {
     without: 'There is no way to create a container and start its program later: `create` and `start` collapse into one step.',
     man: 'mkfifo(3), fifo(7)',
   },
+  pipe2: {
+    title: 'Make a pipe',
+    what: 'Creates a one-way pipe: a read end and a write end, here close-on-exec.',
+    why: 'When a trampoline (util-linux nsenter) starts the exec helper in a container\'s pid namespace, the helper\'s messages travel through a pipe that only the helper holds (it opens /proc/<runtime>/fd/N itself): it closes when the helper execs the program, which tells the runtime the program runs. A pipe the trampoline inherited would stay open in it.',
+    without: 'The runtime could not tell that the exec happened until the program ended.',
+    man: 'pipe(2)',
+  },
+  open_tree: {
+    title: 'Take a private, detached copy of a mount',
+    what: 'With OPEN_TREE_CLONE, open_tree(2) makes a bind mount of one file or directory that is attached to no mount namespace, and returns it as a file descriptor. The runtime makes one of the node binary (and of util-linux nsenter/unshare) and execs it through /proc/self/fd/N.',
+    why: 'Everything of ours that lives in a container\'s namespaces — the init and the exec helper — runs from that read-only, invisible mount: /proc/<pid>/exe then points into it, so nothing in the container can ever write the host\'s binary through it (CVE-2019-5736). No copy of the ~100 MB binary is made.',
+    without: 'A container process that opens /proc/<helper>/exe gets the host\'s /usr/bin/node, and can rewrite it once the helper has exec\'d: the next `node` on the host runs the attacker\'s code as root.',
+    man: 'open_tree(2), mount_setattr(2)',
+  },
+  mount_setattr: {
+    title: 'Make a mount read-only (by file descriptor)',
+    what: 'Changes the flags of the mount a file descriptor refers to: here MOUNT_ATTR_RDONLY on the detached bind mount of node that open_tree made.',
+    why: 'A write through /proc/<pid>/exe goes through this mount, which says EROFS whatever the caller\'s privileges; the mount is in no namespace, so nobody can remount it writable.',
+    without: 'The detached copy would be a writable path to the host\'s binary.',
+    man: 'mount_setattr(2)',
+  },
   prctl: {
     title: 'Process control switch',
     what: 'Changes a per-process attribute: PR_SET_NO_NEW_PRIVS (exec can never gain privileges), PR_CAPBSET_DROP (remove a capability from the bounding set), PR_SET_PDEATHSIG (signal when the parent dies), PR_SET_KEEPCAPS, PR_SET_DUMPABLE…',

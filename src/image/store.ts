@@ -117,8 +117,11 @@ export class ImageStore {
       return;
     }
     const tmp = this.tempPath('ingest');
+    // Opened here, not by the stream: a stream opens its file later, on the thread pool, so a
+    // source failing at once would have us remove the file before it exists, and leave it behind.
+    const fd = openSync(tmp, 'wx', 0o644);
     try {
-      await pipeline(source, new VerifyingStream(digest, size, what), createWriteStream(tmp, { mode: 0o644 }));
+      await pipeline(source, new VerifyingStream(digest, size, what), createWriteStream('', { fd }));
       renameSync(tmp, this.blobPath(digest));
     } catch (err) {
       rmSync(tmp, { force: true });

@@ -3,6 +3,7 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { OCI_VERSION } from '../oci/spec.js';
+import { cgroupManager } from './cgroups/index.js';
 
 export type Status = 'creating' | 'created' | 'running' | 'paused' | 'stopped';
 
@@ -19,6 +20,8 @@ export interface ContainerState {
   created: string;
   pidStartTime?: string;
   cgroupPath: string;
+  /** cgroup directories that already held processes at create: never signalled nor removed by us */
+  cgroupPreexisting?: string[];
   rootfs: string;
   paused?: boolean;
 }
@@ -68,7 +71,8 @@ export function refreshStatus(state: ContainerState, root: string): ContainerSta
   if (state.status === 'created' && !existsSync(join(stateDir(root, state.id), 'exec.fifo'))) {
     return { ...state, status: 'running' };
   }
-  if (state.paused) return { ...state, status: 'paused' };
+  // frozen by `pause`, or by anyone who wrote freezer.state / cgroup.freeze: paused all the same
+  if (state.paused || (state.cgroupPath && cgroupManager(state.cgroupPath).isFrozen())) return { ...state, status: 'paused' };
   return state;
 }
 

@@ -52,6 +52,33 @@ export function leftovers(): string[] {
   return left;
 }
 
+/**
+ * System V IPC objects of the host's IPC namespace (they have no names: the suite compares the set
+ * before and after, so that the host's own objects do not count): "shm key=0x… id=…".
+ */
+export function sysvIpcObjects(): string[] {
+  const found: string[] = [];
+  for (const kind of ['shm', 'sem', 'msg']) {
+    let lines: string[];
+    try {
+      lines = readFileSync(`/proc/sysvipc/${kind}`, 'utf8').trim().split('\n').slice(1);
+    } catch {
+      continue;
+    }
+    for (const line of lines) {
+      const [key, id] = line.trim().split(/\s+/);
+      if (key !== undefined && id !== undefined) found.push(`${kind} key=0x${(Number(key) >>> 0).toString(16)} id=${id}`);
+    }
+  }
+  return found;
+}
+
+/** The System V IPC objects that exist now but did not `before`. */
+export function sysvIpcLeftovers(before: string[]): string[] {
+  const had = new Set(before);
+  return sysvIpcObjects().filter((o) => !had.has(o)).map((o) => `System V IPC ${o} (made while the suite ran)`);
+}
+
 /** Whether tslab's default network (bridge tslab0, nft table `ip tslab`) is up on this machine. */
 export interface DefaultNetworkState {
   bridge: boolean;

@@ -41,7 +41,9 @@ export default {
       say: 'nsenter --ipc joins only the container\'s IPC namespace, so the host\'s ipcmk creates a segment there. ' +
         'The container lists it; the host does not.',
       run: [
-        { sh: 'nsenter -t $PID_C --ipc ipcmk -M 8192 >/dev/null && nsenter -t $PID_C --ipc cat /proc/sysvipc/shm' },
+        { sh: 'nsenter -t $PID_C --ipc ipcmk -M 8192 | sed -n "s/.*id: *//p"', saveAs: 'containerShmid' },
+        { sh: (lab) => `nsenter -t $PID_C --ipc awk '$2 == ${lab.memo.containerShmid} {print $1}' /proc/sysvipc/shm`, saveAs: 'containerKey' },
+        { sh: 'nsenter -t $PID_C --ipc cat /proc/sysvipc/shm' },
         { in: 'c', sh: 'cat /proc/sysvipc/shm', saveAs: 'insideTable' },
       ],
       checks: [
@@ -71,6 +73,11 @@ export default {
   ],
   cleanup: [
     { sh: (lab) => (lab.memo.hostShmid ? `ipcrm -m ${lab.memo.hostShmid}` : 'true') },
+    // Without an IPC namespace (the negative control) the container's segment is the host's: remove
+    // it when the host lists that very key and id (in the lab proper it died with the namespace).
+    { sh: (lab) => (lab.memo.containerShmid && lab.memo.containerKey
+      ? `awk '$1 == ${lab.memo.containerKey} && $2 == ${lab.memo.containerShmid} {f = 1} END {exit !f}' /proc/sysvipc/shm && ipcrm -m ${lab.memo.containerShmid} || true`
+      : 'true') },
   ],
   // negative control: the lab must fail when this isolation is removed
   controls: [{

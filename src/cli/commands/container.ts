@@ -46,6 +46,8 @@ function runOptions(cmd: Command): Command {
     .option('--entrypoint <cmd>', 'override the image entrypoint')
     .option('--cap-add <cap>', 'add a capability (repeatable)', collect)
     .option('--cap-drop <cap>', 'drop a capability (repeatable)', collect)
+    .option('--security-opt <opt>', 'seccomp=unconfined (no filter) or seccomp=FILE (an OCI seccomp profile); default: docker\'s default profile', collect)
+    .option('--privileged', 'every capability, no seccomp filter, no masked or read-only /proc and /sys paths (devices stay the default set)')
     .option('--network <mode>', 'none, host, bridge (default) or a network from tslab network create', 'bridge')
     .option('-p, --publish <[hostip:]hostport:port[/proto]>', 'publish a container port on the host (repeatable)', collect)
     .option('--network-alias <name>', 'another name peers on a user-defined network resolve (repeatable)', collect)

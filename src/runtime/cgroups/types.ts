@@ -24,7 +24,13 @@ export interface CgroupManager {
   addProcess(pid: number): void;
   freeze(): Promise<void>;
   thaw(): Promise<void>;
+  /** Whether the cgroup is frozen (or freezing), whoever froze it: us, an engine, an administrator. */
+  isFrozen(): boolean;
   pids(): number[];
   stats(): CgroupStats;
-  destroy(): Promise<void>;
+  /**
+   * Kills what is left and removes the directories, but leaves those in `keep` as they are: cgroups
+   * that held processes before the container came (cgroupsPath naming someone else's), as runc does.
+   */
+  destroy(keep?: string[]): Promise<void>;
 }

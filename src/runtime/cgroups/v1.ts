@@ -123,6 +123,16 @@ export class CgroupV1 implements CgroupManager {
     await waitUntil('freezer.state FROZEN', () => readFileSync(join(dir, 'freezer.state'), 'utf8').trim() === 'FROZEN');
   }
 
+  isFrozen(): boolean {
+    const dir = this.dirOf('freezer');
+    try {
+      // FREEZING too: a freeze in progress stops the processes as surely (and a parent's shows here)
+      return dir !== undefined && readFileSync(join(dir, 'freezer.state'), 'utf8').trim() !== 'THAWED';
+    } catch {
+      return false;
+    }
+  }
+
   async thaw(): Promise<void> {
     const dir = this.dirOf('freezer');
     if (!dir) throw new Error('the freezer cgroup controller is not mounted: unpause needs it');
@@ -158,8 +168,9 @@ export class CgroupV1 implements CgroupManager {
     return stats;
   }
 
-  async destroy(): Promise<void> {
+  async destroy(keep: string[] = []): Promise<void> {
     for (const dir of this.dirs()) {
+      if (keep.includes(dir)) continue;
       if (existsSync(dir) && statSync(dir).isDirectory()) await removeCgroupDir(dir);
     }
   }

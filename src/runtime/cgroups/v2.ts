@@ -104,6 +104,14 @@ export class CgroupV2 implements CgroupManager {
     await waitUntil('cgroup.events frozen 1', () => readKeyed(join(this.dir, 'cgroup.events')).frozen === 1);
   }
 
+  isFrozen(): boolean {
+    try {
+      return readFileSync(join(this.dir, 'cgroup.freeze'), 'utf8').trim() === '1' || readKeyed(join(this.dir, 'cgroup.events')).frozen === 1;
+    } catch {
+      return false;
+    }
+  }
+
   async thaw(): Promise<void> {
     writeCgroupFile(this.dir, 'cgroup.freeze', '0');
     await waitUntil('cgroup.events frozen 0', () => readKeyed(join(this.dir, 'cgroup.events')).frozen === 0);
@@ -126,7 +134,7 @@ export class CgroupV2 implements CgroupManager {
     };
   }
 
-  async destroy(): Promise<void> {
-    await removeCgroupDir(this.dir);
+  async destroy(keep: string[] = []): Promise<void> {
+    if (!keep.includes(this.dir)) await removeCgroupDir(this.dir);
   }
 }

@@ -4,16 +4,40 @@
 import { ENV } from '../../env.js';
 import { tracer, fdSink } from '../../tracer/tracer.js';
 import type { Stage } from '../../tracer/event.js';
-import { EVENTS_FD } from './config.js';
-import { UP_FD, sendUp, waitForParent } from './channel.js';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import { ENV_EXE_FD, ENV_UP_PATH, EVENTS_FD } from './config.js';
+import { UP_FD, redirectUp, sendUp, waitForParent } from './channel.js';
+import { PR, sys } from '../sys/index.js';
 
 export function startTracing(stage: Stage): void {
   tracer.stage = stage;
-  tracer.addSink(fdSink(UP_FD));
+  // a pipe up that a trampoline did not inherit (lifecycle/spawn-init.ts): ours alone, close-on-exec
+  const upPath = process.env[ENV_UP_PATH];
+  const up = upPath ? openSync(upPath, 'w') : UP_FD;
+  redirectUp(up);
+  tracer.addSink(fdSink(up));
   if (process.env[ENV.EVENTS_FD]) tracer.addSink(fdSink(EVENTS_FD), { direct: true });
   const controlFd = process.env[ENV.CONTROL_FD];
   if (controlFd) tracer.setControlFd(Number(controlFd));
   tracer.setFaults(process.env[ENV.FAULT]);
+  // our pid as the host sees it, for the events before "go" says it: /proc is still the host's
+  const nspids = /^NSpid:\s*(.*)$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1]?.trim().split(/\s+/) ?? [];
+  if (nspids.length > 1) tracer.setHostPid(Number(nspids[0]));
+}
+
+/**
+ * First thing after tracing is set up: we may live in a container's namespaces, and nothing of the
+ * host may be reachable through us. The runtime exec'd us non-dumpable (with an effective gid that
+ * differs from the real one, see lifecycle/unreachable-spawn.ts): take the gid back, then say
+ * non-dumpable ourselves, because a credential change resets it to fs.suid_dumpable.
+ */
+export function becomeUnreachable(): void {
+  const rgid = process.getgid!();
+  if (process.getegid!() !== rgid) sys.setresgid(rgid);
+  sys.prctl(PR.PR_SET_DUMPABLE, 0, 0, 0, 0, '0 (/proc/<pid>/exe, fd/, mem and ptrace need CAP_SYS_PTRACE)');
+  // the read-only mount of node a trampoline exec'd us from: nothing more to do with it
+  const exeFd = process.env[ENV_EXE_FD];
+  if (exeFd) closeSync(Number(exeFd));
 }
 
 /** Tells the parent Node has booted and waits for its go; events carry our host pid from then on. */

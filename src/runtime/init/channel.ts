@@ -1,7 +1,7 @@
 // The init's two pipes to its parent: fd 3 carries JSON lines up (trace events and messages), fd 4
 // carries the parent's messages down, JSON lines too. The init reads and writes them synchronously:
 // it is single-minded. The exec helper uses the same pipes (it hears only `go`).
-import { readSync, writeSync } from 'node:fs';
+import { closeSync, readSync, writeSync } from 'node:fs';
 
 export const UP_FD = 3;
 export const DOWN_FD = 4;
@@ -67,20 +67,49 @@ export function waitForParent<K extends ParentMessageKind>(expected: K): Extract
   return message;
 }
 
-/** Blocks until the parent writes a line; returns it, or undefined at EOF. */
-function readLine(): string | undefined {
+/** Reads fd to EOF (blocking or not), then closes it: the config the parent wrote on CONFIG_FD. */
+export function readAllAndClose(fd: number): string {
   const chunks: Buffer[] = [];
-  const one = Buffer.alloc(1);
+  const buf = Buffer.alloc(64 * 1024);
   for (;;) {
     let n: number;
     try {
-      n = readSync(DOWN_FD, one, 0, 1, null);
+      n = readSync(fd, buf, 0, buf.length, null);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EAGAIN') continue;
+      if ((err as NodeJS.ErrnoException).code === 'EAGAIN') {
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2);
+        continue;
+      }
+      throw err;
+    }
+    if (n === 0) break;
+    chunks.push(Buffer.from(buf.subarray(0, n)));
+  }
+  closeSync(fd);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Blocks until the parent writes a line; returns it, or undefined at EOF (the parent died). */
+function readLine(): string | undefined {
+  // One byte at a time (what follows the line is not ours to read), into a buffer that grows: the
+  // state line for hooks carries the annotations, which may be megabytes.
+  let line = Buffer.alloc(256);
+  let length = 0;
+  for (;;) {
+    if (length === line.length) line = Buffer.concat([line, Buffer.alloc(line.length)]);
+    let n: number;
+    try {
+      n = readSync(DOWN_FD, line, length, 1, null);
+    } catch (err) {
+      // a non-blocking pipe: wait a little instead of spinning
+      if ((err as NodeJS.ErrnoException).code === 'EAGAIN') {
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2);
+        continue;
+      }
       throw err;
     }
     if (n === 0) return undefined;
-    if (one[0] === 0x0a) return Buffer.concat(chunks).toString();
-    chunks.push(Buffer.from(one));
+    if (line[length] === 0x0a) return line.subarray(0, length).toString();
+    length++;
   }
 }

@@ -8,13 +8,21 @@ export { CONTROL_FD, EVENTS_FD } from '../../env.js';
 /** With process.terminal: a unix socket to hand the pty master over (to the runtime, or to an engine's console socket). */
 export const CONSOLE_FD = 8;
 export const ENV_CONSOLE_FD = ENV.CONSOLE_FD;
+/** Through a trampoline (nsenter, unshare): the read-only detached mount of node that it execs, which node closes first thing. */
+export const EXE_FD = 9;
+export const ENV_EXE_FD = ENV.EXE_FD;
+/** Through the pid trampoline: /proc/<runtime>/fd/N, the write end of the pipe up, which the process opens itself. */
+export const ENV_UP_PATH = ENV.UP_PATH;
+/** The process's config (InitConfig or ExecConfig) as JSON, read to EOF first thing: a pipe takes
+ * a config.json of any size (an environment variable failed with E2BIG above ~128 KB). */
+export const CONFIG_FD = 10;
 /** Under NODE_V8_COVERAGE: the coverage folder, written through /proc/self/fd (see spawn-init.ts). */
-export const COVERAGE_FD = 9;
+export const COVERAGE_FD = 11;
 
 import type { Spec } from '../../oci/spec.js';
 import { ENV } from '../../env.js';
 
-/** What the parent hands the init (as JSON in its environment). */
+/** What the parent hands the init (as JSON on CONFIG_FD). */
 export interface InitConfig {
   id: string;
   bundle: string;
@@ -32,7 +40,7 @@ export interface InitConfig {
   cgroupPath: string;
 }
 
-/** What the runtime hands a process that joins a running container (`exec`), as JSON in its environment. */
+/** What the runtime hands a process that joins a running container (`exec`), as JSON on CONFIG_FD. */
 export interface ExecConfig {
   id: string;
   process: import('../../oci/spec.js').Process;

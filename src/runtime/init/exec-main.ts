@@ -5,15 +5,17 @@
 // starts it there. See docs/process-model.md.
 import { tracer } from '../../tracer/tracer.js';
 import { compileSeccomp, type SeccompProfile } from '../sys/seccomp.js';
-import { ENV_CONSOLE_FD, type ExecConfig } from './config.js';
+import { CONFIG_FD, ENV_CONSOLE_FD, type ExecConfig } from './config.js';
 import { setUpConsole, takeControllingTerminal } from './console.js';
+import { readAllAndClose } from './channel.js';
 import { joinNamespaces } from './namespaces.js';
 import { applyRlimits, becomeProgram, setgroupsAllowed } from './process.js';
-import { readyThenGo, runReportingFailure, startTracing } from './bootstrap.js';
+import { becomeUnreachable, readyThenGo, runReportingFailure, startTracing } from './bootstrap.js';
 
 function main(): void {
   startTracing('exec');
-  const config = JSON.parse(process.env.TSLAB_EXEC_CONFIG_JSON!) as ExecConfig;
+  becomeUnreachable();
+  const config = JSON.parse(readAllAndClose(CONFIG_FD)) as ExecConfig;
   tracer.container = config.id;
   const proc = config.process;
 

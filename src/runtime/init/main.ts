@@ -7,12 +7,12 @@ import { CLONE, sys, writeKernelFile } from '../sys/index.js';
 import { joinNamespaces } from './namespaces.js';
 import type { Hook } from '../../oci/spec.js';
 import { compileSeccomp, type SeccompProfile } from '../sys/seccomp.js';
-import { ENV_CONSOLE_FD, FIFO_FD, type InitConfig } from './config.js';
+import { CONFIG_FD, ENV_CONSOLE_FD, FIFO_FD, type InitConfig } from './config.js';
 import { setUpConsole, takeControllingTerminal } from './console.js';
-import { redirectUp, sendUp, waitForParent } from './channel.js';
+import { readAllAndClose, redirectUp, sendUp, waitForParent } from './channel.js';
 import { enterRootfs, mountContainerFilesystems } from './rootfs.js';
 import { applyRlimits, becomeProgram, setgroupsAllowed } from './process.js';
-import { readyThenGo, runReportingFailure, startTracing } from './bootstrap.js';
+import { becomeUnreachable, readyThenGo, runReportingFailure, startTracing } from './bootstrap.js';
 
 function runHooksInContainer(kind: string, hooks: Hook[] | undefined, state: string): void {
   if (!hooks?.length) return;
@@ -43,7 +43,8 @@ function sysctl(settings: Record<string, string> | undefined): void {
 
 function main(): void {
   startTracing('init');
-  const config = JSON.parse(process.env.TSLAB_INIT_CONFIG_JSON!) as InitConfig;
+  becomeUnreachable();
+  const config = JSON.parse(readAllAndClose(CONFIG_FD)) as InitConfig;
   tracer.container = config.id;
   const { spec } = config;
   const proc = spec.process!;

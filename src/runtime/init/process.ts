@@ -109,6 +109,8 @@ export function becomeProgram(proc: Process, seccomp: { load(): void } | undefin
   cleanSlate();
   if (seccomp && !proc.noNewPrivileges) seccomp.load();
   becomeUser(proc, setgroupsAllowed);
+  // a uid/gid change resets dumpable to fs.suid_dumpable: we are still node, with host fds, until execve
+  sys.prctl(PR.PR_SET_DUMPABLE, 0, 0, 0, 0, '0 (again, after the uid change)');
   setNoNewPrivileges(proc);
   if (proc.user.umask !== undefined) sys.umask(proc.user.umask);
   sys.chdir(proc.cwd);

@@ -97,8 +97,22 @@ function mountCgroupV1(target: string, flags: number, ownCgroup: string | undefi
   if (flags & MS.MS_RDONLY) sys.mount(null, target, null, MS.MS_REMOUNT | MS.MS_BIND | MS.MS_RDONLY | (flags & ~MS.MS_RDONLY), null);
 }
 
+/** Kernel filesystems the kernel must get a real directory for: never through a symlink (runc's rule). */
+const ON_ORDINARY_DIRECTORY = new Set(['proc', 'sysfs', 'cgroup', 'cgroup2']);
+
 /** `ownCgroup`: the container's cgroup path when it has no cgroup namespace of its own (v1 binds it). */
 export function mountOne(rootfs: string, bundle: string, m: Mount, cgroupMode: 'v1' | 'v2', ownCgroup?: string): void {
+  if (m.type && ON_ORDINARY_DIRECTORY.has(m.type)) {
+    // A /proc that is a symlink (to / or ../../..) would put procfs over the rootfs itself.
+    let kind: string | undefined;
+    try {
+      const st = lstatSync(join(rootfs, m.destination));
+      if (!st.isDirectory()) kind = st.isSymbolicLink() ? 'a symlink' : 'not a directory';
+    } catch {
+      // not there yet: made as a directory below
+    }
+    if (kind) throw new Error(`mounts: filesystem "${m.type}" must be mounted on ordinary directory: ${m.destination} in the rootfs is ${kind}`);
+  }
   const target = secureJoin(rootfs, m.destination);
   const opts = parseMountOptions(m.options);
   const isBind = m.type === 'bind' || opts.bind;

@@ -5,6 +5,7 @@ import { join, dirname, basename } from 'node:path';
 import { tracer } from '../../tracer/tracer.js';
 import { CLONE, NAMESPACES, sys, writeKernelFile } from '../sys/index.js';
 import { cgroupManagerFor, cgroupMode, type CgroupManager } from '../cgroups/index.js';
+import { readPids } from '../cgroups/files.js';
 import { ensureRoot, ociState, processStartTime, stateDir, writeState, checkId, type ContainerState } from '../state.js';
 import type { InitConfig } from '../init/config.js';
 import type { Resources, Spec } from '../../oci/spec.js';
@@ -75,6 +76,7 @@ export async function createContainer(options: CreateOptions): Promise<Created> 
   tracer.point('lifecycle', 'state.creating', { id: options.id, bundle }, `creating ${options.id}`);
 
   let cgroup: CgroupManager | undefined;
+  let preexisting: string[] = [];
   let init: RunningInit | undefined;
   let consoleFd: number | undefined;
   try {
@@ -84,11 +86,14 @@ export async function createContainer(options: CreateOptions): Promise<Created> 
     // The umask took the write bits: give them back so a user-namespaced init (not host root) can open it.
     chmodSync(fifo, 0o622);
     cgroup = cgroupManagerFor(spec.linux?.cgroupsPath, options.id);
+    // cgroupsPath may name a cgroup that someone else's processes are in: join it, never destroy it
+    preexisting = cgroup.dirs().filter((d) => readPids(d).length > 0);
     // Written before anything is made, so that `delete --force` of a create killed half-way (by
     // a signal it cannot catch) still finds the cgroup to remove. No pid yet.
     const state: ContainerState = {
       ociVersion: spec.ociVersion, id: options.id, status: 'creating', pid: 0, bundle,
       annotations: spec.annotations, created: new Date().toISOString(), cgroupPath: cgroup.path, rootfs,
+      ...(preexisting.length > 0 ? { cgroupPreexisting: preexisting } : {}),
     };
     writeState(options.root, state);
 
@@ -176,7 +181,7 @@ export async function createContainer(options: CreateOptions): Promise<Created> 
       }
       await init.exited;
     }
-    if (cgroup) await cgroup.destroy().catch(() => {});
+    if (cgroup) await cgroup.destroy(preexisting).catch(() => {});
     rmSync(dir, { recursive: true, force: true });
     throw err;
   } finally {

@@ -35,7 +35,7 @@ export async function deleteContainer(root: string, id: string, force: boolean):
     }
     await waitUntil(`container ${id} to exit`, () => !processAlive(state.pid, state.pidStartTime));
   }
-  await cgroup.destroy();
+  await cgroup.destroy(state.cgroupPreexisting);
   let spec;
   try {
     spec = readSavedSpec(root, id);

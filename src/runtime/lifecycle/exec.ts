@@ -133,10 +133,13 @@ export async function execInContainer(o: ExecOptions): Promise<number> {
       throw Object.assign(new Error(`exec in container "${o.id}" failed: ${outcome.error}`), { exitCode: outcome.errno === 'ENOENT' ? 127 : 1 });
     }
   } catch (err) {
-    try {
-      helper.child.kill('SIGKILL');
-    } catch {
-      // already gone
+    // the trampoline (nsenter) and the helper it forked
+    for (const pid of new Set([helper.child.pid ?? 0, helper.hostPid])) {
+      try {
+        if (pid > 0) process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
     }
     await helper.exited;
     throw err;

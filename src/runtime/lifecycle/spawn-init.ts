@@ -12,16 +12,18 @@ import { CLONE, sys, writeKernelFile } from '../sys/index.js';
 import type { IdMapping } from '../../oci/spec.js';
 import { encodeParentMessage, type InitMessage, type ParentMessage } from '../init/channel.js';
 import { handleInitLine } from './init-lines.js';
-import { CONSOLE_FD, CONTROL_FD, COVERAGE_FD, ENV_CONSOLE_FD, EVENTS_FD } from '../init/config.js';
+import { CONFIG_FD, CONSOLE_FD, CONTROL_FD, COVERAGE_FD, ENV_CONSOLE_FD, ENV_EXE_FD, ENV_UP_PATH, EVENTS_FD, EXE_FD } from '../init/config.js';
 import { ENV } from '../../env.js';
+import { Socket } from 'node:net';
+import { sealedExecutable, spawnUnreachable } from './unreachable-spawn.js';
 
 const O_PATH = 0o10000000;
 
 export interface SpawnInitOptions {
   /** the container's init (default), or a process joining a running container */
   program?: 'init' | 'exec';
-  /** its config (InitConfig or ExecConfig) as JSON, handed over in the environment: a process that
-   * joins a user namespace as its root may not read the state folder */
+  /** its config (InitConfig or ExecConfig) as JSON, written down a pipe on CONFIG_FD (of any size; a
+   * process that joins a user namespace as its root may not read the state folder) */
   config: string;
   /** exec.fifo, which the init reopens after pivot_root (not for exec) */
   fifoPath?: string;
@@ -95,9 +97,7 @@ export function spawnInit(options: SpawnInitOptions): RunningInit {
   const fifoFd = options.fifoPath !== undefined ? openSync(options.fifoPath, O_PATH) : undefined;
   const stdio: StdioOptions = [...options.stdio, 'pipe', 'pipe', fifoFd ?? 'ignore'];
   // A minimal environment: NODE_OPTIONS and friends can cost ~50 ms per process (docs/design.md §2).
-  const env: NodeJS.ProcessEnv = {
-    [program === 'init' ? 'TSLAB_INIT_CONFIG_JSON' : 'TSLAB_EXEC_CONFIG_JSON']: options.config, PATH: '/usr/sbin:/usr/bin:/sbin:/bin',
-  };
+  const env: NodeJS.ProcessEnv = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' };
   if (process.env[ENV.FAULT]) env[ENV.FAULT] = process.env[ENV.FAULT];
   // the TUI's pipes go where every process of a run has them (EVENTS_FD, then CONTROL_FD)
   const eventsFd = process.env[ENV.EVENTS_FD];
@@ -113,33 +113,69 @@ export function spawnInit(options: SpawnInitOptions): RunningInit {
     stdio.push(options.consoleFd);
     env[ENV_CONSOLE_FD] = String(CONSOLE_FD);
   }
-  const coverageFd = passCoverageDir(stdio, env);
   const nodeArgs = ['--max-old-space-size=64', initScript(program)];
   let child: ChildProcess;
-  const usesTrampoline = options.newUserNamespace || options.joinUserNamespace !== undefined;
+  // A populated pid namespace (without a user namespace) is joined by a trampoline too: were the
+  // runtime to fork into it, its child would be a copy of the runtime (the host's node, all its fds)
+  // until it exec'd, and a container process with CAP_SYS_PTRACE could open its exe. (In a user
+  // namespace nothing inside has CAP_SYS_PTRACE over the host: the non-dumpable fork child is out of
+  // reach, and the join stays as it was.)
+  const pidTrampoline = options.joinPidNamespace !== undefined && options.joinUserNamespace === undefined;
+  const usesTrampoline = options.newUserNamespace || options.joinUserNamespace !== undefined || pidTrampoline;
+  // node (and the trampoline) from a read-only mount of no namespace: see unreachable-spawn.ts
+  const node = sealedExecutable(process.execPath);
+  let nodeAfterTrampoline = node.path;
+  if (usesTrampoline) {
+    // the trampoline's exec closes our close-on-exec fds: it gets the mount as EXE_FD
+    while (stdio.length < EXE_FD) stdio.push('ignore');
+    stdio.push(node.fd);
+    env[ENV_EXE_FD] = String(EXE_FD);
+    nodeAfterTrampoline = `/proc/self/fd/${EXE_FD}`;
+  }
+  while (stdio.length < CONFIG_FD) stdio.push('ignore');
+  stdio.push('pipe');
+  const coverageFd = passCoverageDir(stdio, env);
+  // Through the pid trampoline the messages up travel in a pipe nsenter never holds (the helper
+  // opens its write end through /proc/<us>/fd): it closes when the helper execs the program.
+  let upPipe: [number, number] | undefined;
+  if (pidTrampoline) {
+    upPipe = sys.pipe('pipe2 O_CLOEXEC (the helper\'s messages; only it will hold the write end)');
+    stdio[3] = 'ignore';
+    env[ENV_UP_PATH] = `/proc/${process.pid}/fd/${upPipe[1]}`;
+  }
   // whether the trampoline forks (the init is its child) or execs the init itself
   let trampolineForks = true;
-  if (options.joinUserNamespace) {
+  if (pidTrampoline) {
+    const nsenter = tool('nsenter', 'joining a pid namespace');
+    const args = [`--pid=${options.joinPidNamespace}`, '--', nodeAfterTrampoline, ...nodeArgs];
+    child = spawnWithPidNamespace({ ...options, joinPidNamespace: undefined }, sealedExecutable(nsenter).path, args, stdio, env, 'spawn.trampoline',
+      `spawn ${nsenter} --pid=${options.joinPidNamespace} node (only the trampoline's child enters the pid namespace)`);
+  } else if (options.joinUserNamespace) {
     // Joining needs a single-threaded process too: we join the pid namespace (as for any init) and
     // spawn util-linux nsenter, which enters the user namespace as its root (so that the
     // capabilities survive execve) and execs node in place: no process is left between us and it.
     if (options.newPidNamespace) throw new Error('linux.namespaces: a new pid namespace inside a user namespace joined by path is not supported; join its pid namespace too, or make a new user namespace');
     const nsenter = tool('nsenter', 'joining a user namespace');
-    const args = [`--user=${options.joinUserNamespace}`, '--no-fork', '--', process.execPath, ...nodeArgs];
+    const args = [`--user=${options.joinUserNamespace}`, '--no-fork', '--', nodeAfterTrampoline, ...nodeArgs];
     trampolineForks = false;
-    child = spawnWithPidNamespace(options, nsenter, args, stdio, env,
+    child = spawnWithPidNamespace(options, sealedExecutable(nsenter).path, args, stdio, env, 'spawn.trampoline',
       `spawn ${nsenter} --user=${options.joinUserNamespace} node (setns into a user namespace needs a single-threaded process)`);
   } else if (usesTrampoline) {
     const unshare = tool('unshare', 'user namespaces');
     const args = ['--user', '--keep-caps', ...(options.newPidNamespace ? ['--pid', '--fork', '--kill-child'] : ['--fork', '--kill-child'])];
     child = tracer.step({ kind: 'exec', step: 'spawn.trampoline', args: { program: unshare, args },
       summary: `spawn ${unshare} ${args.join(' ')} node init (CLONE_NEWUSER needs a single-threaded process)` },
-    () => spawn(unshare, [...args, '--', process.execPath, ...nodeArgs], { stdio, env, detached: true }));
+    () => spawnUnreachable(() => spawn(sealedExecutable(unshare).path, [...args, '--', nodeAfterTrampoline, ...nodeArgs],
+      { stdio, env, detached: true, argv0: unshare })));
   } else {
-    child = spawnWithPidNamespace(options, process.execPath, nodeArgs, stdio, env);
+    child = spawnWithPidNamespace(options, node.path, nodeArgs, stdio, env, 'spawn.init');
   }
   if (fifoFd !== undefined) closeSync(fifoFd);
   if (coverageFd !== undefined) closeSync(coverageFd);
+  const configPipe = (child.stdio as unknown as Array<(NodeJS.WritableStream & { destroy(): void }) | null>)[CONFIG_FD];
+  configPipe?.on('error', () => {}); // the process died before reading it: its exit says why
+  // once in the socket, the data stays readable: close our end, or it would keep us alive (detach)
+  configPipe?.end(options.config, () => configPipe.destroy());
 
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.on('exit', (code, signal) => resolve({ code, signal }));
@@ -147,11 +183,21 @@ export function spawnInit(options: SpawnInitOptions): RunningInit {
   const spawnError = new Promise<never>((_, reject) => child.on('error', reject));
   spawnError.catch(() => {});
 
+  // Our copy of the helper's write end: closed once it has opened its own (it said ready) or died,
+  // else the pipe would never close.
+  let upEndOpen = upPipe !== undefined;
+  const closeOurUpEnd = (): void => {
+    if (!upEndOpen) return;
+    upEndOpen = false;
+    sys.close(upPipe![1]);
+  };
+  child.on('exit', closeOurUpEnd);
+
   const queue: InitMessage[] = [];
   const waiters: Array<(m: InitMessage) => void> = [];
   const hostPid = child.pid ?? 0;
   let ended = false;
-  const up = child.stdio[3] as NodeJS.ReadableStream & { destroy(): void };
+  const up = (upPipe ? new Socket({ fd: upPipe[0], readable: true, writable: false }) : child.stdio[3]) as NodeJS.ReadableStream & { destroy(): void };
   const deliver = (m: InitMessage): void => {
     const w = waiters.shift();
     if (w) w(m);
@@ -186,6 +232,7 @@ export function spawnInit(options: SpawnInitOptions): RunningInit {
     child,
     hostPid,
     booted: next().then((first) => {
+      closeOurUpEnd();
       if (first.msg !== 'ready') throw new Error(first.msg === 'error' ? first.error : `init said ${first.msg} before ready`);
       if (usesTrampoline && trampolineForks) {
         const initPid = findTrampolineChild(child.pid!);
@@ -229,10 +276,9 @@ function passCoverageDir(stdio: StdioOptions & unknown[], env: NodeJS.ProcessEnv
 }
 
 function spawnWithPidNamespace(options: SpawnInitOptions, program: string, args: string[], stdio: StdioOptions, env: NodeJS.ProcessEnv,
-  summary = 'spawn node init'): ChildProcess {
+  step: 'spawn.init' | 'spawn.trampoline', summary = 'spawn node init'): ChildProcess {
   const target = options.joinPidNamespace ?? (options.newPidNamespace ? 'new' : undefined);
-  const step = program === process.execPath ? 'spawn.init' : 'spawn.trampoline';
-  const run = (): ChildProcess => spawn(program, args, { stdio, env, detached: !options.sameSession });
+  const run = (): ChildProcess => spawnUnreachable(() => spawn(program, args, { stdio, env, detached: !options.sameSession }));
   if (!target) {
     return tracer.step({ kind: 'exec', step, args: { program }, summary: `${summary} (fork+exec by libuv)` }, run);
   }

@@ -30,6 +30,12 @@ export interface SysBackend {
   setresuid(r: number, e: number, s: number): void;
   setresgid(r: number, e: number, s: number): void;
   setgroups(gids: number[]): void;
+  /** setresgid as a raw syscall: the calling thread only (glibc's wrapper changes every thread) */
+  setresgidThread(r: number, e: number, s: number): void;
+  /** open_tree(OPEN_TREE_CLONE|OPEN_TREE_CLOEXEC): a detached bind mount of `path`, as an fd */
+  openTreeClone(path: string): number;
+  /** mount_setattr(fd, "", AT_EMPTY_PATH) setting `attrSet` (MOUNT_ATTR_*) on the mount fd refers to */
+  mountSetattr(fd: number, attrSet: bigint): void;
   prlimit(resource: number, limit: Rlimit): void;
   getrlimit(resource: number): Rlimit;
   closeRange(first: number, last: number, flags: number): void;
@@ -50,6 +56,8 @@ export interface SysBackend {
   socketpair(): [number, number];
   /** recvmsg of one SCM_RIGHTS fd: returns it with the message's data */
   recvFd(fd: number): { fd: number; payload: Buffer };
+  /** pipe2(O_CLOEXEC): [read end, write end] */
+  pipe(): [number, number];
   /** dup3(oldfd, newfd, 0): newfd becomes a copy of oldfd (without close-on-exec) */
   dup2(oldfd: number, newfd: number): void;
   /** sendmsg with `payload` as the data and `passFd` as SCM_RIGHTS ancillary data (an fd handed over a unix socket) */

@@ -114,6 +114,27 @@ export const sys = {
     call('syscall', 'setresgid', { rgid: gid, egid: gid, sgid: gid }, `setresgid ${gid} ${gid} ${gid}`, () =>
       raw().setresgid(gid, gid, gid));
   },
+  /**
+   * The calling thread's effective gid only (a raw syscall: glibc would change every thread). The
+   * runtime sets it around one spawn: a process exec'd with egid != rgid starts non-dumpable.
+   */
+  setEgidOfThisThread(egid: number): void {
+    call('syscall', 'setresgid', { rgid: -1, egid, sgid: -1, scope: 'this thread' }, `setresgid -1 ${egid} -1 (this thread only)`, () =>
+      raw().setresgidThread(-1, egid, -1));
+  },
+  /** A read-only bind mount of one file that is in no mount namespace, as an fd (open_tree + mount_setattr). */
+  openDetachedReadonly(path: string): number {
+    const fd = call('syscall', 'open_tree', { path, flags: 'OPEN_TREE_CLONE|OPEN_TREE_CLOEXEC' },
+      `open_tree ${path} OPEN_TREE_CLONE (a detached bind mount)`, () => raw().openTreeClone(path));
+    try {
+      call('syscall', 'mount_setattr', { fd, attr_set: 'MOUNT_ATTR_RDONLY' }, `mount_setattr ${fd} MOUNT_ATTR_RDONLY`,
+        () => raw().mountSetattr(fd, MOUNT_ATTR_RDONLY));
+    } catch (err) {
+      raw().close(fd);
+      throw err;
+    }
+    return fd;
+  },
   setgroups(gids: number[]): void {
     call('syscall', 'setgroups', { gids }, `setgroups [${gids.join(',')}]`, () => raw().setgroups(gids));
   },
@@ -185,6 +206,9 @@ export const sys = {
   recvFd(fd: number, summary: string): { fd: number; payload: Buffer } {
     return call('syscall', 'recvmsg', { fd }, summary, () => raw().recvFd(fd));
   },
+  pipe(summary: string): [number, number] {
+    return call('syscall', 'pipe2', { flags: 'O_CLOEXEC' }, summary, () => raw().pipe());
+  },
   dup2(oldfd: number, newfd: number, summary: string): void {
     call('syscall', 'dup3', { oldfd, newfd }, summary, () => raw().dup2(oldfd, newfd));
   },
@@ -202,6 +226,8 @@ export const sys = {
     raw().close(fd);
   },
 };
+
+const MOUNT_ATTR_RDONLY = 0x1n;
 
 export const BPF_PROG_TYPE_CGROUP_DEVICE = 15;
 export const BPF_CGROUP_DEVICE = 6;

@@ -15,6 +15,17 @@ const SYS_capget_arm64 = 90;
 const SYS_capset_arm64 = 91;
 const SYS_bpf = 321;
 const SYS_bpf_arm64 = 280;
+const SYS_setresgid = 119;
+const SYS_setresgid_arm64 = 149;
+// the mount API's numbers are the same on every architecture
+const SYS_open_tree = 428;
+const SYS_mount_setattr = 442;
+const OPEN_TREE_CLONE = 1;
+const OPEN_TREE_CLOEXEC = 0o2000000;
+const AT_FDCWD = -100;
+const AT_EMPTY_PATH = 0x1000;
+/** struct mount_attr { u64 attr_set, attr_clr, propagation, userns_fd } */
+const MOUNT_ATTR_SIZE = 32;
 const BPF_PROG_LOAD = 5;
 const BPF_PROG_ATTACH = 8;
 /** Our union bpf_attr buffer: large enough for the fields we set; the kernel accepts a shorter union when the rest would be zero. */
@@ -24,9 +35,11 @@ const LINUX_CAPABILITY_VERSION_3 = 0x20080522;
 const TIOCSCTTY = 0x540e;
 const SIG_SETMASK = 2;
 
-function syscallNumbers(): { pivot: number; capget: number; capset: number; bpf: number } {
-  if (process.arch === 'arm64') return { pivot: SYS_pivot_root_arm64, capget: SYS_capget_arm64, capset: SYS_capset_arm64, bpf: SYS_bpf_arm64 };
-  return { pivot: SYS_pivot_root, capget: SYS_capget, capset: SYS_capset, bpf: SYS_bpf };
+function syscallNumbers(): { pivot: number; capget: number; capset: number; bpf: number; setresgid: number } {
+  if (process.arch === 'arm64') {
+    return { pivot: SYS_pivot_root_arm64, capget: SYS_capget_arm64, capset: SYS_capset_arm64, bpf: SYS_bpf_arm64, setresgid: SYS_setresgid_arm64 };
+  }
+  return { pivot: SYS_pivot_root, capget: SYS_capget, capset: SYS_capset, bpf: SYS_bpf, setresgid: SYS_setresgid };
 }
 
 function makedev(major: number, minor: number): bigint {
@@ -88,6 +101,7 @@ export function createLinuxBackend(): SysBackend {
     recvmsg: f('long recvmsg(int fd, void *msg, int flags)'),
     socketpair: f('int socketpair(int domain, int type, int protocol, void *sv)'),
     dup3: f('int dup3(int oldfd, int newfd, int flags)'),
+    pipe2: f('int pipe2(void *fds, int flags)'),
     setsockopt: f('int setsockopt(int fd, int level, int name, void *value, uint32_t len)'),
     sendto: f('long sendto(int fd, void *buf, size_t len, int flags, void *addr, uint32_t alen)'),
     recv: f('long recv(int fd, void *buf, size_t len, int flags)'),
@@ -178,6 +192,16 @@ export function createLinuxBackend(): SysBackend {
     },
     setresuid: (r, e, s) => void check(c.setresuid(r, e, s), 'setresuid', { r, e, s }),
     setresgid: (r, e, s) => void check(c.setresgid(r, e, s), 'setresgid', { r, e, s }),
+    setresgidThread: (r, e, s) =>
+      void check(c.syscall(nr.setresgid, 'int', r, 'int', e, 'int', s), 'setresgid', { r, e, s, thread: 'only' }),
+    openTreeClone: (path) => check(c.syscall(SYS_open_tree, 'int', AT_FDCWD, 'str', path, 'uint', OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC),
+      'open_tree', { path }),
+    mountSetattr: (fd, attrSet) => {
+      const attr = Buffer.alloc(MOUNT_ATTR_SIZE);
+      attr.writeBigUInt64LE(attrSet, 0);
+      check(c.syscall(SYS_mount_setattr, 'int', fd, 'str', '', 'uint', AT_EMPTY_PATH, 'void *', attr, 'ulong', MOUNT_ATTR_SIZE),
+        'mount_setattr', { fd });
+    },
     setgroups: (gids) => {
       const list = Buffer.alloc(Math.max(4, gids.length * 4));
       gids.forEach((g, i) => list.writeUInt32LE(g, i * 4));
@@ -255,6 +279,11 @@ export function createLinuxBackend(): SysBackend {
         throw new SysError('recvmsg', { fd }, 'EBADMSG');
       }
       return { fd: control.readInt32LE(16), payload: payload.subarray(0, n) };
+    },
+    pipe: () => {
+      const fds = Buffer.alloc(8);
+      check(c.pipe2(fds, 0o2000000 /* O_CLOEXEC */), 'pipe2', {});
+      return [fds.readInt32LE(0), fds.readInt32LE(4)];
     },
     dup2: (oldfd, newfd) => void check(c.dup3(oldfd, newfd, 0), 'dup3', { oldfd, newfd }),
     setsockoptInt: (fd, level, name, value) => {

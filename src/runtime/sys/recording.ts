@@ -49,6 +49,9 @@ export class RecordingBackend implements SysBackend {
   setresuid(r: number, e: number, s: number): void { this.record('setresuid', r, e, s); }
   setresgid(r: number, e: number, s: number): void { this.record('setresgid', r, e, s); }
   setgroups(gids: number[]): void { this.record('setgroups', gids); }
+  setresgidThread(r: number, e: number, s: number): void { this.record('setresgid_thread', r, e, s); }
+  openTreeClone(path: string): number { this.record('open_tree', path); return 105; }
+  mountSetattr(fd: number, attrSet: bigint): void { this.record('mount_setattr', fd, attrSet); }
   prlimit(resource: number, limit: Rlimit): void { this.record('prlimit', resource, limit); }
   getrlimit(resource: number): Rlimit { this.record('getrlimit', resource); return { soft: 1024n, hard: 1024n }; }
   closeRange(first: number, last: number, flags: number): void { this.record('close_range', first, last, flags); }
@@ -69,6 +72,7 @@ export class RecordingBackend implements SysBackend {
   connect(fd: number, addr: Buffer): void { this.record('connect', fd, addr); }
   socketpair(): [number, number] { this.record('socketpair'); return [102, 103]; }
   recvFd(fd: number): { fd: number; payload: Buffer } { this.record('recvmsg', fd); return { fd: 104, payload: Buffer.alloc(0) }; }
+  pipe(): [number, number] { this.record('pipe2'); return [106, 107]; }
   dup2(oldfd: number, newfd: number): void { this.record('dup3', oldfd, newfd); }
   sendFd(fd: number, payload: Buffer, passFd: number): number { this.record('sendmsg', fd, payload, passFd); return payload.length; }
   setsockoptInt(fd: number, level: number, name: number, value: number): void { this.record('setsockopt', fd, level, name, value); }

@@ -9,6 +9,7 @@ import { findLabs } from '../../../src/labs/catalog.js';
 import { loadLab } from '../../../src/labs/load.js';
 import { leftoversOf, readJunit, ROOT, RUNTIMES, tslab } from '../../e2e/lab-helpers.js';
 import { removeDefaultNetworkAfterAll } from '../../helpers/default-network.js';
+import { sysvIpcLeftovers, sysvIpcObjects } from '../../helpers/leftovers.js';
 
 
 const LABS = join(ROOT, 'labs');
@@ -29,6 +30,7 @@ describe('negative controls', () => {
     const out = join(work, `${id.replace(/\//g, '-')}-${control.wrapper}.xml`);
     // this run's own prefix: other checkouts may run the same controls on the same kernel at once
     const prefix = `tslabt-neg${process.pid}-`;
+    const ipcBefore = sysvIpcObjects();
     const r = await tslab(['test', id, '--runtime', join(RUNTIMES, control.wrapper), '--reporter', 'junit', '--output', out, '--name-prefix', prefix]);
     expect(r.code, `${id} passed under ${control.wrapper}: its checks cannot fail\n${r.stderr}`).toBe(1);
     const junit = readJunit(out);
@@ -42,5 +44,7 @@ describe('negative controls', () => {
       }
     }
     expect(leftoversOf(prefix)).toEqual([]);
+    // the ipc lab's control once left the container's segment on the host (no IPC namespace)
+    expect(sysvIpcLeftovers(ipcBefore)).toEqual([]);
   }, 180_000);
 });

@@ -135,6 +135,8 @@ describe('explanations catalogue', () => {
       setresuid: () => sys.setresuid(0),
       setresgid: () => sys.setresgid(0),
       setgroups: () => sys.setgroups([]),
+      setEgidOfThisThread: () => sys.setEgidOfThisThread(65534),
+      openDetachedReadonly: () => sys.openDetachedReadonly('/usr/bin/node'),
       prlimit: () => sys.prlimit(7, 'RLIMIT_NOFILE', { soft: 1024n, hard: 1024n }),
       closeRangeCloexec: () => sys.closeRangeCloexec(3),
       clearCloexec: () => sys.clearCloexec(0),
@@ -154,6 +156,7 @@ describe('explanations catalogue', () => {
       socketpair: () => sys.socketpair('socketpair'),
       recvFd: () => sys.recvFd(100, 'recvmsg SCM_RIGHTS'),
       dup2: () => sys.dup2(5, 0, 'dup3 5 → 0'),
+      pipe: () => sys.pipe('pipe2 O_CLOEXEC'),
     };
     const untraced = new Set(['getrlimit', 'sendtoRaw', 'recvRaw', 'close']);
     const wrappers = Object.keys(sys).filter((k) => !untraced.has(k));

@@ -3,10 +3,13 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { pbkdf2 } from 'node:crypto';
+import { promisify } from 'node:util';
 import { ImageStore } from '../../../src/image/store.js';
 import { sha256Digest, chainIds } from '../../../src/image/digest.js';
 import { MEDIA } from '../../../src/image/media.js';
 import { collectGarbage } from '../../../src/image/gc.js';
+import { pollUntil } from '../../../src/labs/wait.js';
 
 const roots: string[] = [];
 afterEach(() => {
@@ -86,6 +89,18 @@ describe('the OCI layout store', () => {
     expect(readdirSync(s.tmp)).toEqual([]);
     await s.ingest(Readable.from([Buffer.from('expected')]), wrong, 8);
     expect(s.allBlobs()).toEqual([wrong]);
+  });
+
+  it('keeps no partial ingest file when the source fails before the file is written (issue 11, item 7)', async () => {
+    const s = store();
+    // A busy machine: every thread of the pool is taken, so a file the write stream opens itself
+    // is opened only after the ingest has failed and cleaned up.
+    const busy = Array.from({ length: 4 }, () => promisify(pbkdf2)('x', 'y', 300_000, 32, 'sha256'));
+    const failing = new Readable({ read() { this.destroy(new Error('the registry went away')); } });
+    await expect(s.ingest(failing, sha256Digest('x'), 1)).rejects.toThrow(/went away/);
+    await Promise.all(busy);
+    const left = await pollUntil(() => readdirSync(s.tmp), (l) => l.length > 0, 300);
+    expect(left).toEqual([]);
   });
 
   it('collects blobs no tag reaches', async () => {
