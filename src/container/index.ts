@@ -8,11 +8,11 @@ import { join } from 'node:path';
 
 export { buildSpec, resolveUser, capabilities, DOCKER_CAPABILITIES } from './bundle.js';
 export {
-  createContainer, prepareBundle, runForeground, startDetached, stopContainer, killContainer, removeContainer, setPaused,
+  createContainer, createContainerFrom, type ContainerImage, prepareBundle, runForeground, startDetached, stopContainer, killContainer, removeContainer, setPaused,
   execInContainer, find as findContainer, refresh as refreshContainer,
 } from './lifecycle.js';
 export { listRecords, type ContainerRecord, type ContainerOptions } from './record.js';
-export { diffUpper, mountRootfs, unmountRootfs } from './rootfs.js';
+export { diffUpper, mountRootfs, unmountRootfs, rootfsPaths } from './rootfs.js';
 export { resolveRuntime, defaultRuntimePath, Runtime } from './runtime.js';
 export { buildOptions, type RunFlags };
 

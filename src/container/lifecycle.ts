@@ -25,7 +25,7 @@ import type { FileMount } from '../net/index.js';
 import type { Hook } from '../oci/spec.js';
 import { shimCommand } from './shim.js';
 import { snapshotFs } from '../image/snapshots.js';
-import { openStore } from '../image/index.js';
+import { openStore, type ResolvedImage } from '../image/index.js';
 
 export function dataRoot(): string {
   return loadConfig().dataRoot;
@@ -57,11 +57,24 @@ function alive(pid: number | undefined): boolean {
 
 /** Creates a container from an image (pulling or building it when needed). Nothing runs yet. */
 export async function createContainer(imageRef: string, command: string[], flags: RunFlags): Promise<ContainerRecord> {
+  if (flags.name !== undefined) validateName(dataRoot(), flags.name); // before a pull, not after
+  const runtime = resolveRuntime(flags.runtime ?? loadConfig().runtime);
+  const image = await ensureImage(imageRef);
+  return createContainerFrom(image, imageRef, command, { ...flags, runtime });
+}
+
+/** What a container needs of its image: its config and its unpacked snapshots (chain IDs, bottom first). */
+export type ContainerImage = Pick<ResolvedImage, 'names' | 'configDigest' | 'manifestDigest' | 'config'> & { chainIds: string[] };
+
+/**
+ * Creates a container from an image that need not be tagged: a build's step in between (its
+ * layers are snapshots already). Nothing runs yet.
+ */
+export function createContainerFrom(image: ContainerImage, imageRef: string, command: string[], flags: RunFlags): ContainerRecord {
   const root = dataRoot();
   const name = flags.name ?? randomName(root);
   validateName(root, name);
   const runtime = resolveRuntime(flags.runtime ?? loadConfig().runtime);
-  const image = await ensureImage(imageRef);
   const options = buildOptions(flags, image.config, command);
   checkNetwork(options);
   const record: ContainerRecord = {
@@ -335,7 +348,7 @@ export async function startDetached(record: ContainerRecord): Promise<ContainerR
  * `create` with a terminal without a console socket — and the network comes from a createRuntime
  * hook (networkHook). Resolves with the exit code.
  */
-export async function runForeground(record: ContainerRecord): Promise<number> {
+export async function runForeground(record: ContainerRecord, io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream } = process): Promise<number> {
   const root = dataRoot();
   const o = record.options;
   const dir = prepareWithNetwork(record, { networkHook: o.tty && o.network !== 'host' });
@@ -345,11 +358,11 @@ export async function runForeground(record: ContainerRecord): Promise<number> {
   saveRecord(root, record);
   const log = openSync(join(dir, 'container.log'), 'a');
   child.stdout?.on('data', (c: Buffer) => {
-    process.stdout.write(c);
+    io.stdout.write(c);
     writeSync(log, c);
   });
   child.stderr?.on('data', (c: Buffer) => {
-    process.stderr.write(c);
+    io.stderr.write(c);
     writeSync(log, c);
   });
   const forward = (signal: NodeJS.Signals): void => {

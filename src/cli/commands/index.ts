@@ -6,7 +6,8 @@ import { registerNetwork } from './network.js';
 import { registerImage, registerLogin } from './image.js';
 import { registerContainer } from './container.js';
 import { registerTrace } from './trace.js';
+import { registerBuild } from './build.js';
 
 export type Registrar = (program: Command, binName: string) => void;
 
-export const registrars: Registrar[] = [registerOci, registerLab, registerNetwork, registerImage, registerLogin, registerTrace, registerContainer];
+export const registrars: Registrar[] = [registerOci, registerLab, registerNetwork, registerImage, registerBuild, registerLogin, registerTrace, registerContainer];
