@@ -16,7 +16,7 @@ import {
   type ContainerRecord, type RunFlags,
 } from '../container/index.js';
 import { DockerfileError, fromParts, parseDockerfile, type Instruction } from './dockerfile.js';
-import { keyValues, word, words, type Vars } from './words.js';
+import { word, words, type Vars } from './words.js';
 import { IgnoreMatcher } from './ignore.js';
 import { resolveSources, sourcesDigest, SourceError, type Source, type SourceRoot } from './context.js';
 import { copyInto, mkdirInRoot, type CopyOptions } from './copy.js';
@@ -27,6 +27,7 @@ import {
 } from './image.js';
 import * as cache from './cache.js';
 import { layerDetail, type BuildProgress } from './progress.js';
+import { applyConfig, envMap, shellForm } from './config.js';
 
 export interface BuildRequest {
   context: string;
@@ -75,26 +76,8 @@ function splitStages(instructions: Instruction[]): { globals: Instruction[]; sta
   return { globals, stages };
 }
 
-/** Docker's default shell-form prefix for RUN/CMD/ENTRYPOINT. */
-function shellForm(shell: string[], ins: Instruction): string[] {
-  return ins.json ?? [...shell, ins.rest];
-}
 
-function envMap(image: StageImage): Map<string, string> {
-  const m = new Map<string, string>();
-  for (const e of runtimeConfig(image).Env ?? []) {
-    const eq = e.indexOf('=');
-    m.set(eq < 0 ? e : e.slice(0, eq), eq < 0 ? '' : e.slice(eq + 1));
-  }
-  return m;
-}
 
-function setEnv(image: StageImage, key: string, value: string): void {
-  const cfg = runtimeConfig(image);
-  const env = (cfg.Env ?? []).filter((e) => !e.startsWith(`${key}=`) && e !== key);
-  env.push(`${key}=${value}`);
-  cfg.Env = env;
-}
 
 function parseChown(rootfs: string, spec: string): { uid: number; gid: number } {
   const m = /^(\d+)(?::(\d+))?$/.exec(spec);
@@ -288,69 +271,22 @@ class Builder {
         this.declareArg(ins, args, new Map());
         createdBy = `ARG ${ins.rest}`;
         return configStep();
-      case 'ENV': {
-        let pairs: Array<[string, string]>;
-        try {
-          pairs = keyValues(ins.rest, v, true);
-        } catch (err) {
-          return this.fail(ins, (err as Error).message);
-        }
-        for (const [k, val] of pairs) setEnv(image, k, val);
-        createdBy = `/bin/sh -c #(nop)  ENV ${pairs.map(([k, val]) => `${k}=${val}`).join(' ')}`;
-        return configStep();
-      }
-      case 'LABEL': {
-        let pairs: Array<[string, string]>;
-        try {
-          pairs = keyValues(ins.rest, v, false);
-        } catch (err) {
-          return this.fail(ins, (err as Error).message);
-        }
-        cfg.Labels = { ...(cfg.Labels ?? {}), ...Object.fromEntries(pairs) };
-        createdBy = `/bin/sh -c #(nop)  LABEL ${pairs.map(([k, val]) => `${k}=${val}`).join(' ')}`;
-        return configStep();
-      }
+      case 'ENV':
+      case 'LABEL':
       case 'MAINTAINER':
-        image.config.author = expand(ins.rest);
-        return configStep();
       case 'USER':
-        cfg.User = expand(ins.rest);
-        return configStep();
-      case 'STOPSIGNAL': {
-        const sig = expand(ins.rest).toUpperCase();
-        if (!/^(SIG[A-Z0-9+-]+|\d+)$/.test(sig)) this.fail(ins, `"${ins.rest}" is not a signal (e.g. SIGTERM or 15)`);
-        cfg.StopSignal = sig;
-        return configStep();
-      }
-      case 'EXPOSE': {
-        const ports: Record<string, object> = { ...(cfg.ExposedPorts ?? {}) };
-        for (const p of words(ins.rest, v)) {
-          const m = /^(\d{1,5})(?:-(\d{1,5}))?(?:\/(tcp|udp|sctp))?$/i.exec(p);
-          if (!m || Number(m[1]) > 65535) this.fail(ins, `"${p}" is not a port (PORT or PORT/tcp|udp)`);
-          ports[`${m[1]}${m[2] ? `-${m[2]}` : ''}/${(m[3] ?? 'tcp').toLowerCase()}`] = {};
-        }
-        cfg.ExposedPorts = ports;
-        return configStep();
-      }
-      case 'VOLUME': {
-        const paths = ins.json ?? words(ins.rest, v);
-        if (paths.length === 0) this.fail(ins, 'needs a path');
-        cfg.Volumes = { ...(cfg.Volumes ?? {}), ...Object.fromEntries(paths.map((p) => [p, {}])) };
-        return configStep();
-      }
+      case 'STOPSIGNAL':
+      case 'EXPOSE':
+      case 'VOLUME':
       case 'SHELL':
-        image.shell = ins.json!;
-        return configStep();
       case 'CMD':
-        cfg.Cmd = shellForm(image.shell, ins);
-        this.cmdSet.add(stage.index);
-        createdBy = `/bin/sh -c #(nop)  CMD ${JSON.stringify(cfg.Cmd)}`;
-        return configStep();
       case 'ENTRYPOINT':
-        cfg.Entrypoint = ins.rest === '' && !ins.json ? null : shellForm(image.shell, ins);
-        // docker: an ENTRYPOINT resets the CMD the base image gave, not one this stage set
-        if (!this.cmdSet.has(stage.index)) cfg.Cmd = null;
-        createdBy = `/bin/sh -c #(nop)  ENTRYPOINT ${JSON.stringify(cfg.Entrypoint)}`;
+        try {
+          createdBy = applyConfig(image, ins, v, this.cmdSet.has(stage.index)) ?? createdBy;
+        } catch (err) {
+          return this.fail(ins, (err as Error).message);
+        }
+        if (ins.name === 'CMD') this.cmdSet.add(stage.index);
         return configStep();
       case 'WORKDIR': {
         const dir = expand(ins.rest);

@@ -32,6 +32,7 @@ export function mkdirInRoot(rootfs: string, dir: string, owner?: { uid: number; 
   const parts = cleanComponents(dir);
   for (let i = 1; i <= parts.length; i++) {
     const path = resolveInRoot(rootfs, parts.slice(0, i));
+    if (path === rootfs) continue; // a symlink to / (the root may itself be /proc/PID/root, a link)
     const st = lstatOr(path);
     if (st?.isDirectory()) continue;
     if (st) rmSync(path, { force: true });
@@ -52,7 +53,7 @@ function tarKind(path: string): ReturnType<typeof sniffCompression> | undefined 
   return /\.(tar\.gz|tgz|tar\.zst|tar\.zstd)$/.test(path) ? compression : undefined;
 }
 
-function copyOne(from: string, st: Stats, to: string, opts: CopyOptions): void {
+export function copyEntry(from: string, st: Stats, to: string, opts: CopyOptions): void {
   const existing = lstatOr(to);
   if (st.isDirectory()) {
     if (!existing?.isDirectory()) {
@@ -108,7 +109,7 @@ export async function copyInto(rootfs: string, root: SourceRoot, sources: Source
         const parentSt = lstatOr(join(to, '..'));
         if (parentSt?.isSymbolicLink()) to = join(resolveInRoot(rootfs, cleanComponents(join(to, '..').slice(rootfs.length))), posix.basename(sub));
       }
-      copyOne(path, entry, to, opts);
+      copyEntry(path, entry, to, opts);
     });
     if (st.isDirectory() && opts.owner) lchownSync(target, opts.owner.uid, opts.owner.gid);
   }

@@ -506,7 +506,7 @@ export function removeContainer(record: ContainerRecord, force: boolean): void {
  * of its namespaces and cgroups, with the container's user, capabilities, no_new_privs and seccomp
  * filter, as `docker exec` does. (A plain nsenter would hand the command the host root's capabilities.)
  */
-export async function execInContainer(record: ContainerRecord, command: string[], opts: { tty?: boolean; interactive?: boolean; user?: string; env?: string[]; workdir?: string }): Promise<number> {
+export async function execInContainer(record: ContainerRecord, command: string[], opts: { tty?: boolean; interactive?: boolean; user?: string; env?: string[]; workdir?: string; detach?: boolean }): Promise<number> {
   refresh(record);
   if (record.state.status === 'paused') throw new UsageError(`container ${record.name} is paused: unpause it first`);
   if (record.state.status !== 'running' || !record.state.pid) throw new UsageError(`container ${record.name} is not running (${record.state.status})`);
@@ -522,22 +522,30 @@ export async function execInContainer(record: ContainerRecord, command: string[]
   if (opts.workdir) flags.push('--cwd', opts.workdir);
   // ours hands the caller's terminal on; runc and crun make a pty and relay it
   if (opts.tty) flags.push('--tty');
+  // -d: the runtime starts the process and returns; it has no terminal and no output of ours
+  if (opts.detach) {
+    if (opts.tty || opts.interactive) throw new UsageError('exec -d runs in the background: it cannot take -i or -t');
+    flags.push('--detach');
+  }
   const runtime = runtimeFor(record);
   const child = spawn(record.runtime, runtime.args('exec', ...flags, record.id, ...command), {
-    stdio: [opts.interactive || opts.tty ? 'inherit' : 'ignore', 'inherit', 'inherit'],
+    // -d: the process inherits the runtime's stdio; a pipe of ours would keep our caller waiting for it
+    stdio: opts.detach ? ['ignore', 'ignore', 'ignore'] : [opts.interactive || opts.tty ? 'inherit' : 'ignore', 'inherit', 'inherit'],
     env: runtimeEnv(),
   });
   // the runtime forwards signals to the process; we only wait for it
   const ignore = (): void => {};
   process.on('SIGINT', ignore);
   try {
-    return await new Promise<number>((resolve) => {
+    const code = await new Promise<number>((resolve) => {
       child.on('close', (c, signal) => resolve(c ?? (signal ? 128 + (constants.signals[signal] ?? 0) : 1)));
       child.on('error', (err) => {
         process.stderr.write(`tslab: cannot run the runtime ${record.runtime}: ${err.message}\n`);
         resolve(127);
       });
     });
+    if (opts.detach && code !== 0) throw new Error(`${record.runtime} exec --detach failed with status ${code}: run the command without -d to see its error`);
+    return code;
   } finally {
     process.off('SIGINT', ignore);
   }

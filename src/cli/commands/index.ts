@@ -7,7 +7,8 @@ import { registerImage, registerLogin } from './image.js';
 import { registerContainer } from './container.js';
 import { registerTrace } from './trace.js';
 import { registerBuild } from './build.js';
+import { registerContainerMore } from './container-more.js';
 
 export type Registrar = (program: Command, binName: string) => void;
 
-export const registrars: Registrar[] = [registerOci, registerLab, registerNetwork, registerImage, registerBuild, registerLogin, registerTrace, registerContainer];
+export const registrars: Registrar[] = [registerOci, registerLab, registerNetwork, registerImage, registerBuild, registerLogin, registerTrace, registerContainer, registerContainerMore];
