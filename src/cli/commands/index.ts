@@ -8,7 +8,8 @@ import { registerContainer } from './container.js';
 import { registerTrace } from './trace.js';
 import { registerBuild } from './build.js';
 import { registerContainerMore } from './container-more.js';
+import { registerSystem } from './system.js';
 
 export type Registrar = (program: Command, binName: string) => void;
 
-export const registrars: Registrar[] = [registerOci, registerLab, registerNetwork, registerImage, registerBuild, registerLogin, registerTrace, registerContainer, registerContainerMore];
+export const registrars: Registrar[] = [registerOci, registerLab, registerNetwork, registerImage, registerBuild, registerLogin, registerTrace, registerContainer, registerContainerMore, registerSystem];
