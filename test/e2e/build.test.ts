@@ -85,8 +85,14 @@ describe.each([['tslab-runtime', undefined], ['runc', '/usr/sbin/runc']] as cons
     const d = dataRoot();
     const ctx = context();
     const rt = runtime ? ['--runtime', runtime] : [];
-    const r = await tslab(['image', 'build', ...rt, '-t', 'tslabt-every', ctx], d.env);
+    const trace = join(d.dir, 'build.trace');
+    const r = await tslab(['--trace', trace, 'image', 'build', ...rt, '-t', 'tslabt-every', ctx], d.env);
     expect(r.code, r.stderr).toBe(0);
+    if (!runtime) {
+      // --trace records the steps of every RUN's runtime: three RUNs, three pivot_roots
+      const pivots = readFileSync(trace, 'utf8').split('\n').filter((l) => l.includes('"step":"pivot_root"') && l.includes('"phase":"end"'));
+      expect(pivots.length, 'pivot_root steps in the trace').toBe(3);
+    }
     expect(r.stdout).toMatch(/^sha256:[a-f0-9]{64}\n$/);
     expect(r.stderr).toMatch(/naming to docker\.io\/library\/tslabt-every:latest/);
     const run = await tslab(['container', 'run', '--rm', '--network', 'none', ...rt, 'tslabt-every'], d.env);

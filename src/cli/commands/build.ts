@@ -1,5 +1,6 @@
 // `tslab image build` (also `tslab build`): a Dockerfile → an OCI image in the store, each RUN a
 // container of the engine (src/build).
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError, requireRoot } from '../../errors.js';
 import { collect } from '../../container/options.js';
@@ -44,8 +45,11 @@ function define(cmd: Command): Command {
     .option('--runtime <path>', 'OCI runtime for RUN steps (default: bin/tslab-runtime)')
     .option('--network <mode>', 'network of RUN steps: host, none or a tslab network', 'host')
     .option('-q, --quiet', 'print only the image ID')
-    .action(async (context: string, flags: BuildFlags) => {
+    .action(async (context: string, flags: BuildFlags, command: Command) => {
       requireRoot('tslab image build');
+      // --trace FILE: the runtimes of the RUN steps append their steps to the same file
+      const trace = (command.optsWithGlobals() as { trace?: string }).trace;
+      if (trace) process.env.TSLAB_TRACE = resolve(trace);
       const progress = createBuildProgress(process.stderr, flags.quiet ?? false);
       const result = await buildImage({
         context, ...(flags.file ? { dockerfile: flags.file } : {}), tags: flags.tag ?? [], buildArgs: buildArgs(flags.buildArg),
