@@ -187,6 +187,17 @@ describe('the build cache', () => {
     expect(steps(noCache.stderr).some((s) => s.result === 'CACHED')).toBe(false);
   });
 
+  it('on a terminal each step\'s line is rewritten in place and results are coloured', async () => {
+    const d = dataRoot();
+    const ctx = writeContext({ Dockerfile: 'FROM busybox\nRUN echo in-a-tty > /t\nENV A=b\n' });
+    cleanups.push(() => rmSync(ctx, { recursive: true, force: true }));
+    const cmd = `${process.execPath} ${join(__dirname, '../../bin/tslab')} build -t tslabt-tty ${ctx}`;
+    const first = execFileSync('script', ['-qec', cmd, '/dev/null'], { env: d.env, encoding: 'utf8' });
+    expect(first).toMatch(/\r\x1b\[K\x1b\[1m#3 \[stage-0 3\/3\] ENV A=b\x1b\[0m \x1b\[32mDONE/);
+    const again = execFileSync('script', ['-qec', cmd, '/dev/null'], { env: d.env, encoding: 'utf8' });
+    expect(again).toMatch(/#2 \[stage-0 2\/3\] RUN echo in-a-tty > \/t\x1b\[0m \x1b\[34mCACHED/);
+  });
+
   it('--target builds only up to that stage; --build-arg reaches ARG', async () => {
     const d = dataRoot();
     const ctx = context();
