@@ -4,7 +4,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../config/config.js';
 import { ENV } from '../env.js';
-import { ensureImage, openStore } from '../image/index.js';
+import { ensureImage, openStore, type ResolvedImage } from '../image/index.js';
 import { snapshotFs } from '../image/snapshots.js';
 import type { FileMount } from '../net/index.js';
 import type { Hook } from '../oci/spec.js';
@@ -18,11 +18,24 @@ import { dataRoot } from './state.js';
 
 /** Creates a container from an image (pulling or building it when needed). Nothing runs yet. */
 export async function createContainer(imageRef: string, command: string[], flags: RunFlags): Promise<ContainerRecord> {
+  if (flags.name !== undefined) validateName(dataRoot(), flags.name); // before a pull, not after
+  const runtime = resolveRuntime(flags.runtime ?? loadConfig().runtime);
+  const image = await ensureImage(imageRef);
+  return createContainerFrom(image, imageRef, command, { ...flags, runtime });
+}
+
+/** What a container needs of its image: its config and its unpacked snapshots (chain IDs, bottom first). */
+export type ContainerImage = Pick<ResolvedImage, 'names' | 'configDigest' | 'manifestDigest' | 'config'> & { chainIds: string[] };
+
+/**
+ * Creates a container from an image that need not be tagged: a build's step in between (its
+ * layers are snapshots already). Nothing runs yet.
+ */
+export function createContainerFrom(image: ContainerImage, imageRef: string, command: string[], flags: RunFlags): ContainerRecord {
   const root = dataRoot();
   const name = flags.name ?? randomName(root);
   validateName(root, name);
   const runtime = resolveRuntime(flags.runtime ?? loadConfig().runtime);
-  const image = await ensureImage(imageRef);
   const options = buildOptions(flags, image.config, command);
   checkNetwork(options);
   const record: ContainerRecord = {

@@ -17,7 +17,7 @@ import { removeContainer } from './verbs.js';
  * `create` with a terminal without a console socket — and the network comes from a createRuntime
  * hook (see networkHook in create.ts). Resolves with the exit code.
  */
-export async function runForeground(record: ContainerRecord): Promise<number> {
+export async function runForeground(record: ContainerRecord, io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream } = process): Promise<number> {
   const root = dataRoot();
   const o = record.options;
   const dir = prepareWithNetwork(record, { networkHook: o.tty && o.network !== 'host' });
@@ -27,11 +27,11 @@ export async function runForeground(record: ContainerRecord): Promise<number> {
   saveRecord(root, record);
   const log = openSync(monitorFile(dir, 'log'), 'a');
   child.stdout?.on('data', (c: Buffer) => {
-    process.stdout.write(c);
+    io.stdout.write(c);
     writeSync(log, c);
   });
   child.stderr?.on('data', (c: Buffer) => {
-    process.stderr.write(c);
+    io.stderr.write(c);
     writeSync(log, c);
   });
   // SIGHUP: the terminal closed, so the container hangs up too, then is cleaned up

@@ -17,13 +17,13 @@ export {
 } from './engine.js';
 export { runOutside, type CommandResult } from './shell.js';
 export { buildSpec, resolveUser, capabilities, DOCKER_CAPABILITIES } from './bundle.js';
-export { createContainer, prepareBundle } from './create.js';
+export { createContainer, createContainerFrom, type ContainerImage, prepareBundle } from './create.js';
 export { startDetached } from './monitor.js';
 export { runForeground } from './foreground.js';
 export { stopContainer, killContainer, removeContainer, setPaused, execInContainer } from './verbs.js';
 export { find as findContainer, refresh as refreshContainer } from './state.js';
 export { listRecords, type ContainerRecord, type ContainerOptions } from './record.js';
-export { diffUpper, mountRootfs, unmountRootfs } from './rootfs.js';
+export { diffUpper, mountRootfs, unmountRootfs, rootfsPaths } from './rootfs.js';
 export { resolveRuntime, defaultRuntimePath, RuntimeCli } from '../oci/runtime-cli.js';
 export { buildOptions, type RunFlags };
 

@@ -60,6 +60,8 @@ export function unmountRootfs(dir: string): void {
 export interface Change {
   kind: 'A' | 'C' | 'D';
   path: string;
+  /** A directory that hides everything below it in the lowers (trusted.overlay.opaque=y). */
+  opaque?: true;
 }
 
 function existsInLowers(lowers: string[], rel: string): boolean {
@@ -108,10 +110,11 @@ export function diffUpper(upper: string, lowers: string[]): Change[] {
         changes.push({ kind: inLower ? 'C' : 'A', path: `/${rel}` });
         continue;
       }
-      const children = walk(full, allNew || !inLower || isOpaque(full));
+      const opaque = !allNew && inLower && isOpaque(full);
+      const children = walk(full, allNew || !inLower || opaque);
       // a directory copied up only to hold a runtime's mount point is no change of the user's
       const onlyHidden = inLower && children.length === 0 && readdirSync(full).every((n) => HIDDEN.has(`/${relative(upper, join(full, n))}`));
-      if (!onlyHidden) changes.push({ kind: inLower ? 'C' : 'A', path: `/${rel}` });
+      if (!onlyHidden) changes.push({ kind: inLower ? 'C' : 'A', path: `/${rel}`, ...(opaque ? { opaque: true as const } : {}) });
       changes.push(...children);
     }
     return changes;

@@ -96,7 +96,7 @@ export function removeContainer(record: ContainerRecord, force: boolean): void {
  * of its namespaces and cgroups, with the container's user, capabilities, no_new_privs and seccomp
  * filter, as `docker exec` does. (A plain nsenter would hand the command the host root's capabilities.)
  */
-export async function execInContainer(record: ContainerRecord, command: string[], opts: { tty?: boolean; interactive?: boolean; user?: string; env?: string[]; workdir?: string }): Promise<number> {
+export async function execInContainer(record: ContainerRecord, command: string[], opts: { tty?: boolean; interactive?: boolean; user?: string; env?: string[]; workdir?: string; detach?: boolean }): Promise<number> {
   refresh(record);
   if (record.state.status === 'paused') throw new UsageError(`container ${record.name} is paused: unpause it first`);
   if (record.state.status !== 'running' || !record.state.pid) throw new UsageError(`container ${record.name} is not running (${record.state.status})`);
@@ -112,19 +112,28 @@ export async function execInContainer(record: ContainerRecord, command: string[]
   if (opts.workdir) flags.push('--cwd', opts.workdir);
   // ours hands the caller's terminal on; runc and crun make a pty and relay it
   if (opts.tty) flags.push('--tty');
+  // -d: the runtime starts the process and returns; it has no terminal and no output of ours
+  if (opts.detach) {
+    if (opts.tty || opts.interactive) throw new UsageError('exec -d runs in the background: it cannot take -i or -t');
+    flags.push('--detach');
+  }
   const runtime = runtimeFor(record);
-  const child = runtime.spawn(['exec', ...flags, record.id, ...command], [opts.interactive || opts.tty ? 'inherit' : 'ignore', 'inherit', 'inherit']);
+  // -d: the process inherits the runtime's stdio; a pipe of ours would keep our caller waiting for it
+  const child = runtime.spawn(['exec', ...flags, record.id, ...command],
+    opts.detach ? ['ignore', 'ignore', 'ignore'] : [opts.interactive || opts.tty ? 'inherit' : 'ignore', 'inherit', 'inherit']);
   // the runtime forwards signals to the process; we only wait for it
   const ignore = (): void => {};
   process.on('SIGINT', ignore);
   try {
-    return await new Promise<number>((resolve) => {
-      child.on('close', (code, signal) => resolve(exitStatus(code, signal)));
+    const code = await new Promise<number>((resolve) => {
+      child.on('close', (c, signal) => resolve(exitStatus(c, signal)));
       child.on('error', (err) => {
         process.stderr.write(`tslab: cannot run the runtime ${record.runtime}: ${err.message}\n`);
         resolve(127);
       });
     });
+    if (opts.detach && code !== 0) throw new Error(`${record.runtime} exec --detach failed with status ${code}: run the command without -d to see its error`);
+    return code;
   } finally {
     process.off('SIGINT', ignore);
   }

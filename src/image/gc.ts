@@ -1,7 +1,7 @@
 // Garbage collection: blobs no tagged image reaches, and snapshots no image or container uses.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ImageConfig, Manifest } from './media.js';
+import type { Descriptor, ImageConfig, Manifest } from './media.js';
 import { isIndexType } from './media.js';
 import { imageChainIds, listSnapshots, removeSnapshot } from './snapshots.js';
 import type { ImageStore } from './store.js';
@@ -28,16 +28,32 @@ function containerChains(dataRoot: string): Set<string> {
   return pinned;
 }
 
+/** Manifests the build cache points at (<dataRoot>/build-cache/*.json): kept like tagged images. */
+function buildCacheManifests(dataRoot: string): Descriptor[] {
+  const dir = join(dataRoot, 'build-cache');
+  if (!existsSync(dir)) return [];
+  const out: Descriptor[] = [];
+  for (const name of readdirSync(dir)) {
+    try {
+      out.push((JSON.parse(readFileSync(join(dir, name), 'utf8')) as { manifest: Descriptor }).manifest);
+    } catch {
+      // being written
+    }
+  }
+  return out;
+}
+
 export async function collectGarbage(store: ImageStore, options: { onlyBlobs?: Set<string> } = {}): Promise<GcResult> {
   return store.withLock(() => {
     const result: GcResult = { blobs: 0, snapshots: 0, bytes: 0 };
     const live = new Set<string>();
     const liveChains = containerChains(store.dataRoot);
-    for (const image of store.list()) {
-      for (const d of store.reachable(image.descriptor)) live.add(d);
-      if (isIndexType(image.descriptor.mediaType) || !store.hasBlob(image.descriptor.digest)) continue;
+    const roots = [...store.list().map((i) => i.descriptor), ...buildCacheManifests(store.dataRoot)];
+    for (const descriptor of roots) {
+      for (const d of store.reachable(descriptor)) live.add(d);
+      if (isIndexType(descriptor.mediaType) || !store.hasBlob(descriptor.digest)) continue;
       try {
-        const manifest = store.readJson<Manifest>(image.descriptor.digest);
+        const manifest = store.readJson<Manifest>(descriptor.digest);
         const config = store.readJson<ImageConfig>(manifest.config.digest);
         for (const c of imageChainIds(config)) liveChains.add(c);
       } catch {

@@ -129,6 +129,13 @@ export class ImageStore {
     }
   }
 
+  /** Moves a file this process wrote under tmp/ into place as the blob `digest` (already computed). */
+  adoptBlob(tmpFile: string, digest: string): void {
+    if (!DIGEST_RE.test(digest)) throw new Error(`refusing blob with malformed digest "${digest}"`);
+    if (this.hasBlob(digest)) rmSync(tmpFile, { force: true });
+    else renameSync(tmpFile, this.blobPath(digest));
+  }
+
   readIndex(): Index {
     return JSON.parse(readFileSync(join(this.layout, 'index.json'), 'utf8')) as Index;
   }

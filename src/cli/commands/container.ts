@@ -81,7 +81,7 @@ function commandText(r: ContainerRecord): string {
   return `"${c.length > 20 ? `${c.slice(0, 19)}…` : c}"`;
 }
 
-async function followLog(record: ContainerRecord, tail: number | undefined, follow: boolean): Promise<void> {
+export async function followLog(record: ContainerRecord, tail: number | undefined, follow: boolean): Promise<void> {
   const path = logPath(record);
   let offset = 0;
   // the older half of a log that reached logMaxSize
@@ -298,11 +298,12 @@ export function registerContainer(program: Command, binName: string): void {
     .option('-u, --user <user[:group]>', 'user to run as')
     .option('-e, --env <VAR=value>', 'extra environment (repeatable)', collect)
     .option('-w, --workdir <dir>', 'working directory')
+    .option('-d, --detach', 'start the command in the background and return')
     .argument('<container>')
     .argument('<command...>')
     .allowUnknownOption()
     .passThroughOptions()
-    .action(async (name: string, command: string[], opts: { interactive?: boolean; tty?: boolean; user?: string; env?: string[]; workdir?: string }) => {
+    .action(async (name: string, command: string[], opts: { interactive?: boolean; tty?: boolean; user?: string; env?: string[]; workdir?: string; detach?: boolean }) => {
       checkImageArg(name);
       requireRoot('tslab container exec');
       process.exitCode = await execInContainer(find(name), command, opts);

@@ -7,7 +7,10 @@ import { registerImage, registerLogin } from './image.js';
 import { registerContainer } from './container.js';
 import { registerTrace } from './trace.js';
 import { registerExplain } from './explain.js';
+import { registerBuild } from './build.js';
+import { registerContainerMore } from './container-more.js';
+import { registerSystem } from './system.js';
 
 export type Registrar = (program: Command, binName: string) => void;
 
-export const registrars: Registrar[] = [registerOci, registerLab, registerNetwork, registerImage, registerLogin, registerTrace, registerContainer, registerExplain];
+export const registrars: Registrar[] = [registerOci, registerLab, registerNetwork, registerImage, registerBuild, registerLogin, registerTrace, registerContainer, registerContainerMore, registerSystem, registerExplain];

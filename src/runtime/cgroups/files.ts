@@ -80,3 +80,25 @@ export async function removeCgroupDir(dir: string): Promise<void> {
     }
   });
 }
+
+/**
+ * Sums block I/O bytes: v1 blkio.throttle.io_service_bytes lines "8:0 Read 4096", v2 io.stat
+ * "8:0 rbytes=4096 wbytes=0 …". `re` captures the kind (Read|rbytes / Write|wbytes) and the number.
+ */
+export function blockBytes(path: string, re: RegExp): { blockRead?: number; blockWrite?: number } {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return {};
+  }
+  let read = 0;
+  let write = 0;
+  for (const line of text.split('\n')) {
+    for (const m of line.matchAll(new RegExp(re.source, 'g'))) {
+      if (m[1] === 'Read' || m[1] === 'rbytes') read += Number(m[2]);
+      else write += Number(m[2]);
+    }
+  }
+  return { blockRead: read, blockWrite: write };
+}

@@ -10,6 +10,9 @@ export interface CgroupStats {
   pidsLimit?: number;
   cpuUsageUsec?: number;
   throttledPeriods?: number;
+  /** Bytes read from and written to block devices. */
+  blockRead?: number;
+  blockWrite?: number;
 }
 
 /** One interface, two implementations (v1: a hierarchy per controller; v2: one unified tree). */

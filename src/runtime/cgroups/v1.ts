@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import type { Resources, DeviceCgroup } from '../../oci/spec.js';
 import { tracer } from '../../tracer/tracer.js';
 import { v1Hierarchies, type V1Hierarchy } from './detect.js';
-import { readKeyed, readNumber, readPids, removeCgroupDir, waitUntil, writeCgroupFile } from './files.js';
+import { blockBytes, readKeyed, readNumber, readPids, removeCgroupDir, waitUntil, writeCgroupFile } from './files.js';
 import type { CgroupManager, CgroupStats } from './types.js';
 
 /** Devices every container needs whatever the config says (runc allows the same list). */
@@ -165,6 +165,8 @@ export class CgroupV1 implements CgroupManager {
       if (ns !== undefined) stats.cpuUsageUsec = Math.round(ns / 1000);
     }
     if (cpu) stats.throttledPeriods = readKeyed(join(cpu, 'cpu.stat')).nr_throttled;
+    const blkio = this.dirOf('blkio');
+    if (blkio) Object.assign(stats, blockBytes(join(blkio, 'blkio.throttle.io_service_bytes'), / (Read|Write) (\d+)$/));
     return stats;
   }
 

@@ -6,7 +6,7 @@ import { tracer } from '../../tracer/tracer.js';
 import { bpf, sys } from '../sys/index.js';
 import { CGROUP_ROOT } from './detect.js';
 import { containerDeviceRules, deviceFilterBytecode } from './device-filter.js';
-import { readKeyed, readNumber, readPids, removeCgroupDir, waitUntil, writeCgroupFile } from './files.js';
+import { blockBytes, readKeyed, readNumber, readPids, removeCgroupDir, waitUntil, writeCgroupFile } from './files.js';
 import type { CgroupManager, CgroupStats } from './types.js';
 
 const WANTED = ['cpu', 'cpuset', 'memory', 'pids', 'io'];
@@ -131,6 +131,7 @@ export class CgroupV2 implements CgroupManager {
       pidsLimit: readNumber(join(d, 'pids.max')),
       cpuUsageUsec: readKeyed(join(d, 'cpu.stat')).usage_usec,
       throttledPeriods: readKeyed(join(d, 'cpu.stat')).nr_throttled,
+      ...blockBytes(join(d, 'io.stat'), /(rbytes|wbytes)=(\d+)/g),
     };
   }
 
