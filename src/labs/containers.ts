@@ -9,6 +9,10 @@ import { mountOverlay, unmountOverlay, type OverlayMount } from './overlay.js';
 import type { RuntimeCli } from './runtime-cli.js';
 import { waitFor } from './wait.js';
 import { RUNTIME_TIMEOUT_MS } from './runtime-cli.js';
+import type { SpawnOptions } from './stepping.js';
+
+/** a stepped create waits for a person at every stop: give them a workshop's time */
+export const STEPPING_TIMEOUT_MS = 3 * 60 * 60_000;
 
 export interface LiveContainer {
   name: string;
@@ -65,12 +69,12 @@ export function prepareBundle(c: LiveContainer, layers: string[], scratch: strin
 }
 
 /** `create --bundle --pid-file` with the container's output going to its output file; sets c.pid. */
-export async function createContainer(c: LiveContainer, runtime: RuntimeCli, mode: CgroupMode): Promise<void> {
+export async function createContainer(c: LiveContainer, runtime: RuntimeCli, mode: CgroupMode, stepping?: SpawnOptions): Promise<void> {
   const pidFile = join(c.bundle, 'init.pid');
   const out = openSync(c.outputFile, 'a');
   try {
     c.created = true;
-    const r = await runtime.run(['create', '--bundle', c.bundle, '--pid-file', pidFile, c.id], { outputFd: out, timeoutMs: RUNTIME_TIMEOUT_MS });
+    const r = await runtime.run(['create', '--bundle', c.bundle, '--pid-file', pidFile, c.id], { outputFd: out, timeoutMs: stepping ? STEPPING_TIMEOUT_MS : RUNTIME_TIMEOUT_MS, ...(stepping ? { stepping } : {}) });
     if (r.code !== 0) {
       const said = tail(c.outputFile) || r.stderr.trim();
       throw new Error(`container "${c.name}": ${runtime.path} create exited ${r.code ?? '(killed)'}${said ? `: ${said}` : ''}`);

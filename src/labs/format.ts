@@ -108,6 +108,19 @@ export interface Step {
   checks?: Check[];
 }
 
+/**
+ * A traced step of the containers' creation that the lab is about. In a terminal `tslab run` stops
+ * before it in the step-by-step TUI and shows `say` beside the catalogue's explanation.
+ */
+export interface KeyStep {
+  /** the trace's step name: unshare, sethostname, pivot_root, mount, cgroup.write, … */
+  step: string;
+  /** arguments that must match: a substring of the argument's text, or a pattern (`{ flags: 'CLONE_NEWPID' }`) */
+  match?: Record<string, string | RegExp>;
+  /** the lab's own words for this moment, a sentence or two */
+  say: string;
+}
+
 export interface LabDefinition {
   title: string;
   /** one paragraph: what the lab shows */
@@ -123,6 +136,8 @@ export interface LabDefinition {
    * check is worth having only if some control makes it fail; the suite runs every control.
    */
   controls: NegativeControl[];
+  /** where `tslab run` stops in a terminal (our runtime only; `--step` stops at every step) */
+  keySteps?: KeyStep[];
 }
 
 export interface NegativeControl {

@@ -5,7 +5,8 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import type { LabRef } from './catalog.js';
 import { ContainerCgroup, cgroupProcsFiles, detectCgroupMode } from './cgroups.js';
-import { createContainer, prepareBundle, removeContainer, type LiveContainer } from './containers.js';
+import { createContainer, prepareBundle, removeContainer, STEPPING_TIMEOUT_MS, type LiveContainer } from './containers.js';
+import type { SpawnOptions, SteppingSession } from './stepping.js';
 import type { CheckOutcome, LabEvent, LabResult, LabSink } from './events.js';
 import { runInside, runOutside } from './exec.js';
 import { expect } from './expect.js';
@@ -33,6 +34,8 @@ export interface RunLabOptions {
   beforeChecks?: (index: number) => Promise<void>;
   /** Ctrl-C: stop before the next command or check, then clean up as usual */
   signal?: AbortSignal;
+  /** step through each container's create and start in the TUI (a terminal, our runtime) */
+  stepping?: SteppingSession;
 }
 
 /** A host file as text, at most 4 MiB of it ('' when unreadable): /proc/kcore must not exhaust memory. */
@@ -205,12 +208,17 @@ export async function runLab(ref: LabRef, options: RunLabOptions): Promise<LabRe
       };
       live.set(name, c);
       prepareBundle(c, layers, scratch);
-      await createContainer(c, runtime, mode);
-      flushTrace();
-      emit({ type: 'container', name, id, phase: 'created', pid: c.pid });
-      await runtime.mustRun(`container "${name}": start`, ['start', id]);
-      flushTrace();
-      emit({ type: 'container', name, id, phase: 'started', pid: c.pid });
+      const createAndStart = async (spawn?: SpawnOptions): Promise<void> => {
+        await createContainer(c, runtime, mode, spawn);
+        flushTrace();
+        emit({ type: 'container', name, id, phase: 'created', pid: c.pid });
+        await runtime.mustRun(`container "${name}": start`, ['start', id], spawn ? { stepping: spawn, timeoutMs: STEPPING_TIMEOUT_MS } : {});
+        flushTrace();
+        emit({ type: 'container', name, id, phase: 'started', pid: c.pid });
+      };
+      const session = options.stepping?.forLab(lab.keySteps);
+      if (session) await session.phase(`container ${name}`, () => createAndStart(session.spawnOptions()));
+      else await createAndStart();
       if (def.ready) {
         const ready = def.ready;
         await waitFor(`container "${name}" to print "${ready}"`, () => (view(name).output().includes(ready) ? true : undefined), 60_000);

@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { accessSync, constants, existsSync } from 'node:fs';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { SpawnOptions } from './stepping.js';
 
 /** The package root: dist/src/labs → three levels up; src/labs (vitest) → two. */
 export function packageRoot(): string {
@@ -57,13 +58,16 @@ export class RuntimeCli {
   constructor(readonly path: string, readonly root: string, readonly traceFile?: string) {}
 
   /** Runs `runtime --root ROOT args…`; stdio of the container process goes to `outputFd` when given. */
-  run(args: string[], options: { outputFd?: number; timeoutMs?: number } = {}): Promise<RunResult> {
+  /** stepping: fds and environment of a stepping session (src/labs/stepping.ts), for create and start */
+  run(args: string[], options: { outputFd?: number; timeoutMs?: number; stepping?: SpawnOptions } = {}): Promise<RunResult> {
     return new Promise((resolvePromise, reject) => {
       const out = options.outputFd;
+      const step = options.stepping;
       const child = spawn(this.path, ['--root', this.root, ...args], {
-        stdio: out === undefined ? ['ignore', 'pipe', 'pipe'] : ['ignore', out, out],
-        env: { ...process.env, TSLAB_TRACE: this.traceFile } as NodeJS.ProcessEnv,
+        stdio: [...(out === undefined ? ['ignore', 'pipe', 'pipe'] as const : ['ignore', out, out] as const), ...(step?.stdio ?? [])],
+        env: { ...process.env, TSLAB_TRACE: this.traceFile, ...step?.env } as NodeJS.ProcessEnv,
       });
+      if (child.pid !== undefined) step?.onSpawn(child.pid);
       let stdout = '';
       let stderr = '';
       child.stdout?.on('data', (d: Buffer) => { stdout += d.toString(); });
@@ -83,7 +87,7 @@ export class RuntimeCli {
     });
   }
 
-  async mustRun(what: string, args: string[], options: { outputFd?: number; timeoutMs?: number } = {}): Promise<RunResult> {
+  async mustRun(what: string, args: string[], options: { outputFd?: number; timeoutMs?: number; stepping?: SpawnOptions } = {}): Promise<RunResult> {
     const result = await this.run(args, options);
     if (result.code !== 0) {
       const said = (result.stderr || result.stdout).trim().split('\n').slice(-3).join(' | ');

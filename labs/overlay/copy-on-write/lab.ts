@@ -7,6 +7,10 @@ export default {
   summary: 'The container\'s root is an overlay: the image as the read-only lower layer, an empty upper layer ' +
     'of its own on top. Changing a file copies it up first; the image is never touched.',
   containers: { c: { image: 'busybox', rootfs: 'overlay' } },
+  keySteps: [{
+    step: 'mount', match: { source: /-overlay\/merged$/ },
+    say: 'The root the runtime is given is the overlay the lab mounted: the image\'s layers below, this container\'s own upper layer on top. The init bind-mounts it to become its root; every write from now on lands in the upper layer.',
+  }],
   steps: [
     {
       title: 'The layers before',

@@ -21,7 +21,7 @@ import { collectStaleRuns } from '../../labs/gc.js';
 import { resolveRuntime } from '../../labs/runtime-cli.js';
 import { loadInkForTerminal } from '../../tui/load-ink.js';
 
-interface RunOptions { runtime?: string; namePrefix: string; pause?: boolean; steps?: boolean; plain?: boolean; next?: boolean }
+interface RunOptions { runtime?: string; namePrefix: string; pause?: boolean; steps?: boolean; plain?: boolean; next?: boolean; step?: boolean }
 interface TestOptions { runtime?: string; namePrefix: string; reporter: string; output?: string; report?: string }
 
 const STOP_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
@@ -76,6 +76,7 @@ export function registerLab(program: Command, binName: string): void {
     .option('--name-prefix <prefix>', 'prefix of container ids, cgroups and scratch folders', DEFAULT_PREFIX)
     .option('--pause', 'wait for Enter before each step (for a workshop; needs a terminal)')
     .option('--steps', 'show every traced step of the runtime (tslab\'s runtime traces, runc does not)')
+    .option('--step', 'in a terminal, stop at every traced step of each container\'s creation (default: at the lab\'s key steps)')
     .option('--plain', 'plain lines even in a terminal (the default when stdout or stdin is not a terminal)')
     .action(async (labArg: string | undefined, opts: RunOptions) => {
       requireRoot('tslab run');
@@ -91,6 +92,7 @@ export function registerLab(program: Command, binName: string): void {
           const { runLabInTui } = await import('../../labs/tui/run.js');
           const result = await runLabInTui(ref, {
             runtime, prefix, pause: opts.pause === true, steps: opts.steps === true, signal: stop.signal, stop: stop.abort,
+            stepping: opts.step === true ? 'all' : 'keys',
           });
           recordOutcome(result);
         } finally {
@@ -98,6 +100,7 @@ export function registerLab(program: Command, binName: string): void {
         }
         return;
       }
+      if (opts.step) process.stderr.write('tslab: --step needs a terminal (stdin and stdout): running without stopping\n');
       const color = process.stdout.isTTY === true;
       const interactive = opts.pause === true && process.stdin.isTTY === true;
       const rl = interactive ? createInterface({ input: process.stdin, output: process.stdout }) : undefined;
