@@ -106,6 +106,31 @@ export interface Step {
   say: string;
   run?: Command[];
   checks?: Check[];
+  /** the student's turn: after run and checks, wait until they have done something (see Task) */
+  task?: Task;
+}
+
+/**
+ * Something the student does in a second terminal. The lab prints the instruction and the exact
+ * command, then polls `check` until it holds: `tslab lab shell LAB CONTAINER` opens the shell.
+ * `tslab test` (and any run without a terminal) runs `solution` instead, so CI proves the task can
+ * be solved; a negative control naming the check's title proves it can fail.
+ */
+export interface Task {
+  /** what to do and why, a sentence or two */
+  instruction: string;
+  /** the container whose shell the student types in; omit: a host shell */
+  in?: string;
+  /** the exact command to type there */
+  command: string;
+  /** the reference solution (a script run like Command.sh, in the same place), run by `tslab test` */
+  solution: string;
+  /** what must become true; polled until it holds */
+  check: Check;
+  /** chosen by what the check sees: the first hint whose `when` matches the seen value is shown */
+  hints?: Array<{ when: string | RegExp; say: string }>;
+  /** how long a student may take (default 10 minutes; $TSLAB_TASK_DEADLINE_MS overrides it) */
+  deadlineMs?: number;
 }
 
 /**
@@ -208,7 +233,7 @@ export interface LabContext {
    * poll probe until done(value) or timeoutMs, and return the last value either way: for checks whose
    * failure is the value not changing (a counter that must stop, a throttle count that must grow)
    */
-  pollUntil<T>(probe: () => Promise<T> | T, done: (value: T) => boolean, timeoutMs: number): Promise<T>;
+  pollUntil<T>(probe: () => Promise<T> | T, done: (value: T) => boolean, timeoutMs: number, intervalMs?: number): Promise<T>;
   /** values kept between steps (Command.saveAs lands here) */
   memo: Record<string, string>;
   /** verdict helpers */

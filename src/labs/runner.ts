@@ -16,6 +16,8 @@ import { imageLayers, MissingImageError } from './rootfs.js';
 import { RuntimeCli } from './runtime-cli.js';
 import { RuntimeTraceReader } from './runtime-trace.js';
 import { writeOwner } from './gc.js';
+import { runTask } from './tasks.js';
+import { writeRunStatus } from './status.js';
 import { pollUntil, waitFor } from './wait.js';
 import { memorySink, tracer } from '../tracer/tracer.js';
 
@@ -36,6 +38,10 @@ export interface RunLabOptions {
   signal?: AbortSignal;
   /** step through each container's create and start in the TUI (a terminal, our runtime) */
   stepping?: SteppingSession;
+  /** who does a step's task: the student (a terminal) or its reference solution (default, tslab test) */
+  tasks?: 'student' | 'solution';
+  /** called when a task starts waiting for the student: its signal skips the task (Ctrl-C) */
+  taskSkip?: () => AbortSignal;
 }
 
 /** A host file as text, at most 4 MiB of it ('' when unreadable): /proc/kcore must not exhaust memory. */
@@ -219,6 +225,7 @@ export async function runLab(ref: LabRef, options: RunLabOptions): Promise<LabRe
       const session = options.stepping?.forLab(lab.keySteps);
       if (session) await session.phase(`container ${name}`, () => createAndStart(session.spawnOptions()));
       else await createAndStart();
+      writeRunStatus(scratch, { lab: ref.id, title: lab.title, containers: [...live.values()].map((l) => ({ name: l.name, id: l.id, pid: l.pid ?? 0 })) });
       if (def.ready) {
         const ready = def.ready;
         await waitFor(`container "${name}" to print "${ready}"`, () => (view(name).output().includes(ready) ? true : undefined), 60_000);
@@ -254,6 +261,16 @@ export async function runLab(ref: LabRef, options: RunLabOptions): Promise<LabRe
             hint: typeof check.hint === 'function' ? undefined : check.hint,
           };
         }
+        result.checks.push(outcome);
+        emit({ type: 'check', outcome });
+      }
+      if (step.task) {
+        stopIfAborted();
+        const by = options.tasks ?? 'solution';
+        const outcome = await runTask(step, step.task, ctx, {
+          by, lab: ref.id, emit, inside: (n, sh) => inside(n, sh), outside: (sh) => outside(sh),
+          ...(by === 'student' && options.taskSkip ? { skip: options.taskSkip() } : {}),
+        });
         result.checks.push(outcome);
         emit({ type: 'check', outcome });
       }

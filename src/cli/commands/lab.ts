@@ -7,6 +7,9 @@ import type { Command } from 'commander';
 import { requireRoot, UsageError } from '../../errors.js';
 import { labsRoot, resolveLab, selectLabs, type LabRef } from '../../labs/catalog.js';
 import { loadCourse } from '../../labs/course.js';
+import { findLabContainer, runningLabs } from '../../labs/status.js';
+import { shellInside } from '../../labs/exec.js';
+import { cgroupProcsFiles, detectCgroupMode } from '../../labs/cgroups.js';
 import { markCompleted, progressFile, readProgress } from '../../labs/progress.js';
 import { labPassed, type LabResult } from '../../labs/events.js';
 import { loadLab } from '../../labs/load.js';
@@ -31,9 +34,17 @@ const STOP_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
  * and still removes its containers; a second one exits at once. A closed stdout (`| head`) or a hung-up
  * terminal (EIO) must not kill the run before cleanup either.
  */
-function interruptible(): { signal: AbortSignal; abort: () => void; done: () => void } {
+function interruptible(): { signal: AbortSignal; abort: () => void; done: () => void; taskSkip: () => AbortSignal; taskDone: () => void } {
   const controller = new AbortController();
+  // while a task waits for the student, Ctrl-C skips the task instead of stopping the lab
+  let skip: AbortController | undefined;
   const onSignal = (sig: NodeJS.Signals): void => {
+    if (skip && !skip.signal.aborted && sig === 'SIGINT') {
+      skip.abort();
+      skip = undefined;
+      process.stderr.write('\ntslab: task skipped (Ctrl-C again stops the lab)\n');
+      return;
+    }
     if (controller.signal.aborted) process.exit(130);
     process.stderr.write(`\ntslab: ${sig}: stopping after the current command and removing the lab's containers (again to quit at once)\n`);
     controller.abort();
@@ -47,6 +58,11 @@ function interruptible(): { signal: AbortSignal; abort: () => void; done: () => 
   return {
     signal: controller.signal,
     abort: () => onSignal('SIGINT'),
+    taskSkip: () => {
+      skip = new AbortController();
+      return skip.signal;
+    },
+    taskDone: () => { skip = undefined; },
     done: () => {
       for (const sig of STOP_SIGNALS) process.off(sig, onSignal);
     },
@@ -93,6 +109,7 @@ export function registerLab(program: Command, binName: string): void {
           const result = await runLabInTui(ref, {
             runtime, prefix, pause: opts.pause === true, steps: opts.steps === true, signal: stop.signal, stop: stop.abort,
             stepping: opts.step === true ? 'all' : 'keys',
+            tasks: 'student', taskSkip: stop.taskSkip, taskDone: stop.taskDone,
           });
           recordOutcome(result);
         } finally {
@@ -104,12 +121,18 @@ export function registerLab(program: Command, binName: string): void {
       const color = process.stdout.isTTY === true;
       const interactive = opts.pause === true && process.stdin.isTTY === true;
       const rl = interactive ? createInterface({ input: process.stdin, output: process.stdout }) : undefined;
+      const narrate = narrateSink((s) => process.stdout.write(s), { color, steps: opts.steps });
       try {
         const result = await runLab(ref, {
           signal: stop.signal,
           runtime,
           prefix,
-          sink: narrateSink((s) => process.stdout.write(s), { color, steps: opts.steps }),
+          sink: (e) => {
+            if (e.type === 'check') stop.taskDone();
+            narrate(e);
+          },
+          // a student at a terminal does the tasks; without one, their reference solutions run
+          ...(process.stdin.isTTY === true ? { tasks: 'student' as const, taskSkip: stop.taskSkip } : {}),
           // a signal ends the wait for Enter, so the run goes on to remove its containers
           ...(rl ? pausePrompts((prompt) => rl.question(`\n   (${prompt}) `, { signal: stop.signal }).then(() => undefined, () => undefined)) : {}),
         });
@@ -167,6 +190,31 @@ export function registerLab(program: Command, binName: string): void {
       requireRoot('tslab lab gc');
       const removed = await collectStaleRuns(checkPrefix(opts.namePrefix));
       process.stdout.write(removed.length ? `${removed.map((d) => `removed ${d}`).join('\n')}\n` : 'nothing to remove\n');
+    });
+  lab.command('status')
+    .description('the labs running now (tslab run) and their containers')
+    .option('--name-prefix <prefix>', 'prefix of the runs to look at', DEFAULT_PREFIX)
+    .action((opts: { namePrefix: string }) => {
+      const runs = runningLabs(checkPrefix(opts.namePrefix));
+      if (runs.length === 0) {
+        process.stdout.write('no lab is running (tslab run LAB starts one)\n');
+        return;
+      }
+      for (const r of runs) {
+        process.stdout.write(`${r.lab}: ${r.title} (runner pid ${r.runner})\n`);
+        for (const c of r.containers) process.stdout.write(`  ${c.name}  ${c.id}  host pid ${c.pid}  (tslab lab shell ${r.lab} ${c.name})\n`);
+      }
+    });
+  lab.command('shell')
+    .description('open a shell in a running lab\'s container (its namespaces, root and cgroups), e.g. for a task')
+    .argument('<lab>', 'the running lab (tslab lab status shows them)')
+    .argument('[container]', 'the lab\'s container (default: its first)')
+    .option('--name-prefix <prefix>', 'prefix of the lab run', DEFAULT_PREFIX)
+    .action(async (labArg: string, container: string | undefined, opts: { namePrefix: string }) => {
+      requireRoot('tslab lab shell');
+      const found = findLabContainer(checkPrefix(opts.namePrefix), labArg, container);
+      process.stderr.write(`tslab: a shell in container ${found.name} of lab ${found.run.lab} (exit or Ctrl-D to leave)\n`);
+      process.exitCode = await shellInside(found.pid, cgroupProcsFiles(found.pid, detectCgroupMode()), `[${found.run.lab.split('/').pop()} ${found.name}] # `);
     });
   lab.command('list')
     .description('the labs in course order: number, id, title, and ✓ for the ones you completed')

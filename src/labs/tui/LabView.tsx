@@ -58,6 +58,8 @@ export function LabView({ feed, color, waiting, onContinue, onStop, stepping }: 
         if (e.type === 'container') next.containers.set(e.name, { state: e.phase, pid: e.pid });
         if (e.type === 'command-start') next.now = `${e.container ? `${e.container} #` : 'host $'} ${e.sh.split('\n')[0]}`;
         if (e.type === 'command') next.now = undefined;
+        if (e.type === 'task') next.now = e.by === 'student' ? `your turn: ${e.command} (Ctrl-C skips)` : `solution: ${e.command}`;
+        if (e.type === 'check') next.now = undefined;
         if (e.type === 'check') {
           const ok = e.outcome.status === 'pass';
           if (ok) next.pass++;

@@ -24,6 +24,10 @@ export interface TuiRunOptions {
   signal: AbortSignal;
   /** what q does: the same as Ctrl-C in plain mode */
   stop: () => void;
+  /** who does the tasks, and the Ctrl-C that skips one (see RunLabOptions) */
+  tasks?: 'student' | 'solution';
+  taskSkip?: () => AbortSignal;
+  taskDone?: () => void;
 }
 
 /** Our runtime traces and steps; runc and crun do not. */
@@ -80,7 +84,10 @@ export async function runLabInTui(ref: LabRef, options: TuiRunOptions): Promise<
       prefix: options.prefix,
       signal: options.signal,
       ...(session ? { stepping: session } : {}),
+      ...(options.tasks ? { tasks: options.tasks } : {}),
+      ...(options.taskSkip ? { taskSkip: options.taskSkip } : {}),
       sink: (e) => {
+        if (e.type === 'check') options.taskDone?.();
         narrate(e);
         eventListeners.forEach((l) => l(e));
       },
