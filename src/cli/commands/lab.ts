@@ -17,7 +17,8 @@ import { narrateSink } from '../../labs/reporters/narrate.js';
 import { plainReport, totals } from '../../labs/reporters/summary.js';
 import { tapReport } from '../../labs/reporters/tap.js';
 import { junitReport } from '../../labs/reporters/junit.js';
-import { writeHtmlReports } from '../../labs/reporters/html.js';
+import { writeHtmlReports, writeMatrixHtml } from '../../labs/reporters/html.js';
+import { matrixJunit, matrixText, type RuntimeRun } from '../../labs/reporters/matrix.js';
 import { DEFAULT_PREFIX, runLab } from '../../labs/runner.js';
 import { pausePrompts } from '../../labs/pause.js';
 import { collectStaleRuns } from '../../labs/gc.js';
@@ -25,7 +26,7 @@ import { resolveRuntime } from '../../labs/runtime-cli.js';
 import { loadInkForTerminal } from '../../tui/load-ink.js';
 
 interface RunOptions { runtime?: string; namePrefix: string; pause?: boolean; steps?: boolean; plain?: boolean; next?: boolean; step?: boolean }
-interface TestOptions { runtime?: string; namePrefix: string; reporter: string; output?: string; report?: string }
+interface TestOptions { runtime: string[]; namePrefix: string; reporter: string; output?: string; report?: string }
 
 const STOP_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
@@ -146,7 +147,8 @@ export function registerLab(program: Command, binName: string): void {
   program.command('test')
     .description('run labs headless (CI): exit 1 when a check fails or a lab cannot run')
     .argument('[labs...]', 'lab folders, lab paths or names (default: every lab under labs/)')
-    .option('--runtime <runtime>', 'runc-compatible runtime: a path, or runc, crun, tslab (ours); default $TSLAB_LAB_RUNTIME or tslab', process.env.TSLAB_LAB_RUNTIME ?? 'tslab')
+    .option('--runtime <runtime>', 'runc-compatible runtime: a path, or runc, crun, tslab (ours); repeat it to compare runtimes check by check; default $TSLAB_LAB_RUNTIME or tslab',
+      (value: string, previous: string[]) => [...previous, value], [] as string[])
     .option('--reporter <format>', 'plain | tap | junit', 'plain')
     .option('--output <file>', 'write the report to FILE instead of stdout')
     .option('--report <dir>', 'also write an HTML report per lab into DIR')
@@ -155,30 +157,44 @@ export function registerLab(program: Command, binName: string): void {
       if (!['plain', 'tap', 'junit'].includes(opts.reporter)) throw new UsageError(`--reporter ${opts.reporter}: use plain, tap or junit`);
       requireRoot('tslab test');
       const refs = selectLabs(labArgs);
-      const runtime = resolveRuntime(opts.runtime);
+      const labels = opts.runtime.length > 0 ? [...new Set(opts.runtime)] : [process.env.TSLAB_LAB_RUNTIME ?? 'tslab'];
+      const runtimes = labels.map((label) => ({ label, path: resolveRuntime(label) }));
       const prefix = checkPrefix(opts.namePrefix);
       await sweep(prefix);
-      const results: LabResult[] = [];
-      const progress = opts.reporter !== 'plain' || opts.output !== undefined;
+      const runs: RuntimeRun[] = [];
+      const matrix = runtimes.length > 1;
+      const progress = opts.reporter !== 'plain' || opts.output !== undefined || matrix;
       const stop = interruptible();
-      for (const ref of refs) {
-        if (stop.signal.aborted) break;
-        const result = await runLab(ref, { runtime, prefix, signal: stop.signal });
-        results.push(result);
-        if (progress) {
-          const pass = result.checks.filter((c) => c.status === 'pass').length;
-          const state = result.skipped ? 'SKIP' : labPassed(result) ? 'PASS' : 'FAIL';
-          process.stderr.write(`${state} ${ref.id} (${pass}/${result.checks.length} checks)${result.error ? `: ${result.error}` : ''}\n`);
+      for (const { label, path } of runtimes) {
+        const run: RuntimeRun = { label, results: [] };
+        runs.push(run);
+        for (const ref of refs) {
+          if (stop.signal.aborted) break;
+          const result = await runLab(ref, { runtime: path, prefix, signal: stop.signal });
+          run.results.push(result);
+          if (progress) {
+            const pass = result.checks.filter((c) => c.status === 'pass').length;
+            const state = result.skipped ? 'SKIP' : labPassed(result) ? 'PASS' : 'FAIL';
+            process.stderr.write(`${state} ${matrix ? `[${label}] ` : ''}${ref.id} (${pass}/${result.checks.length} checks)${result.error ? `: ${result.error}` : ''}\n`);
+          }
         }
       }
       stop.done();
-      const report = opts.reporter === 'tap' ? tapReport(results) : opts.reporter === 'junit' ? junitReport(results) : plainReport(results);
+      const results = runs.flatMap((r) => r.results);
+      const report = opts.reporter === 'tap' ? tapReport(results)
+        : opts.reporter === 'junit' ? (matrix ? matrixJunit(runs) : junitReport(results))
+        : matrix ? `${runs.map((r) => `== runtime ${r.label}\n${plainReport(r.results)}`).join('\n')}\n${matrixText(runs)}` : plainReport(results);
       if (opts.output) {
         mkdirSync(dirname(opts.output), { recursive: true });
         writeFileSync(opts.output, report);
         process.stderr.write(`${totals(results)}\n`);
+        // the side-by-side view is the point of several runtimes: print it whatever the file holds
+        if (matrix) process.stdout.write(matrixText(runs));
       } else process.stdout.write(report);
-      if (opts.report) writeHtmlReports(results, opts.report);
+      if (opts.report) {
+        if (matrix) writeMatrixHtml(runs, opts.report);
+        else writeHtmlReports(results, opts.report);
+      }
       if (results.some((r) => !r.skipped && !labPassed(r))) process.exitCode = 1;
     });
 
