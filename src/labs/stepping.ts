@@ -4,13 +4,13 @@
 // `container run --step`. The session is the TUI's event source; whoever creates containers (today
 // src/labs/containers.ts through the runtime's CLI) only asks it for `spawnOptions()` and wraps each
 // container's creation in `phase()`.
-import { closeSync, constants, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, constants, openSync, rmSync, writeSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { join } from 'node:path';
 import { sys } from '../runtime/sys/index.js';
 import type { TraceEvent } from '../tracer/event.js';
 import { ENV_CONTROL_FD, ENV_EVENTS_FD } from '../tracer/tracer.js';
-import { readJsonLines } from '../tui/sources/live.js';
+import { readJsonLines, readsFd } from '../tui/sources/live.js';
 import type { EventSource, SourceHandlers } from '../tui/sources/source.js';
 import type { KeyStep } from './format.js';
 import { matchKeyStep } from './key-steps.js';
@@ -18,7 +18,6 @@ import { matchKeyStep } from './key-steps.js';
 /** The fds in the child: the same numbers the TUI's live source uses. */
 const CHILD_EVENTS_FD = 3;
 const CHILD_CONTROL_FD = 4;
-const READ_SYSCALL: Partial<Record<string, string>> = { x64: '0', arm64: '63' };
 
 export interface SpawnOptions {
   /** extra stdio entries, from fd 3 on */
@@ -120,14 +119,7 @@ export class SteppingSession implements EventSource {
   }
 
   rootWaitsForGo(): boolean | undefined {
-    const nr = READ_SYSCALL[process.arch];
-    if (this.child === undefined || nr === undefined) return undefined;
-    try {
-      const [call, fd] = readFileSync(`/proc/${this.child}/syscall`, 'utf8').trim().split(' ');
-      return call === nr && Number(fd) === CHILD_CONTROL_FD;
-    } catch {
-      return undefined;
-    }
+    return this.child === undefined ? undefined : readsFd(this.child, CHILD_CONTROL_FD);
   }
 
   start(handlers: SourceHandlers): void {
