@@ -6,7 +6,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, 
 import { join } from 'node:path';
 import { UsageError } from '../errors.js';
 import type { Spec } from '../oci/spec.js';
-import { RUNTIME_TIMEOUT_MS, type RuntimeCli } from '../oci/runtime-cli.js';
+import { RUNTIME_TIMEOUT_MS, STEPPING_TIMEOUT_MS, type RunAttachments, type RuntimeCli } from '../oci/runtime-cli.js';
 import { cgroupOf } from '../runtime/cgroups/index.js';
 import { mountPointsBelow, readMountinfo } from '../runtime/mountinfo.js';
 import { MNT, sys } from '../runtime/sys/index.js';
@@ -119,8 +119,11 @@ export class EngineContainer {
     return rootfsPaths(this.request.bundle).rootfs;
   }
 
-  /** Mounts the root, writes config.json and runs the runtime's `create --pid-file`; sets pid. */
-  async create(): Promise<void> {
+  /**
+   * Mounts the root, writes config.json and runs the runtime's `create --pid-file`; sets pid.
+   * `attach`: a stepping TUI's pipes for the runtime (the create then waits for a person).
+   */
+  async create(attach?: RunAttachments): Promise<void> {
     const { bundle, runtime, outputFile, id } = this.request;
     const lowers = await imageLowerDirs(this.request.image, this.request.say ?? (() => {}));
     mkdirSync(bundle, { recursive: true });
@@ -139,7 +142,7 @@ export class EngineContainer {
     const out = openSync(outputFile, 'a');
     try {
       this.created = true;
-      const r = await runtime.run(['create', '--bundle', bundle, '--pid-file', pidFile, id], { outputFd: out, timeoutMs: RUNTIME_TIMEOUT_MS });
+      const r = await runtime.run(['create', '--bundle', bundle, '--pid-file', pidFile, id], { outputFd: out, timeoutMs: attach ? STEPPING_TIMEOUT_MS : RUNTIME_TIMEOUT_MS, ...(attach ? { attach } : {}) });
       if (r.code !== 0) {
         const said = tail(outputFile) || r.stderr.trim();
         throw new UsageError(`${runtime.path} create exited ${r.code ?? '(killed)'}${said ? `: ${said}` : ''}`);
@@ -158,8 +161,8 @@ export class EngineContainer {
   }
 
   /** The runtime's `start`: the init execs the container's program. */
-  async start(): Promise<void> {
-    await this.request.runtime.mustRun('start', ['start', this.id]);
+  async start(attach?: RunAttachments): Promise<void> {
+    await this.request.runtime.mustRun('start', ['start', this.id], attach ? { attach, timeoutMs: STEPPING_TIMEOUT_MS } : {});
   }
 
   /** Runs a shell script inside: in the container's cgroups, then nsenter into all its namespaces and its root. */

@@ -82,12 +82,36 @@ export function runOutside(script: string, options: RunOptions = {}): Promise<Co
   return runShell(['-c', script], options);
 }
 
+const TRAMPOLINE = 'read _ <&3; exec 3<&-; exec nsenter -t "$1" -a -- /bin/sh -c "$2"';
+
 export function runInside(pid: number, procsFiles: string[], script: string, options: RunOptions = {}): Promise<CommandResult> {
-  const trampoline = 'read _ <&3; exec 3<&-; exec nsenter -t "$1" -a -- /bin/sh -c "$2"';
-  return runShell(['-c', trampoline, 'tslab-inside', String(pid), script], {
+  return runShell(['-c', TRAMPOLINE, 'tslab-inside', String(pid), script], {
     ...options,
     beforeGo: (child) => {
       for (const file of procsFiles) writeKernelFile(file, String(child), 'cgroup.write', `write cgroup.procs = ${child} (lab command joins ${file})`);
     },
+  });
+}
+
+/**
+ * An interactive shell in the container, the way lab commands get in (its cgroups first, then every
+ * namespace and its root): `tslab lab shell`. Resolves to the shell's exit code.
+ */
+export function shellInside(pid: number, procsFiles: string[], prompt: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('/bin/sh', ['-c', TRAMPOLINE, 'tslab-shell', String(pid), 'exec /bin/sh -i'], {
+      stdio: ['inherit', 'inherit', 'inherit', 'pipe'],
+      env: { PATH: CONTAINER_PATH, HOME: '/root', LANG: 'C', TERM: process.env.TERM ?? 'xterm', PS1: prompt },
+    });
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve(code ?? 128 + (signal === 'SIGKILL' ? 9 : 1)));
+    const go = child.stdio[3] as Writable;
+    try {
+      for (const file of procsFiles) writeKernelFile(file, String(child.pid), 'cgroup.write', `write cgroup.procs = ${child.pid} (lab shell joins ${file})`);
+      go.end('go\n');
+    } catch (err) {
+      child.kill('SIGKILL');
+      reject(err);
+    }
   });
 }

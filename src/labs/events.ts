@@ -43,6 +43,9 @@ export type LabEvent =
   | { type: 'command-start'; container?: string; sh: string }
   | { type: 'command'; container?: string; sh: string; result?: CommandResult; error?: string; durationMs: number }
   | { type: 'check'; outcome: CheckOutcome }
+  /** a task starts: by: student (waits for them) or solution (runs the reference solution) */
+  | { type: 'task'; instruction: string; where: string; command: string; by: 'student' | 'solution'; deadlineMs: number }
+  | { type: 'task-hint'; say: string; seen: string }
   | { type: 'trace'; events: TraceEvent[] }
   | { type: 'lab-end'; result: LabResult };
 

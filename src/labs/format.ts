@@ -112,6 +112,44 @@ export interface Step {
   say: string;
   run?: Command[];
   checks?: Check[];
+  /** the student's turn: after run and checks, wait until they have done something (see Task) */
+  task?: Task;
+}
+
+/**
+ * Something the student does in a second terminal. The lab prints the instruction and the exact
+ * command, then polls `check` until it holds: `tslab lab shell LAB CONTAINER` opens the shell.
+ * `tslab test` (and any run without a terminal) runs `solution` instead, so CI proves the task can
+ * be solved; a negative control naming the check's title proves it can fail.
+ */
+export interface Task {
+  /** what to do and why, a sentence or two */
+  instruction: string;
+  /** the container whose shell the student types in; omit: a host shell */
+  in?: string;
+  /** the exact command to type there */
+  command: string;
+  /** the reference solution (a script run like Command.sh, in the same place), run by `tslab test` */
+  solution: string;
+  /** what must become true; polled until it holds */
+  check: Check;
+  /** chosen by what the check sees: the first hint whose `when` matches the seen value is shown */
+  hints?: Array<{ when: string | RegExp; say: string }>;
+  /** how long a student may take (default 10 minutes; $TSLAB_TASK_DEADLINE_MS overrides it) */
+  deadlineMs?: number;
+}
+
+/**
+ * A traced step of the containers' creation that the lab is about. In a terminal `tslab run` stops
+ * before it in the step-by-step TUI and shows `say` beside the catalogue's explanation.
+ */
+export interface KeyStep {
+  /** the trace's step name: unshare, sethostname, pivot_root, mount, cgroup.write, … */
+  step: string;
+  /** arguments that must match: a substring of the argument's text, or a pattern (`{ flags: 'CLONE_NEWPID' }`) */
+  match?: Record<string, string | RegExp>;
+  /** the lab's own words for this moment, a sentence or two */
+  say: string;
 }
 
 export interface LabDefinition {
@@ -129,6 +167,8 @@ export interface LabDefinition {
    * check is worth having only if some control makes it fail; the suite runs every control.
    */
   controls: NegativeControl[];
+  /** where `tslab run` stops in a terminal (our runtime only; `--step` stops at every step) */
+  keySteps?: KeyStep[];
 }
 
 export interface NegativeControl {
@@ -199,7 +239,7 @@ export interface LabContext {
    * poll probe until done(value) or timeoutMs, and return the last value either way: for checks whose
    * failure is the value not changing (a counter that must stop, a throttle count that must grow)
    */
-  pollUntil<T>(probe: () => Promise<T> | T, done: (value: T) => boolean, timeoutMs: number): Promise<T>;
+  pollUntil<T>(probe: () => Promise<T> | T, done: (value: T) => boolean, timeoutMs: number, intervalMs?: number): Promise<T>;
   /** values kept between steps (Command.saveAs lands here) */
   memo: Record<string, string>;
   /** verdict helpers */

@@ -109,6 +109,13 @@ function validate(ref: LabRef, value: unknown): LabDefinition {
         throw new LabError(ref.id, where, `check "${check.title}" of step "${step.title}" needs a verify function`);
       }
     }
+    const task = step.task;
+    if (task) {
+      for (const field of ['instruction', 'command', 'solution'] as const) {
+        if (typeof task[field] !== 'string' || task[field] === '') throw new LabError(ref.id, where, `the task of step "${step.title}" needs "${field}" (a non-empty string)`);
+      }
+      if (typeof task.check?.verify !== 'function') throw new LabError(ref.id, where, `the task of step "${step.title}" needs a check with a verify function`);
+    }
   });
   return lab as LabDefinition;
 }

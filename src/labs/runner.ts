@@ -6,6 +6,8 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import type { LabRef } from './catalog.js';
 import { labSpec, onBridge } from './bundle.js';
+import type { SteppingSession } from './stepping.js';
+import type { RunAttachments } from '../oci/runtime-cli.js';
 import type { CheckOutcome, LabEvent, LabResult, LabSink } from './events.js';
 import { expect } from './expect.js';
 import type { Command, CommandResult, ContainerDef, ContainerView, HostFacts, LabContext, LabDefinition } from './format.js';
@@ -13,6 +15,8 @@ import { LabError, loadLab, locate } from './load.js';
 import { EngineContainer, MissingImageError, RuntimeCli, runOutside } from '../container/index.js';
 import { RuntimeTraceReader } from './runtime-trace.js';
 import { writeOwner } from './gc.js';
+import { runTask } from './tasks.js';
+import { writeRunStatus } from './status.js';
 import { pollUntil, waitFor } from './wait.js';
 import { memorySink, tracer } from '../tracer/tracer.js';
 import { cgroupMode, cgroupOf } from '../runtime/cgroups/index.js';
@@ -32,6 +36,12 @@ export interface RunLabOptions {
   beforeChecks?: (index: number) => Promise<void>;
   /** Ctrl-C: stop before the next command or check, then clean up as usual */
   signal?: AbortSignal;
+  /** step through each container's create and start in the TUI (a terminal, our runtime) */
+  stepping?: SteppingSession;
+  /** who does a step's task: the student (a terminal) or its reference solution (default, tslab test) */
+  tasks?: 'student' | 'solution';
+  /** called when a task starts waiting for the student: its signal skips the task (Ctrl-C) */
+  taskSkip?: () => AbortSignal;
 }
 
 /** A host file as text, at most 4 MiB of it ('' when unreadable): /proc/kcore must not exhaust memory. */
@@ -207,20 +217,26 @@ export async function runLab(ref: LabRef, options: RunLabOptions): Promise<LabRe
         say: (line) => process.stderr.write(`${line}\n`),
       });
       live.set(name, { name, def, engine, outputFile });
-      try {
-        await engine.create();
-      } catch (err) {
-        if (err instanceof MissingImageError) {
-          throw new LabError(ref.id, lineOf(ref.file, new RegExp(`image:\\s*['"\`]${def.image.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`)),
-            `container "${name}": ${err.message}`);
+      const createAndStart = async (attach?: RunAttachments): Promise<void> => {
+        try {
+          await engine.create(attach);
+        } catch (err) {
+          if (err instanceof MissingImageError) {
+            throw new LabError(ref.id, lineOf(ref.file, new RegExp(`image:\\s*['"\`]${def.image.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`)),
+              `container "${name}": ${err.message}`);
+          }
+          throw new Error(`container "${name}": ${(err as Error).message}`);
         }
-        throw new Error(`container "${name}": ${(err as Error).message}`);
-      }
-      flushTrace();
-      emit({ type: 'container', name, id, phase: 'created', pid: engine.pid });
-      await engine.start().catch((err: Error) => { throw new Error(`container "${name}": ${err.message}`); });
-      flushTrace();
-      emit({ type: 'container', name, id, phase: 'started', pid: engine.pid });
+        flushTrace();
+        emit({ type: 'container', name, id, phase: 'created', pid: engine.pid });
+        await engine.start(attach).catch((err: Error) => { throw new Error(`container "${name}": ${err.message}`); });
+        flushTrace();
+        emit({ type: 'container', name, id, phase: 'started', pid: engine.pid });
+      };
+      const session = options.stepping?.forLab(lab.keySteps);
+      if (session) await session.phase(`container ${name}`, () => createAndStart(session.spawnOptions()));
+      else await createAndStart();
+      writeRunStatus(scratch, { lab: ref.id, title: lab.title, containers: [...live.values()].map((l) => ({ name: l.name, id: l.engine.id, pid: l.engine.pid ?? 0 })) });
       if (def.ready) {
         const ready = def.ready;
         await waitFor(`container "${name}" to print "${ready}"`, () => (view(name).output().includes(ready) ? true : undefined), 60_000);
@@ -256,6 +272,16 @@ export async function runLab(ref: LabRef, options: RunLabOptions): Promise<LabRe
             hint: typeof check.hint === 'function' ? undefined : check.hint,
           };
         }
+        result.checks.push(outcome);
+        emit({ type: 'check', outcome });
+      }
+      if (step.task) {
+        stopIfAborted();
+        const by = options.tasks ?? 'solution';
+        const outcome = await runTask(step, step.task, ctx, {
+          by, lab: ref.id, emit, inside: (n, sh) => inside(n, sh), outside: (sh) => outside(sh),
+          ...(by === 'student' && options.taskSkip ? { skip: options.taskSkip() } : {}),
+        });
         result.checks.push(outcome);
         emit({ type: 'check', outcome });
       }

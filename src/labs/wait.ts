@@ -14,11 +14,11 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
 }
 
 /** Polls until done(value) or the deadline, and returns the last value either way. */
-export async function pollUntil<T>(probe: () => Promise<T> | T, done: (v: T) => boolean, timeoutMs: number): Promise<T> {
+export async function pollUntil<T>(probe: () => Promise<T> | T, done: (v: T) => boolean, timeoutMs: number, intervalMs = 20): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
     if (done(value) || Date.now() >= deadline) return value;
-    await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, intervalMs));
   }
 }

@@ -110,6 +110,25 @@ function said(r: { stdout: string; stderr: string }, lines = 3): string {
   return (r.stderr || r.stdout).trim().split('\n').slice(-lines).map(runtimeMessage).join(' | ');
 }
 
+/**
+ * What a caller adds to one runtime command: fds from 3 on, variables, and the pid once spawned. A
+ * stepping lab (src/labs/stepping.ts) hands its TUI's events and control pipes to create and start.
+ */
+export interface RunAttachments {
+  stdio: Array<number | 'ignore'>;
+  env: NodeJS.ProcessEnv;
+  onSpawn(pid: number): void;
+}
+
+/** A stepped command waits for a person at every stop: give them a workshop's time. */
+export const STEPPING_TIMEOUT_MS = 3 * 60 * 60_000;
+
+export interface RunOptions {
+  outputFd?: number;
+  timeoutMs?: number;
+  attach?: RunAttachments;
+}
+
 export interface RuntimeCliOptions {
   /** where a tslab runtime appends its trace events (TSLAB_TRACE); other runtimes ignore it */
   traceFile?: string;
@@ -130,13 +149,15 @@ export class RuntimeCli {
   }
 
   /** Runs a command; stdio of the container process goes to `outputFd` when given. Never throws for an exit code. */
-  run(args: string[], options: { outputFd?: number; timeoutMs?: number } = {}): Promise<RunResult> {
+  run(args: string[], options: RunOptions = {}): Promise<RunResult> {
     return new Promise((resolvePromise, reject) => {
       const out = options.outputFd;
+      const extra = options.attach;
       const child = spawn(this.path, this.args(...args), {
-        stdio: out === undefined ? ['ignore', 'pipe', 'pipe'] : ['ignore', out, out],
-        env: this.env,
+        stdio: [...(out === undefined ? ['ignore', 'pipe', 'pipe'] as const : ['ignore', out, out] as const), ...(extra?.stdio ?? [])],
+        env: extra ? { ...this.env, ...extra.env } : this.env,
       });
+      if (child.pid !== undefined) extra?.onSpawn(child.pid);
       let stdout = '';
       let stderr = '';
       child.stdout?.on('data', (d: Buffer) => { stdout += d.toString(); });
@@ -160,7 +181,7 @@ export class RuntimeCli {
   }
 
   /** run(), and a UsageError naming the command and what the runtime said when it fails. */
-  async mustRun(what: string, args: string[], options: { outputFd?: number; timeoutMs?: number } = {}): Promise<RunResult> {
+  async mustRun(what: string, args: string[], options: RunOptions = {}): Promise<RunResult> {
     const result = await this.run(args, options);
     if (result.code !== 0) {
       const text = said(result);

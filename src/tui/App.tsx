@@ -55,7 +55,7 @@ export function App(props: AppProps): React.ReactElement {
   const { isRawModeSupported } = useStdin();
   const model = useMemo(() => props.model ?? new TraceModel(), [props.model]);
   const controller = useMemo(() => new StepController(() => source.release(), source.stepping,
-    (e) => source.rootPid !== undefined && e.pid !== source.rootPid), [source]);
+    (e) => source.rootPid !== undefined && e.pid !== source.rootPid, (e) => source.runsThrough?.(e) ?? false), [source]);
   const lastEventAt = useRef(Date.now());
   const output = useRef<string[]>([]);
   const partial = useRef('');
@@ -278,14 +278,14 @@ export function App(props: AppProps): React.ReactElement {
           <HelpPane height={layout.listHeight + layout.detailHeight} width={layout.width} />
         ) : expanded && !layout.wide ? (
           // e: the whole explanation, in the list's and the detail's room
-          <DetailPane row={row} waiting={row !== undefined && row.id === waiting?.id} height={layout.listHeight + layout.detailHeight} width={layout.width} />
+          <DetailPane row={row} waiting={row !== undefined && row.id === waiting?.id} height={layout.listHeight + layout.detailHeight} width={layout.width} labNote={row ? source.labNote?.(row) : undefined} />
         ) : (
           <Box flexDirection={layout.wide ? 'row' : 'column'}>
             <StepList model={model} version={model.version} selected={current} waitingId={waiting?.id}
               breakpoints={controller.breakpoints} height={layout.listHeight} width={layout.listWidth} />
             {layout.wide ? <Box width={1} /> : null}
             {help ? <HelpPane height={layout.detailHeight} width={layout.detailWidth} />
-              : <DetailPane row={row} waiting={row !== undefined && row.id === waiting?.id} height={layout.detailHeight} width={layout.detailWidth} />}
+              : <DetailPane row={row} waiting={row !== undefined && row.id === waiting?.id} height={layout.detailHeight} width={layout.detailWidth} labNote={row ? source.labNote?.(row) : undefined} />}
           </Box>
         )}
         {layout.wide ? (

@@ -29,6 +29,8 @@ export class StepController {
     readonly stepping: boolean,
     /** true for events relayed from another process (the init) rather than written by the watched one */
     private readonly relayed: (event: TraceEvent) => boolean = () => false,
+    /** begins that run without stopping even in step mode (not a lab's key step) */
+    private readonly runsThrough: (event: TraceEvent) => boolean = () => false,
   ) {}
 
   /** Called for every event, in order. */
@@ -39,7 +41,10 @@ export class StepController {
       return;
     }
     this.pending++;
-    if (this.mode !== 'continue') return;
+    if (this.mode !== 'continue') {
+      if (this.runsThrough(event)) this.releaseOne();
+      return;
+    }
     if (this.breakpoints.has(event.step)) {
       this.mode = 'step';
       this.stoppedAt = event.step;

@@ -1,4 +1,4 @@
-// What tests may have left on the machine: mounts, cgroups, links and netns whose names say tslab
+// What tests may have left on the machine: mounts, cgroups, links, named netns and nft tables whose names say tslab
 // made them for a test (every test names its objects with the `tslabt` prefix).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
@@ -49,6 +49,7 @@ export function leftovers(): string[] {
   } catch {
     // no /run/netns
   }
+  left.push(...nftTableLeftovers());
   return left;
 }
 
@@ -77,6 +78,14 @@ export function sysvIpcObjects(): string[] {
 export function sysvIpcLeftovers(before: string[]): string[] {
   const had = new Set(before);
   return sysvIpcObjects().filter((o) => !had.has(o)).map((o) => `System V IPC ${o} (made while the suite ran)`);
+}
+
+/** nft tables of any family named for a test (`table inet tslabt-…`). */
+export function nftTableLeftovers(): string[] {
+  const r = spawnSync('nft', ['list', 'tables'], { encoding: 'utf8' });
+  if (r.status !== 0) return []; // no nftables here: no tables to leave
+  return r.stdout.split('\n').map((l) => /^table (\S+) (\S+)/.exec(l.trim())).filter((m): m is RegExpExecArray => m !== null)
+    .filter((m) => m[2]!.startsWith(TEST_PREFIX)).map((m) => `nft table ${m[1]} ${m[2]}`);
 }
 
 /** Whether tslab's default network (bridge tslab0, nft table `ip tslab`) is up on this machine. */

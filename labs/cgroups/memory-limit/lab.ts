@@ -8,6 +8,10 @@ export default {
   summary: 'The container\'s memory cgroup is limited to 32 MiB. A process that touches 64 MiB is killed by ' +
     'the kernel\'s OOM killer inside the cgroup, the host is untouched, and the cgroup counts the kill.',
   containers: { c: { image: 'busybox', limits: { memoryBytes: LIMIT } } },
+  keySteps: [{
+    step: 'cgroup.write', match: { path: /\/memory\.(max|limit_in_bytes)$/ },
+    say: 'The runtime writes the limit into the container\'s memory cgroup (memory.max on v2, memory.limit_in_bytes on v1) before the init joins it: from then on the kernel counts every page the container uses against it.',
+  }],
   steps: [
     {
       title: 'The limit, seen from both sides',

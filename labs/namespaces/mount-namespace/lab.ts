@@ -43,6 +43,10 @@ export default {
       // /dev/shm is the container's own tmpfs: the escape needs a writable place for its directory
     },
   },
+  keySteps: [{
+    step: 'pivot_root',
+    say: 'pivot_root(".", ".") makes the container\'s rootfs the root of its mount namespace and stacks the old root on top of it; the init then unmounts that old root, so the host\'s filesystem is gone from the namespace, not only hidden as chroot would leave it.',
+  }],
   skipIf: (host) => (SETNS[host.arch] ? undefined : `the escape demo knows setns(2)'s number only on x86_64 and arm64, not ${host.arch}`),
   steps: [
     {

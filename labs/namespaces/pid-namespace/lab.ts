@@ -8,6 +8,10 @@ export default {
   summary: 'A container gets its own PID namespace: its first process is PID 1 and it cannot see the ' +
     'host\'s processes, while the host sees the same process under an ordinary pid.',
   containers: { c: { image: 'busybox' } },
+  keySteps: [{
+    step: 'unshare', match: { flags: 'CLONE_NEWPID' },
+    say: 'Before the container exists, the runtime asks for a new PID namespace. The next process it starts, the container\'s init, becomes PID 1 of that namespace; the runtime itself stays in the host\'s.',
+  }],
   steps: [
     {
       title: 'Look from inside',

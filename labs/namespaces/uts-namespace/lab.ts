@@ -5,6 +5,10 @@ export default {
   summary: 'The runtime gives the container a UTS namespace and sets its hostname there; ' +
     'the host keeps its own name.',
   containers: { c: { image: 'busybox', hostname: 'lab-box' } },
+  keySteps: [{
+    step: 'sethostname',
+    say: 'Inside its new UTS namespace the init sets the hostname from config.json. The host\'s hostname does not change: the name belongs to the namespace.',
+  }],
   steps: [
     {
       title: 'Ask both sides',

@@ -7,6 +7,10 @@ export default {
   summary: 'The container\'s root is an overlay: the image as the read-only lower layer, an empty upper layer ' +
     'of its own on top. Changing a file copies it up first; the image is never touched.',
   containers: { c: { image: 'busybox', rootfs: 'overlay' } },
+  keySteps: [{
+    step: 'mount', match: { source: /-overlay\/merged$/ },
+    say: 'The root the runtime is given is the overlay the lab mounted: the image\'s layers below, this container\'s own upper layer on top. The init bind-mounts it to become its root; every write from now on lands in the upper layer.',
+  }],
   steps: [
     {
       title: 'The layers before',
@@ -70,10 +74,34 @@ export default {
         },
       ],
     },
+    {
+      title: 'Your turn: a file of your own',
+      say: 'Now you write into the container yourself, from a second terminal, and the lab watches the upper layer ' +
+        'until your file shows up there.',
+      task: {
+        instruction: 'Open a shell in the container and create /root/mine.txt containing hello. Predict first: where on the host will it land?',
+        in: 'c',
+        command: 'echo hello > /root/mine.txt',
+        solution: 'echo hello > /root/mine.txt',
+        check: {
+          title: 'your file landed in the upper layer',
+          from: 'outside',
+          hint: 'The upper layer has no root/mine.txt with hello in it.',
+          verify: (lab) => {
+            const text = lab.readFile(`${lab.container('c').overlay!.upper}/root/mine.txt`).trim();
+            return lab.expect.that(text === 'hello', 'upper/root/mine.txt holding hello', text === '' ? 'no root/mine.txt in the upper layer' : `root/mine.txt holds ${text}`);
+          },
+        },
+        hints: [
+          { when: 'no root/mine.txt', say: 'Nothing yet: open the shell with the command above, then type the echo line.' },
+          { when: 'holds', say: 'The file is there but holds something else: write exactly hello.' },
+        ],
+      },
+    },
   ],
   // negative control: the lab must fail when this isolation is removed
   controls: [{
     wrapper: 'private-rootfs',
-    mustFail: ['the changed file was copied up into the upper layer', 'the new file exists only in the upper layer']
+    mustFail: ['the changed file was copied up into the upper layer', 'the new file exists only in the upper layer', 'your file landed in the upper layer']
   }],
 } satisfies LabDefinition;

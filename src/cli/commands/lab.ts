@@ -7,6 +7,9 @@ import type { Command } from 'commander';
 import { requireRoot, UsageError } from '../../errors.js';
 import { labsRoot, resolveLab, selectLabs, type LabRef } from '../../labs/catalog.js';
 import { loadCourse } from '../../labs/course.js';
+import { findLabContainer, runningLabs } from '../../labs/status.js';
+import { shellInside } from '../../container/shell.js';
+import { cgroupOf } from '../../runtime/cgroups/index.js';
 import { markCompleted, progressFile, readProgress } from '../../labs/progress.js';
 import { labPassed, type LabResult } from '../../labs/events.js';
 import { loadLab } from '../../labs/load.js';
@@ -14,7 +17,8 @@ import { narrateSink } from '../../labs/reporters/narrate.js';
 import { plainReport, totals } from '../../labs/reporters/summary.js';
 import { tapReport } from '../../labs/reporters/tap.js';
 import { junitReport } from '../../labs/reporters/junit.js';
-import { writeHtmlReports } from '../../labs/reporters/html.js';
+import { writeHtmlReports, writeMatrixHtml } from '../../labs/reporters/html.js';
+import { matrixJunit, matrixText, type RuntimeRun } from '../../labs/reporters/matrix.js';
 import { DEFAULT_PREFIX, runLab } from '../../labs/runner.js';
 import { pausePrompts } from '../../labs/pause.js';
 import { collectStaleRuns } from '../../labs/gc.js';
@@ -22,8 +26,8 @@ import { resolveRuntime } from '../../oci/runtime-cli.js';
 import { loadInkForTerminal } from '../../tui/load-ink.js';
 import { ENV } from '../../env.js';
 
-interface RunOptions { runtime?: string; namePrefix: string; pause?: boolean; steps?: boolean; plain?: boolean; next?: boolean }
-interface TestOptions { runtime?: string; namePrefix: string; reporter: string; output?: string; report?: string }
+interface RunOptions { runtime?: string; namePrefix: string; pause?: boolean; steps?: boolean; plain?: boolean; next?: boolean; step?: boolean }
+interface TestOptions { runtime: string[]; namePrefix: string; reporter: string; output?: string; report?: string }
 
 const STOP_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
@@ -32,9 +36,17 @@ const STOP_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
  * and still removes its containers; a second one exits at once. A closed stdout (`| head`) or a hung-up
  * terminal (EIO) must not kill the run before cleanup either.
  */
-function interruptible(): { signal: AbortSignal; abort: () => void; done: () => void } {
+function interruptible(): { signal: AbortSignal; abort: () => void; done: () => void; taskSkip: () => AbortSignal; taskDone: () => void } {
   const controller = new AbortController();
+  // while a task waits for the student, Ctrl-C skips the task instead of stopping the lab
+  let skip: AbortController | undefined;
   const onSignal = (sig: NodeJS.Signals): void => {
+    if (skip && !skip.signal.aborted && sig === 'SIGINT') {
+      skip.abort();
+      skip = undefined;
+      process.stderr.write('\ntslab: task skipped (Ctrl-C again stops the lab)\n');
+      return;
+    }
     if (controller.signal.aborted) process.exit(130);
     process.stderr.write(`\ntslab: ${sig}: stopping after the current command and removing the lab's containers (again to quit at once)\n`);
     controller.abort();
@@ -48,6 +60,11 @@ function interruptible(): { signal: AbortSignal; abort: () => void; done: () => 
   return {
     signal: controller.signal,
     abort: () => onSignal('SIGINT'),
+    taskSkip: () => {
+      skip = new AbortController();
+      return skip.signal;
+    },
+    taskDone: () => { skip = undefined; },
     done: () => {
       for (const sig of STOP_SIGNALS) process.off(sig, onSignal);
     },
@@ -77,6 +94,7 @@ export function registerLab(program: Command, binName: string): void {
     .option('--name-prefix <prefix>', 'prefix of container ids, cgroups and scratch folders', DEFAULT_PREFIX)
     .option('--pause', 'wait for Enter before each step (for a workshop; needs a terminal)')
     .option('--steps', 'show every traced step of the runtime (tslab\'s runtime traces, runc does not)')
+    .option('--step', 'in a terminal, stop at every traced step of each container\'s creation (default: at the lab\'s key steps)')
     .option('--plain', 'plain lines even in a terminal (the default when stdout or stdin is not a terminal)')
     .action(async (labArg: string | undefined, opts: RunOptions) => {
       requireRoot('tslab run');
@@ -92,6 +110,8 @@ export function registerLab(program: Command, binName: string): void {
           const { runLabInTui } = await import('../../labs/tui/run.js');
           const result = await runLabInTui(ref, {
             runtime, prefix, pause: opts.pause === true, steps: opts.steps === true, signal: stop.signal, stop: stop.abort,
+            stepping: opts.step === true ? 'all' : 'keys',
+            tasks: 'student', taskSkip: stop.taskSkip, taskDone: stop.taskDone,
           });
           recordOutcome(result);
         } finally {
@@ -99,15 +119,22 @@ export function registerLab(program: Command, binName: string): void {
         }
         return;
       }
+      if (opts.step) process.stderr.write('tslab: --step needs a terminal (stdin and stdout): running without stopping\n');
       const color = process.stdout.isTTY === true;
       const interactive = opts.pause === true && process.stdin.isTTY === true;
       const rl = interactive ? createInterface({ input: process.stdin, output: process.stdout }) : undefined;
+      const narrate = narrateSink((s) => process.stdout.write(s), { color, steps: opts.steps });
       try {
         const result = await runLab(ref, {
           signal: stop.signal,
           runtime,
           prefix,
-          sink: narrateSink((s) => process.stdout.write(s), { color, steps: opts.steps }),
+          sink: (e) => {
+            if (e.type === 'check') stop.taskDone();
+            narrate(e);
+          },
+          // a student at a terminal does the tasks; without one, their reference solutions run
+          ...(process.stdin.isTTY === true ? { tasks: 'student' as const, taskSkip: stop.taskSkip } : {}),
           // a signal ends the wait for Enter, so the run goes on to remove its containers
           ...(rl ? pausePrompts((prompt) => rl.question(`\n   (${prompt}) `, { signal: stop.signal }).then(() => undefined, () => undefined)) : {}),
         });
@@ -121,7 +148,8 @@ export function registerLab(program: Command, binName: string): void {
   program.command('test')
     .description('run labs headless (CI): exit 1 when a check fails or a lab cannot run')
     .argument('[labs...]', 'lab folders, lab paths or names (default: every lab under labs/)')
-    .option('--runtime <runtime>', 'runc-compatible runtime: a path, or runc, crun, tslab (ours); default $TSLAB_LAB_RUNTIME or tslab', process.env[ENV.LAB_RUNTIME] ?? 'tslab')
+    .option('--runtime <runtime>', 'runc-compatible runtime: a path, or runc, crun, tslab (ours); repeat it to compare runtimes check by check; default $TSLAB_LAB_RUNTIME or tslab',
+      (value: string, previous: string[]) => [...previous, value], [] as string[])
     .option('--reporter <format>', 'plain | tap | junit', 'plain')
     .option('--output <file>', 'write the report to FILE instead of stdout')
     .option('--report <dir>', 'also write an HTML report per lab into DIR')
@@ -130,30 +158,44 @@ export function registerLab(program: Command, binName: string): void {
       if (!['plain', 'tap', 'junit'].includes(opts.reporter)) throw new UsageError(`--reporter ${opts.reporter}: use plain, tap or junit`);
       requireRoot('tslab test');
       const refs = selectLabs(labArgs);
-      const runtime = resolveRuntime(opts.runtime);
+      const labels = opts.runtime.length > 0 ? [...new Set(opts.runtime)] : [process.env[ENV.LAB_RUNTIME] ?? 'tslab'];
+      const runtimes = labels.map((label) => ({ label, path: resolveRuntime(label) }));
       const prefix = checkPrefix(opts.namePrefix);
       await sweep(prefix);
-      const results: LabResult[] = [];
-      const progress = opts.reporter !== 'plain' || opts.output !== undefined;
+      const runs: RuntimeRun[] = [];
+      const matrix = runtimes.length > 1;
+      const progress = opts.reporter !== 'plain' || opts.output !== undefined || matrix;
       const stop = interruptible();
-      for (const ref of refs) {
-        if (stop.signal.aborted) break;
-        const result = await runLab(ref, { runtime, prefix, signal: stop.signal });
-        results.push(result);
-        if (progress) {
-          const pass = result.checks.filter((c) => c.status === 'pass').length;
-          const state = result.skipped ? 'SKIP' : labPassed(result) ? 'PASS' : 'FAIL';
-          process.stderr.write(`${state} ${ref.id} (${pass}/${result.checks.length} checks)${result.error ? `: ${result.error}` : ''}\n`);
+      for (const { label, path } of runtimes) {
+        const run: RuntimeRun = { label, results: [] };
+        runs.push(run);
+        for (const ref of refs) {
+          if (stop.signal.aborted) break;
+          const result = await runLab(ref, { runtime: path, prefix, signal: stop.signal });
+          run.results.push(result);
+          if (progress) {
+            const pass = result.checks.filter((c) => c.status === 'pass').length;
+            const state = result.skipped ? 'SKIP' : labPassed(result) ? 'PASS' : 'FAIL';
+            process.stderr.write(`${state} ${matrix ? `[${label}] ` : ''}${ref.id} (${pass}/${result.checks.length} checks)${result.error ? `: ${result.error}` : ''}\n`);
+          }
         }
       }
       stop.done();
-      const report = opts.reporter === 'tap' ? tapReport(results) : opts.reporter === 'junit' ? junitReport(results) : plainReport(results);
+      const results = runs.flatMap((r) => r.results);
+      const report = opts.reporter === 'tap' ? tapReport(results)
+        : opts.reporter === 'junit' ? (matrix ? matrixJunit(runs) : junitReport(results))
+        : matrix ? `${runs.map((r) => `== runtime ${r.label}\n${plainReport(r.results)}`).join('\n')}\n${matrixText(runs)}` : plainReport(results);
       if (opts.output) {
         mkdirSync(dirname(opts.output), { recursive: true });
         writeFileSync(opts.output, report);
         process.stderr.write(`${totals(results)}\n`);
+        // the side-by-side view is the point of several runtimes: print it whatever the file holds
+        if (matrix) process.stdout.write(matrixText(runs));
       } else process.stdout.write(report);
-      if (opts.report) writeHtmlReports(results, opts.report);
+      if (opts.report) {
+        if (matrix) writeMatrixHtml(runs, opts.report);
+        else writeHtmlReports(results, opts.report);
+      }
       if (results.some((r) => !r.skipped && !labPassed(r))) process.exitCode = 1;
     });
 
@@ -165,6 +207,31 @@ export function registerLab(program: Command, binName: string): void {
       requireRoot('tslab lab gc');
       const removed = await collectStaleRuns(checkPrefix(opts.namePrefix));
       process.stdout.write(removed.length ? `${removed.map((d) => `removed ${d}`).join('\n')}\n` : 'nothing to remove\n');
+    });
+  lab.command('status')
+    .description('the labs running now (tslab run) and their containers')
+    .option('--name-prefix <prefix>', 'prefix of the runs to look at', DEFAULT_PREFIX)
+    .action((opts: { namePrefix: string }) => {
+      const runs = runningLabs(checkPrefix(opts.namePrefix));
+      if (runs.length === 0) {
+        process.stdout.write('no lab is running (tslab run LAB starts one)\n');
+        return;
+      }
+      for (const r of runs) {
+        process.stdout.write(`${r.lab}: ${r.title} (runner pid ${r.runner})\n`);
+        for (const c of r.containers) process.stdout.write(`  ${c.name}  ${c.id}  host pid ${c.pid}  (tslab lab shell ${r.lab} ${c.name})\n`);
+      }
+    });
+  lab.command('shell')
+    .description('open a shell in a running lab\'s container (its namespaces, root and cgroups), e.g. for a task')
+    .argument('<lab>', 'the running lab (tslab lab status shows them)')
+    .argument('[container]', 'the lab\'s container (default: its first)')
+    .option('--name-prefix <prefix>', 'prefix of the lab run', DEFAULT_PREFIX)
+    .action(async (labArg: string, container: string | undefined, opts: { namePrefix: string }) => {
+      requireRoot('tslab lab shell');
+      const found = findLabContainer(checkPrefix(opts.namePrefix), labArg, container);
+      process.stderr.write(`tslab: a shell in container ${found.name} of lab ${found.run.lab} (exit or Ctrl-D to leave)\n`);
+      process.exitCode = await shellInside(found.pid, cgroupOf(found.pid).procsFiles(), `[${found.run.lab.split('/').pop()} ${found.name}] # `);
     });
   lab.command('list')
     .description('the labs in course order: number, id, title, and ✓ for the ones you completed')

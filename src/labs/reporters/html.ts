@@ -7,6 +7,7 @@ import type { LabResult } from '../events.js';
 import { labPassed } from '../events.js';
 import { xmlEscape as esc } from './junit.js';
 import { writeReport } from '../../trace-export/report.js';
+import { matrixHtml, type RuntimeRun } from './matrix.js';
 
 const STYLE = `body{font:15px/1.4 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}
 .pass{color:#176f2c}.fail,.error{color:#b3261e}td,th{padding:.2rem .6rem;text-align:left;vertical-align:top}
@@ -45,4 +46,13 @@ ${r.cleanupErrors.map((e) => `<pre class="error">cleanup: ${esc(e)}</pre>`).join
   const items = results.map((r) => `<li class="${r.skipped ? '' : labPassed(r) ? 'pass' : 'fail'}"><a href="${esc(fileName(r))}">${esc(r.ref.id)}</a>: ${esc(r.title)}` +
     `${traced.has(r) ? ` (<a href="${esc(folder(r))}/index.html">trace</a>)` : ''}</li>`);
   writeFileSync(join(dir, 'index.html'), page('tslab labs', `<h1>tslab labs</h1><ul>${items.join('\n')}</ul>`));
+}
+
+/** Several runtimes: each one's reports in DIR/<runtime>/, and DIR/index.html the check × runtime matrix. */
+export function writeMatrixHtml(runs: RuntimeRun[], dir: string): void {
+  const folderOf = (label: string): string => label.replace(/[^A-Za-z0-9._-]+/g, '_');
+  for (const run of runs) writeHtmlReports(run.results, join(dir, folderOf(run.label)));
+  const table = matrixHtml(runs, esc, (label) => `${folderOf(label)}/index.html`);
+  writeFileSync(join(dir, 'index.html'), page('tslab labs: runtimes side by side',
+    `<h1>Check × runtime</h1><p>The same labs on ${runs.map((r) => `<code>${esc(r.label)}</code>`).join(', ')}: each cell is the check's verdict and what it saw.</p>\n${table}`));
 }

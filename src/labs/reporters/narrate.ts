@@ -63,6 +63,17 @@ export function narrateSink(write: (s: string) => void, options: NarrateOptions 
         }
         break;
       }
+      case 'task': {
+        write(`\n   ${paint(color, '1;35', 'YOUR TURN')} ${e.instruction}\n`);
+        write(`     in ${e.where}:\n       ${paint(color, '1', e.command)}\n`);
+        write(paint(color, '2', e.by === 'student'
+          ? `     (waiting until it is done, up to ${Math.round(e.deadlineMs / 60_000) || 1} min; Ctrl-C skips the task)\n`
+          : '     (no student here: running the task\'s reference solution)\n'));
+        break;
+      }
+      case 'task-hint':
+        write(`     ${paint(color, '33', 'hint')} (saw: ${sawText(e.seen)}) ${e.say}\n`);
+        break;
       case 'lab-start':
         write(`${paint(color, '1', `Lab ${e.ref.id}: ${e.title}`)}\n${wrap(e.summary)}\n   runtime: ${e.runtime}\n\n`);
         break;

@@ -2,7 +2,9 @@
 // plain renderer), and a live panel below shows the step, the containers' lifecycle, the checks
 // turning green or red, what is running now, and the keys.
 import React, { useEffect, useState } from 'react';
-import { Box, Static, Text, useApp, useInput } from 'ink';
+import { Box, Static, Text, useApp, useInput, useStdout } from 'ink';
+import { App } from '../../tui/App.js';
+import type { EventSource } from '../../tui/sources/source.js';
 import type { LabEvent } from '../events.js';
 import { labPassed } from '../events.js';
 
@@ -10,6 +12,8 @@ export interface LabFeed {
   /** narrated text chunks, in order (the plain renderer's output) */
   onText(listener: (text: string) => void): () => void;
   onEvent(listener: (event: LabEvent) => void): () => void;
+  /** a container's creation is being stepped through (the TUI of --step shows meanwhile) */
+  onStepping?(listener: (active: string | undefined) => void): () => void;
 }
 
 export interface LabViewProps {
@@ -19,6 +23,8 @@ export interface LabViewProps {
   waiting: () => string | undefined;
   onContinue: () => void;
   onStop: () => void;
+  /** the stepping session: the step-by-step TUI's source while a container is created */
+  stepping?: EventSource;
 }
 
 interface Panel {
@@ -31,8 +37,10 @@ interface Panel {
   done?: { ok: boolean; line: string };
 }
 
-export function LabView({ feed, color, waiting, onContinue, onStop }: LabViewProps): React.ReactElement {
+export function LabView({ feed, color, waiting, onContinue, onStop, stepping }: LabViewProps): React.ReactElement {
   const { exit } = useApp();
+  const { stdout } = useStdout();
+  const [stepTitle, setStepTitle] = useState<string | undefined>(undefined);
   const [chunks, setChunks] = useState<{ id: number; text: string }[]>([]);
   const [panel, setPanel] = useState<Panel>({ containers: new Map(), pass: 0, fail: 0, marks: [] });
   const [, tick] = useState(0);
@@ -50,6 +58,8 @@ export function LabView({ feed, color, waiting, onContinue, onStop }: LabViewPro
         if (e.type === 'container') next.containers.set(e.name, { state: e.phase, pid: e.pid });
         if (e.type === 'command-start') next.now = `${e.container ? `${e.container} #` : 'host $'} ${e.sh.split('\n')[0]}`;
         if (e.type === 'command') next.now = undefined;
+        if (e.type === 'task') next.now = e.by === 'student' ? `your turn: ${e.command} (Ctrl-C skips)` : `solution: ${e.command}`;
+        if (e.type === 'check') next.now = undefined;
         if (e.type === 'check') {
           const ok = e.outcome.status === 'pass';
           if (ok) next.pass++;
@@ -65,26 +75,33 @@ export function LabView({ feed, color, waiting, onContinue, onStop }: LabViewPro
       });
       if (e.type === 'lab-end') setTimeout(() => exit(), 50);
     });
+    const offStepping = feed.onStepping?.((title) => setStepTitle(title));
     // the "waiting" prompt depends on the runner's state: refresh a few times a second
     const timer = setInterval(() => tick((n) => n + 1), 250);
     return () => {
       offText();
       offEvent();
+      offStepping?.();
       clearInterval(timer);
     };
   }, [feed, exit]);
 
+  // while the step-by-step TUI shows, its keys are its own
   useInput((input, key) => {
     if (key.return || input === ' ') onContinue();
     if (input === 'q' || (key.ctrl && input === 'c')) onStop();
-  });
+  }, { isActive: stepTitle === undefined });
 
   const c = (name: string): string | undefined => (color ? name : undefined);
   const marks = panel.marks.map((m, i) => <Text key={i} color={c(m === '✓' ? 'green' : 'red')}>{m}</Text>);
   return (
     <Box flexDirection="column">
       <Static items={chunks}>{(chunk) => <Text key={chunk.id}>{chunk.text}</Text>}</Static>
-      <Box flexDirection="column" borderStyle="round" borderColor={c('cyan')} paddingX={1}>
+      {stepTitle !== undefined && stepping ? (
+        // below the terminal's height, so Ink redraws only this part and the narration stays above
+        <App source={stepping} title={`lab ${stepTitle}`} color={color} rows={Math.max(16, (stdout.rows ?? 40) - 2)} />
+      ) : null}
+      {stepTitle !== undefined && stepping ? null : <Box flexDirection="column" borderStyle="round" borderColor={c('cyan')} paddingX={1}>
         <Text>
           <Text bold>{panel.step ? `Step ${panel.step.index + 1}/${panel.step.total}: ${panel.step.title}` : 'Starting the containers'}</Text>
         </Text>
@@ -98,7 +115,7 @@ export function LabView({ feed, color, waiting, onContinue, onStop }: LabViewPro
         {panel.done
           ? <Text bold color={c(panel.done.ok ? 'green' : 'red')}>{panel.done.ok ? 'PASSED' : 'FAILED'}: {panel.done.line}</Text>
           : <Text dimColor>{waiting() ? `${waiting()} · q: stop` : 'q: stop'}</Text>}
-      </Box>
+      </Box>}
     </Box>
   );
 }

@@ -25,6 +25,18 @@ export interface LiveOptions {
   killAfterMs?: number;
 }
 
+/** Whether the process sits in read() on fd (/proc/<pid>/syscall); undefined when we cannot tell. */
+export function readsFd(pid: number, fd: number): boolean | undefined {
+  const readNr = READ_SYSCALL[process.arch];
+  if (readNr === undefined) return undefined;
+  try {
+    const [nr, first] = readFileSync(`/proc/${pid}/syscall`, 'utf8').trim().split(' ');
+    return nr === readNr && first !== undefined && Number(first) === fd;
+  } catch {
+    return undefined;
+  }
+}
+
 export class LiveSource implements EventSource {
   readonly kind = 'live' as const;
   readonly stepping: boolean;
@@ -50,14 +62,8 @@ export class LiveSource implements EventSource {
    */
   rootWaitsForGo(): boolean | undefined {
     const pid = this.child?.pid;
-    const readNr = READ_SYSCALL[process.arch];
-    if (pid === undefined || readNr === undefined || !this.stepping) return undefined;
-    try {
-      const [nr, fd] = readFileSync(`/proc/${pid}/syscall`, 'utf8').trim().split(' ');
-      return nr === readNr && fd !== undefined && Number(fd) === CONTROL_FD;
-    } catch {
-      return undefined;
-    }
+    if (pid === undefined || !this.stepping) return undefined;
+    return readsFd(pid, CONTROL_FD);
   }
 
   start(handlers: SourceHandlers): void {

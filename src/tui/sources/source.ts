@@ -22,6 +22,10 @@ export interface EventSource {
   start(handlers: SourceHandlers): void;
   /** lets the oldest waiting begin run */
   release(): void;
+  /** begins to let run without stopping (a lab stops only at its key steps) */
+  runsThrough?(event: TraceEvent): boolean;
+  /** words of the lab for a step, shown above its catalogue explanation */
+  labNote?(event: Pick<TraceEvent, 'step' | 'args'>): string | undefined;
   /** stops waiting for the controller and ends the watched command (q); initPid: the container's init, if known */
   stop(hint?: { initPid?: number | undefined }): void;
 }
