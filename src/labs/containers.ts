@@ -59,9 +59,16 @@ const tail = (file: string): string => {
 /** Mounts the container's overlay root (image layers below, its own upper on top) and writes config.json. */
 export function prepareBundle(c: LiveContainer, layers: string[], scratch: string): void {
   mkdirSync(c.bundle, { recursive: true });
+  // a bind mount's source "$SCRATCH/…" is a host folder of this lab run (made here, removed with it)
+  const mounts = c.def.mounts?.map((m) => {
+    if (!m.source?.startsWith('$SCRATCH/')) return m;
+    const source = join(scratch, m.source.slice('$SCRATCH/'.length));
+    mkdirSync(source, { recursive: true });
+    return { ...m, source };
+  });
   c.overlay = mountOverlay(layers.join(':'), join(scratch, `${c.name}-overlay`));
   c.rootfs = c.overlay.merged;
-  writeFileSync(join(c.bundle, 'config.json'), JSON.stringify(labSpec(c.def, { rootfs: c.rootfs, cgroupsPath: `/${c.id}` }), null, 2));
+  writeFileSync(join(c.bundle, 'config.json'), JSON.stringify(labSpec({ ...c.def, mounts }, { rootfs: c.rootfs, cgroupsPath: `/${c.id}` }), null, 2));
 }
 
 /** `create --bundle --pid-file` with the container's output going to its output file; sets c.pid. */

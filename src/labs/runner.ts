@@ -131,9 +131,11 @@ export async function runLab(ref: LabRef, options: RunLabOptions): Promise<LabRe
     };
   };
   const hostEnv = (): Record<string, string> => {
-    const env: Record<string, string> = {};
+    // the runtime's CLI and its state root, so a step can ask it (`"$RUNTIME" --root "$RUNTIME_ROOT" state "$ID_C"`)
+    const env: Record<string, string> = { RUNTIME: runtime.path, RUNTIME_ROOT: runtime.root, SCRATCH: scratch };
     for (const c of live.values()) {
       const key = c.name.toUpperCase();
+      env[`ID_${key}`] = c.id;
       if (c.pid) env[`PID_${key}`] = String(c.pid);
       env[`ROOTFS_${key}`] = c.rootfs;
       env[`BUNDLE_${key}`] = c.bundle;
