@@ -12,7 +12,7 @@ import { expect } from './expect.js';
 import type { Command, CommandResult, ContainerView, HostFacts, LabContext, LabDefinition } from './format.js';
 import { LabError, loadLab, locate } from './load.js';
 import { imageLayers, MissingImageError } from './rootfs.js';
-import { RuntimeCli } from './runtime-cli.js';
+import { packageRoot, RuntimeCli } from './runtime-cli.js';
 import { RuntimeTraceReader } from './runtime-trace.js';
 import { writeOwner } from './gc.js';
 import { pollUntil, waitFor } from './wait.js';
@@ -132,7 +132,9 @@ export async function runLab(ref: LabRef, options: RunLabOptions): Promise<LabRe
   };
   const hostEnv = (): Record<string, string> => {
     // the runtime's CLI and its state root, so a step can ask it (`"$RUNTIME" --root "$RUNTIME_ROOT" state "$ID_C"`)
-    const env: Record<string, string> = { RUNTIME: runtime.path, RUNTIME_ROOT: runtime.root, SCRATCH: scratch };
+    // and this tslab's CLI (`"$TSLAB" image inspect busybox`)
+    const env: Record<string, string> = { RUNTIME: runtime.path, RUNTIME_ROOT: runtime.root, SCRATCH: scratch, TSLAB: join(packageRoot(), 'bin', 'tslab') };
+    if (process.env.TSLAB_DATA_ROOT) env.TSLAB_DATA_ROOT = process.env.TSLAB_DATA_ROOT;
     for (const c of live.values()) {
       const key = c.name.toUpperCase();
       env[`ID_${key}`] = c.id;
