@@ -32,7 +32,7 @@ export default {
         'snapshots and mounted them as the lowerdir of the container\'s overlay root. The container\'s mount table says so.',
       run: [
         { sh: '"$TSLAB" image inspect busybox | jq -c \'.[0] | {RepoTags, ManifestDigest, Snapshots}\'' },
-        { in: 'c', sh: 'grep " / / " /proc/self/mountinfo | grep -o "lowerdir=[^,]*"' },
+        { in: 'c', sh: 'grep " / / " /proc/self/mountinfo | grep -o "lowerdir=[^,]*"', mayFail: true },
       ],
       checks: [
         {
