@@ -48,7 +48,7 @@ export interface ContainerDef {
   capabilities?: string[];
   /** process.noNewPrivileges; default true (as runc spec) */
   noNewPrivileges?: boolean;
-  /** mounts added after the default ones (proc, dev, sys, …) */
+  /** mounts added after the default ones (proc, dev, sys, …); a source `$SCRATCH/dir` is a folder of the run */
   mounts?: Mount[];
   /** linux.maskedPaths / readonlyPaths; default runc's lists */
   maskedPaths?: string[];
@@ -182,7 +182,7 @@ export interface LabContext {
   host: HostFacts;
   /** run a shell script inside a container: nsenter into all its namespaces, after joining its cgroup */
   inside(container: string, sh: string, options?: { timeoutMs?: number }): Promise<CommandResult>;
-  /** run a shell script on the host; PID_<NAME>, ROOTFS_<NAME>, UPPER_<NAME>, LOWER are set */
+  /** run a shell script on the host; PID_/ROOTFS_/BUNDLE_/UPPER_/ID_<NAME>, LOWER, RUNTIME, RUNTIME_ROOT, SCRATCH, TSLAB are set */
   outside(sh: string, options?: { timeoutMs?: number }): Promise<CommandResult>;
   container(name: string): ContainerView;
   /** read a host file (e.g. /proc/<pid>/status), at most 4 MiB of it; '' when it does not exist */
