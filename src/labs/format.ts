@@ -182,7 +182,7 @@ export interface LabContext {
   host: HostFacts;
   /** run a shell script inside a container: nsenter into all its namespaces, after joining its cgroup */
   inside(container: string, sh: string, options?: { timeoutMs?: number }): Promise<CommandResult>;
-  /** run a shell script on the host; PID_/ROOTFS_/BUNDLE_/UPPER_/ID_<NAME>, LOWER, RUNTIME, RUNTIME_ROOT, SCRATCH, TSLAB are set */
+  /** run a shell script on the host; PID_/ROOTFS_/BUNDLE_/UPPER_/ID_<NAME>, LOWER, RUNTIME, RUNTIME_ROOT, SCRATCH, TSLAB, LAB_DIR are set */
   outside(sh: string, options?: { timeoutMs?: number }): Promise<CommandResult>;
   container(name: string): ContainerView;
   /** read a host file (e.g. /proc/<pid>/status), at most 4 MiB of it; '' when it does not exist */

@@ -2,7 +2,7 @@
 // narrates the steps, runs their commands and checks, and always tears everything down.
 import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import type { LabRef } from './catalog.js';
 import { ContainerCgroup, cgroupProcsFiles, detectCgroupMode } from './cgroups.js';
 import { createContainer, prepareBundle, removeContainer, type LiveContainer } from './containers.js';
@@ -132,8 +132,8 @@ export async function runLab(ref: LabRef, options: RunLabOptions): Promise<LabRe
   };
   const hostEnv = (): Record<string, string> => {
     // the runtime's CLI and its state root, so a step can ask it (`"$RUNTIME" --root "$RUNTIME_ROOT" state "$ID_C"`)
-    // and this tslab's CLI (`"$TSLAB" image inspect busybox`)
-    const env: Record<string, string> = { RUNTIME: runtime.path, RUNTIME_ROOT: runtime.root, SCRATCH: scratch, TSLAB: join(packageRoot(), 'bin', 'tslab') };
+    // this tslab's CLI (`"$TSLAB" image inspect busybox`) and the lab's folder (scripts beside it)
+    const env: Record<string, string> = { RUNTIME: runtime.path, RUNTIME_ROOT: runtime.root, SCRATCH: scratch, TSLAB: join(packageRoot(), 'bin', 'tslab'), LAB_DIR: dirname(ref.file) };
     if (process.env.TSLAB_DATA_ROOT) env.TSLAB_DATA_ROOT = process.env.TSLAB_DATA_ROOT;
     for (const c of live.values()) {
       const key = c.name.toUpperCase();

@@ -3,19 +3,9 @@ import type { LabDefinition, LabContext } from '../../../src/labs/format.js';
 // A docker-registry of the lab's own: its storage, config, log and pid under the run's scratch folder,
 // on a free loopback port; `cleanup` stops it (by its pid). Pulls go to a store of the lab's own.
 const REG = '"$SCRATCH/registry"';
-const START = [
-  `mkdir -p ${REG}`,
-  // a free port: random, and not listening yet
-  'for i in 1 2 3 4 5 6 7 8 9 10; do p=$((30000 + $(od -An -N2 -tu2 /dev/urandom) % 10000)); ' +
-    'grep -qi ":$(printf %04X $p) 00000000:0000 0A" /proc/net/tcp || break; done',
-  `printf 'version: 0.1\\nlog: {level: info, formatter: text}\\nstorage: {filesystem: {rootdirectory: %s/data}}\\nhttp: {addr: 127.0.0.1:%s}\\n' ${REG} $p > ${REG}/config.yml`,
-  `echo $p > ${REG}/port`,
-  `setsid docker-registry serve ${REG}/config.yml > ${REG}/log 2>&1 < /dev/null & echo $! > ${REG}/pid`,
-  // wait (bounded) until it listens
-  'n=0; until grep -qi ":$(printf %04X $p) 00000000:0000 0A" /proc/net/tcp; do n=$((n+1)); [ $n -lt 200 ] || { echo "the registry did not listen"; cat ' + REG + '/log; exit 1; }; sleep 0.05; done',
-  'echo "registry listening on 127.0.0.1:$p (pid $(cat ' + REG + '/pid))"',
-].join('; ');
-const STOP = `[ -f ${REG}/pid ] && kill $(cat ${REG}/pid) 2>/dev/null; n=0; while [ -f ${REG}/pid ] && kill -0 $(cat ${REG}/pid) 2>/dev/null && [ $n -lt 200 ]; do n=$((n+1)); sleep 0.05; done; true`;
+// the registry script beside the image labs (labs/images/registry.sh)
+const START = `"$LAB_DIR/../registry.sh" start ${REG}`;
+const STOP = `"$LAB_DIR/../registry.sh" stop ${REG}`;
 const ADDR = '127.0.0.1:$(cat "$SCRATCH/registry/port")';
 // a config of the run's own (TSLAB_CONFIG): the machine's /etc/tslab/config.json is never touched
 const CONFIG = '"$SCRATCH/config.json"';
