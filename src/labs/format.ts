@@ -49,7 +49,7 @@ export interface ContainerDef {
   capabilities?: string[];
   /** process.noNewPrivileges; default true (as runc spec) */
   noNewPrivileges?: boolean;
-  /** OCI mounts added after the default ones (proc, dev, sys, …) */
+  /** mounts added after the default ones (proc, dev, sys, …); a source `$SCRATCH/dir` is a folder of the run */
   mounts?: Mount[];
   /** as `tslab container run -v`: `NAME:/path` (a named volume), `/host/path:/path`, either with `:ro` */
   volumes?: string[];
@@ -228,7 +228,7 @@ export interface LabContext {
   host: HostFacts;
   /** run a shell script inside a container: nsenter into all its namespaces, after joining its cgroup */
   inside(container: string, sh: string, options?: { timeoutMs?: number }): Promise<CommandResult>;
-  /** run a shell script on the host; PID_<NAME>, ROOTFS_<NAME>, UPPER_<NAME>, LOWER are set */
+  /** run a shell script on the host; PID_/ROOTFS_/BUNDLE_/UPPER_/ID_<NAME>, LOWER, RUNTIME, RUNTIME_ROOT, SCRATCH, TSLAB, LAB_DIR are set */
   outside(sh: string, options?: { timeoutMs?: number }): Promise<CommandResult>;
   container(name: string): ContainerView;
   /** read a host file (e.g. /proc/<pid>/status), at most 4 MiB of it; '' when it does not exist */

@@ -3,7 +3,7 @@
 // commands and checks, and always tears everything down.
 import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import type { LabRef } from './catalog.js';
 import { labSpec, onBridge } from './bundle.js';
 import type { SteppingSession } from './stepping.js';
@@ -13,6 +13,8 @@ import { expect } from './expect.js';
 import type { Command, CommandResult, ContainerDef, ContainerView, HostFacts, LabContext, LabDefinition } from './format.js';
 import { LabError, loadLab, locate } from './load.js';
 import { EngineContainer, MissingImageError, RuntimeCli, runOutside } from '../container/index.js';
+import { packageRoot } from '../oci/runtime-cli.js';
+import { ENV } from '../env.js';
 import { RuntimeTraceReader } from './runtime-trace.js';
 import { writeOwner } from './gc.js';
 import { runTask } from './tasks.js';
@@ -22,6 +24,17 @@ import { memorySink, tracer } from '../tracer/tracer.js';
 import { cgroupMode, cgroupOf } from '../runtime/cgroups/index.js';
 
 export const DEFAULT_PREFIX = 'tslab-lab-';
+
+/** A bind mount's source "$SCRATCH/…" is a host folder of this lab run (made here, removed with it). */
+function withScratchMounts(def: ContainerDef, scratch: string): ContainerDef {
+  const mounts = def.mounts?.map((m) => {
+    if (!m.source?.startsWith('$SCRATCH/')) return m;
+    const source = join(scratch, m.source.slice('$SCRATCH/'.length));
+    mkdirSync(source, { recursive: true });
+    return { ...m, source };
+  });
+  return mounts ? { ...def, mounts } : def;
+}
 
 export interface RunLabOptions {
   runtime: string;
@@ -155,9 +168,13 @@ export async function runLab(ref: LabRef, options: RunLabOptions): Promise<LabRe
     };
   };
   const hostEnv = (): Record<string, string> => {
-    const env: Record<string, string> = {};
+    // the runtime's CLI and its state root, so a step can ask it (`"$RUNTIME" --root "$RUNTIME_ROOT" state "$ID_C"`)
+    // this tslab's CLI (`"$TSLAB" image inspect busybox`) and the lab's folder (scripts beside it)
+    const env: Record<string, string> = { RUNTIME: runtime.path, RUNTIME_ROOT: runtime.root, SCRATCH: scratch, TSLAB: join(packageRoot(), 'bin', 'tslab'), LAB_DIR: dirname(ref.file) };
+    if (process.env[ENV.DATA_ROOT]) env[ENV.DATA_ROOT] = process.env[ENV.DATA_ROOT]!;
     for (const c of live.values()) {
       const key = c.name.toUpperCase();
+      env[`ID_${key}`] = c.engine.id;
       const { pid, overlay } = c.engine;
       if (pid) env[`PID_${key}`] = String(pid);
       env[`ROOTFS_${key}`] = c.engine.rootfs;
@@ -212,7 +229,7 @@ export async function runLab(ref: LabRef, options: RunLabOptions): Promise<LabRe
       const outputFile = join(scratch, `${name}.output`);
       const engine = new EngineContainer({
         id, image: def.image, bundle: join(scratch, name), runtime, outputFile,
-        spec: (rootfs, netMounts) => labSpec(def, { rootfs, cgroupsPath: `/${id}` }, netMounts),
+        spec: (rootfs, netMounts) => labSpec(withScratchMounts(def, scratch), { rootfs, cgroupsPath: `/${id}` }, netMounts),
         ...(onBridge(def) ? { network: { name: def.network!, ports: def.ports, hostname: def.hostname } } : {}),
         say: (line) => process.stderr.write(`${line}\n`),
       });

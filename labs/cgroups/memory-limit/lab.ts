@@ -39,7 +39,8 @@ export default {
     {
       title: 'Touch 64 MiB',
       say: 'dd with a 64 MiB block size allocates a 64 MiB buffer and fills it from /dev/zero, touching every page. ' +
-        'At 32 MiB the cgroup cannot reclaim anything (no swap for it), so the kernel runs the OOM killer on the ' +
+        'At 32 MiB the cgroup has nothing it can reclaim (anonymous memory; on a host with swap it may swap some out ' +
+        'first, as the lab does not limit swap), so the kernel runs the OOM killer on the ' +
         'cgroup\'s processes only and kills the biggest: dd. Its shell reports exit status 137 = 128 + SIGKILL.',
       run: [{ in: 'c', sh: 'dd if=/dev/zero of=/dev/null bs=64M count=1; echo "exit status $?"', saveAs: 'dd', mayFail: true, timeoutMs: 60_000 }],
       checks: [

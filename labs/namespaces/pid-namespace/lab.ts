@@ -16,7 +16,9 @@ export default {
     {
       title: 'Look from inside',
       say: 'Inside, ps lists only the container\'s processes. The sleep that the runtime started is PID 1: ' +
-        'the first process of a new PID namespace, its init. Our shell, entered with nsenter, gets the next pids.',
+        'the first process of a new PID namespace, its init. Our shell, entered with nsenter, gets a pid of this ' +
+        'namespace too, but not necessarily the next one: every process the runtime and earlier commands started ' +
+        'in it used up a number, so ps may show 8 rather than 2.',
       run: [{ in: 'c', sh: 'ps -o pid,comm' }, { in: 'c', sh: 'cat /proc/1/cmdline | tr "\\0" " "; echo' }],
       checks: [
         {

@@ -20,8 +20,9 @@ const has = (mask: bigint, cap: number): boolean => ((mask >> BigInt(cap)) & 1n)
 
 export default {
   title: 'Capabilities: root in a container cannot mount or load a module',
-  summary: 'A default container runs as uid 0 but with only a few capabilities (runc\'s default: CAP_AUDIT_WRITE, ' +
-    'CAP_KILL, CAP_NET_BIND_SERVICE). Without CAP_SYS_ADMIN mount(2) fails, without CAP_SYS_MODULE init_module(2) fails.',
+  summary: 'This lab\'s container runs as uid 0 with runc\'s bare spec default of 3 capabilities (CAP_AUDIT_WRITE, ' +
+    'CAP_KILL, CAP_NET_BIND_SERVICE); `tslab container run` and docker give 14 (security/docker-capabilities). Neither ' +
+    'set has CAP_SYS_ADMIN, so mount(2) fails, nor CAP_SYS_MODULE, so init_module(2) fails.',
   containers: { c: { image: 'busybox', args: ['sh', '-c', PROBE], ready: 'probe-done' } },
   steps: [
     {
