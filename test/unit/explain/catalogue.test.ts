@@ -174,7 +174,7 @@ describe('explanations catalogue', () => {
     const { literal, dynamic } = scanStepNames();
     expect(literal.length).toBeGreaterThan(25);
     // kernel-file writes are found whatever their step is called (these once had no entry)
-    expect(literal.map((f) => f.step)).toEqual(expect.arrayContaining(['sysctl.route_localnet', 'cgroup-freeze', 'cgroup-thaw', 'state.paused', 'state.resumed']));
+    expect(literal.map((f) => f.step)).toEqual(expect.arrayContaining(['sysctl.route_localnet', 'state.paused', 'state.resumed']));
     const missing = literal.filter((f) => !explain(f.step)).map((f) => `${f.step} (${f.where})`);
     expect([...new Set(missing)], 'add these to src/explain').toEqual([]);
     // A computed step name is checkable only when it belongs to a family explained by pattern.

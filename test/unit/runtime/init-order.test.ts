@@ -172,6 +172,8 @@ describe('the last steps before execve', () => {
       'clear_cloexec', 'clear_cloexec', 'clear_cloexec', 'close_range', 'reset_signal', 'reset_signal', 'unblock_signals',
       `prctl ${PR.PR_SET_KEEPCAPS}`, 'setgroups', 'setresgid', 'setresuid', `prctl ${PR.PR_SET_KEEPCAPS}`,
       'capset', `prctl ${PR.PR_CAP_AMBIENT}`, `prctl ${PR.PR_CAP_AMBIENT}`,
+      // a credential change resets dumpable: the init says non-dumpable again before anything else
+      `prctl ${PR.PR_SET_DUMPABLE}`,
       `prctl ${PR.PR_SET_NO_NEW_PRIVS}`, 'umask', 'chdir', 'seccomp_load', 'execve',
     ]);
     const execve = backend.calls.at(-1)!;
