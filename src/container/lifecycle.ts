@@ -19,7 +19,7 @@ import {
   containerDir, findRecord, newContainerId, randomName, readRecord, saveRecord, validateName, type ContainerRecord,
 } from './record.js';
 import { mountRootfs, rootfsPaths, unmountRootfs, isMounted } from './rootfs.js';
-import { Runtime, packageRoot, resolveRuntime, runtimeEnv, traceFds } from './runtime.js';
+import { Runtime, defaultRuntimePath, packageRoot, resolveRuntime, runtimeEnv, traceFds } from './runtime.js';
 import { attachNetwork, checkNetwork, onBridge, prepareNetwork, releaseNetwork } from './network.js';
 import type { FileMount } from '../net/index.js';
 import type { Hook } from '../oci/spec.js';
@@ -340,6 +340,22 @@ export async function runForeground(record: ContainerRecord): Promise<number> {
   const o = record.options;
   const dir = prepareWithNetwork(record, { networkHook: o.tty && o.network !== 'host' });
   const runtime = runtimeFor(record);
+  const notePid = (pid: number): void => {
+    const current = readRecord(root, record.id);
+    if (current && current.state.status === 'running') {
+      current.state.pid = pid;
+      saveRecord(root, current);
+    }
+  };
+  if (!o.tty && record.runtime === defaultRuntimePath()) {
+    // ours: its lifecycle in this process (src/container/run-in-process.ts), no monitor, no runtime boots
+    record.state = { status: 'running', monitorPid: process.pid, startedAt: new Date().toISOString() };
+    saveRecord(root, record);
+    const { runInProcess } = await import('./run-in-process.js');
+    const log = openSync(join(dir, 'container.log'), 'a');
+    const { code, failure } = await runInProcess(record, dir, runtime.root, log, notePid).finally(() => closeSync(log));
+    return finishForeground(record, dir, code, failure);
+  }
   const child = o.tty ? runtime.spawnRun(dir, record.id, 'inherit') : spawnMonitor(record, dir, true);
   record.state = { status: 'running', monitorPid: process.pid, startedAt: new Date().toISOString() };
   saveRecord(root, record);
@@ -369,13 +385,6 @@ export async function runForeground(record: ContainerRecord): Promise<number> {
       resolve(127);
     });
   });
-  const notePid = (pid: number): void => {
-    const current = readRecord(root, record.id);
-    if (current && current.state.status === 'running') {
-      current.state.pid = pid;
-      saveRecord(root, current);
-    }
-  };
   let failure: Error | undefined;
   if (o.tty) {
     // learn the init's PID for exec and pause while it runs (the hook attached its network)
@@ -398,12 +407,18 @@ export async function runForeground(record: ContainerRecord): Promise<number> {
   process.off('SIGHUP', forward);
   closeSync(log);
   runtime.deleteForce(record.id);
+  return finishForeground(record, dir, code, failure);
+}
+
+/** After a foreground run: the rootfs, the network, the record's exit status, --rm. */
+function finishForeground(record: ContainerRecord, dir: string, code: number, failure: Error | undefined): number {
+  const root = dataRoot();
   unmountRootfs(dir);
   releaseNetwork(record.id);
   const current = readRecord(root, record.id) ?? record;
   current.state = { ...current.state, status: 'exited', exitCode: code, finishedAt: new Date().toISOString(), pid: undefined };
   saveRecord(root, current);
-  if (o.autoRemove) removeContainer(current, true);
+  if (record.options.autoRemove) removeContainer(current, true);
   if (failure) throw failure;
   return code;
 }

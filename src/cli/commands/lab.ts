@@ -16,7 +16,6 @@ import { writeHtmlReports } from '../../labs/reporters/html.js';
 import { DEFAULT_PREFIX, runLab } from '../../labs/runner.js';
 import { collectStaleRuns } from '../../labs/gc.js';
 import { resolveRuntime } from '../../labs/runtime-cli.js';
-import { loadInkForTerminal } from '../../tui/load-ink.js';
 
 interface RunOptions { runtime?: string; namePrefix: string; pause?: boolean; steps?: boolean; plain?: boolean }
 interface TestOptions { runtime?: string; namePrefix: string; reporter: string; output?: string; report?: string }
@@ -83,7 +82,8 @@ export function registerLab(program: Command, binName: string): void {
       const tui = process.stdout.isTTY === true && process.stdin.isTTY === true && opts.plain !== true;
       if (tui) {
         try {
-          await loadInkForTerminal();
+          // the TUI (ink, react) loads only here
+          await (await import('../../tui/load-ink.js')).loadInkForTerminal();
           const { runLabInTui } = await import('../../labs/tui/run.js');
           const result = await runLabInTui(ref, {
             runtime, prefix, pause: opts.pause === true, steps: opts.steps === true, signal: stop.signal, stop: stop.abort,

@@ -10,6 +10,7 @@ import { killContainer, parseSignal } from '../../runtime/lifecycle/kill.js';
 import { deleteContainer } from '../../runtime/lifecycle/delete.js';
 import { runContainer } from '../../runtime/lifecycle/run.js';
 import { execInContainer } from '../../runtime/lifecycle/exec.js';
+import { controlFdFromEnv } from '../../runtime/lifecycle/in-process.js';
 import { loadBundle } from '../../runtime/lifecycle/bundle.js';
 import { checkConsoleSocket } from '../../runtime/console.js';
 import { cgroupManager } from '../../runtime/cgroups/index.js';
@@ -29,10 +30,6 @@ function globals(cmd: Command): GlobalOptions {
   return { ...o, root: resolve(o.root ?? DEFAULT_ROOT) };
 }
 
-function controlFdFromEnv(): number | undefined {
-  const v = process.env.TSLAB_CONTROL_FD;
-  return v && /^\d+$/.test(v) ? Number(v) : undefined;
-}
 
 
 /** Adds the runtime commands to `parent` (the program itself for tslab-runtime, `oci` for tslab). */
