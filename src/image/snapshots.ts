@@ -4,6 +4,7 @@
 // is unpacked in tmp/ and renamed into place only when complete and its diff ID verified.
 import { createReadStream, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { chainIds, digestHex, VerifyingStream } from './digest.js';
@@ -84,9 +85,15 @@ export async function unpackSnapshot(
   }
 }
 
+/** Beside this module, or in dist/src/image when this runs from the CLI bundle dist/tslab.cjs. */
+function workerScript(): URL {
+  const beside = new URL('./unpack-worker.js', import.meta.url);
+  return existsSync(fileURLToPath(beside)) ? beside : new URL('./src/image/unpack-worker.js', import.meta.url);
+}
+
 function unpackInWorker(store: ImageStore, layer: Descriptor, diffId: string, chainId: string, parentChain: string[]): Promise<{ ok: boolean; message?: string; hardlink?: boolean }> {
   return new Promise((resolve) => {
-    const worker = new Worker(new URL('./unpack-worker.js', import.meta.url), {
+    const worker = new Worker(workerScript(), {
       workerData: { dataRoot: store.dataRoot, layer, diffId, chainId, parentChain },
     });
     let answered = false;

@@ -5,10 +5,10 @@ import { accessSync, constants, existsSync } from 'node:fs';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The package root: dist/src/labs → three levels up; src/labs (vitest) → two. */
+/** The package root: dist/src/labs → three levels up; src/labs (vitest) → two; the CLI bundle dist/ → one. */
 export function packageRoot(): string {
   const here = fileURLToPath(new URL('.', import.meta.url));
-  for (const up of ['../../..', '../..']) {
+  for (const up of ['../../..', '../..', '..']) {
     const root = resolve(here, up);
     if (existsSync(join(root, 'package.json')) && existsSync(join(root, 'bin'))) return root;
   }

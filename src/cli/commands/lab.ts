@@ -3,7 +3,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createInterface } from 'node:readline/promises';
-import type { Command } from 'commander';
+import { availableParallelism } from 'node:os';
+import { Option, type Command } from 'commander';
 import { requireRoot, UsageError } from '../../errors.js';
 import { findLabs, labsRoot, resolveLab, selectLabs } from '../../labs/catalog.js';
 import { labPassed, type LabResult } from '../../labs/events.js';
@@ -18,7 +19,7 @@ import { collectStaleRuns } from '../../labs/gc.js';
 import { resolveRuntime } from '../../labs/runtime-cli.js';
 
 interface RunOptions { runtime?: string; namePrefix: string; pause?: boolean; steps?: boolean; plain?: boolean }
-interface TestOptions { runtime?: string; namePrefix: string; reporter: string; output?: string; report?: string }
+interface TestOptions { runtime?: string; namePrefix: string; reporter: string; output?: string; report?: string; jobs: string; resultFile?: string }
 
 const STOP_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
@@ -121,27 +122,42 @@ export function registerLab(program: Command, binName: string): void {
     .option('--output <file>', 'write the report to FILE instead of stdout')
     .option('--report <dir>', 'also write an HTML report per lab into DIR')
     .option('--name-prefix <prefix>', 'prefix of container ids, cgroups and scratch folders', DEFAULT_PREFIX)
+    .option('-j, --jobs <n>', 'labs run at once, each in its own process; reported in the serial order (default: the number of CPUs)', String(availableParallelism()))
+    .addOption(new Option('--result-file <file>', 'write the one lab\'s result as JSON (what --jobs runs)').hideHelp())
     .action(async (labArgs: string[], opts: TestOptions) => {
       if (!['plain', 'tap', 'junit'].includes(opts.reporter)) throw new UsageError(`--reporter ${opts.reporter}: use plain, tap or junit`);
+      const jobs = Number(opts.jobs);
+      if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs ${opts.jobs}: give a whole number of labs to run at once, 1 or more`);
       requireRoot('tslab test');
       const refs = selectLabs(labArgs);
       const runtime = resolveRuntime(opts.runtime);
       const prefix = checkPrefix(opts.namePrefix);
-      await sweep(prefix);
-      const results: LabResult[] = [];
+      if (!opts.resultFile) await sweep(prefix);
       const progress = opts.reporter !== 'plain' || opts.output !== undefined;
+      const say = (result: LabResult): void => {
+        if (!progress) return;
+        const pass = result.checks.filter((c) => c.status === 'pass').length;
+        const state = result.skipped ? 'SKIP' : labPassed(result) ? 'PASS' : 'FAIL';
+        process.stderr.write(`${state} ${result.ref.id} (${pass}/${result.checks.length} checks)${result.error ? `: ${result.error}` : ''}\n`);
+      };
       const stop = interruptible();
-      for (const ref of refs) {
-        if (stop.signal.aborted) break;
-        const result = await runLab(ref, { runtime, prefix, signal: stop.signal });
-        results.push(result);
-        if (progress) {
-          const pass = result.checks.filter((c) => c.status === 'pass').length;
-          const state = result.skipped ? 'SKIP' : labPassed(result) ? 'PASS' : 'FAIL';
-          process.stderr.write(`${state} ${ref.id} (${pass}/${result.checks.length} checks)${result.error ? `: ${result.error}` : ''}\n`);
+      let results: LabResult[] = [];
+      if (jobs > 1 && refs.length > 1) {
+        const { runLabsInParallel } = await import('../../labs/parallel.js');
+        results = await runLabsInParallel(refs, { jobs, runtime, prefix, signal: stop.signal, onResult: say });
+      } else {
+        for (const ref of refs) {
+          if (stop.signal.aborted) break;
+          const result = await runLab(ref, { runtime, prefix, signal: stop.signal });
+          results.push(result);
+          say(result);
         }
       }
       stop.done();
+      if (opts.resultFile) {
+        writeFileSync(opts.resultFile, JSON.stringify(results[0]));
+        return;
+      }
       const report = opts.reporter === 'tap' ? tapReport(results) : opts.reporter === 'junit' ? junitReport(results) : plainReport(results);
       if (opts.output) {
         mkdirSync(dirname(opts.output), { recursive: true });
