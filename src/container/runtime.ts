@@ -80,6 +80,9 @@ export class Runtime {
   }
 
   deleteForce(id: string): void {
+    // runc, crun and ours keep a container's state in ROOT/ID: without it there is nothing to
+    // delete, and no runtime process to start (a foreground run deleted it already)
+    if (!existsSync(join(this.root, id))) return;
     spawnSync(this.path, this.args('delete', '--force', id), { stdio: 'ignore', env: runtimeEnv() });
   }
 

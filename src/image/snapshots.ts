@@ -8,10 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { chainIds, digestHex, VerifyingStream } from './digest.js';
-import { decompressor } from './compression.js';
 import { layerCompression, type Descriptor, type ImageConfig, type Manifest } from './media.js';
 import type { ImageStore } from './store.js';
-import { applyLayer } from './unpack.js';
 
 export interface SnapshotMeta {
   chainId: string;
@@ -60,6 +58,9 @@ export async function unpackSnapshot(
   if (!compression) {
     throw new Error(`layer ${layer.digest} has media type ${layer.mediaType}, which tslab cannot unpack (supported: tar, tar+gzip, tar+zstd)`);
   }
+  // the layer tools (tar, gzip, zstd) load only when a layer is unpacked: a container start whose
+  // snapshots exist needs none of them
+  const [{ decompressor }, { applyLayer }] = await Promise.all([import('./compression.js'), import('./unpack.js')]);
   const work = store.tempPath('snap');
   mkdirSync(join(work, 'fs'), { recursive: true, mode: 0o755 });
   try {
