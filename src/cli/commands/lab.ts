@@ -123,7 +123,7 @@ export function registerLab(program: Command, binName: string): void {
     .option('--report <dir>', 'also write an HTML report per lab into DIR')
     .option('--name-prefix <prefix>', 'prefix of container ids, cgroups and scratch folders', DEFAULT_PREFIX)
     .option('-j, --jobs <n>', 'labs run at once, each in its own process; reported in the serial order (default: the number of CPUs)', String(availableParallelism()))
-    .addOption(new Option('--result-file <file>', 'write the one lab\'s result as JSON (what --jobs runs)').hideHelp())
+    .addOption(new Option('--result-file <file>', 'write the labs\' results as JSON instead of a report (what --jobs runs)').hideHelp())
     .action(async (labArgs: string[], opts: TestOptions) => {
       if (!['plain', 'tap', 'junit'].includes(opts.reporter)) throw new UsageError(`--reporter ${opts.reporter}: use plain, tap or junit`);
       const jobs = Number(opts.jobs);
@@ -155,7 +155,7 @@ export function registerLab(program: Command, binName: string): void {
       }
       stop.done();
       if (opts.resultFile) {
-        writeFileSync(opts.resultFile, JSON.stringify(results[0]));
+        writeFileSync(opts.resultFile, JSON.stringify(results));
         return;
       }
       const report = opts.reporter === 'tap' ? tapReport(results) : opts.reporter === 'junit' ? junitReport(results) : plainReport(results);
