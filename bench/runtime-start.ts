@@ -1,6 +1,7 @@
 // Start-to-exit of /bin/true from the same bundle: tslab vs runc (and crun where it runs),
 // alternating in one run so that machine load hits all of them alike. Prints medians and ratios.
 // Run: npm run build && node dist/bench/runtime-start.js [iterations]
+//   (BENCH_RUNTIMES="name=/path,…" adds variants of the runtime to the same alternating run)
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -48,6 +49,11 @@ function main(): void {
     const path = paths.find((p) => existsSync(p));
     if (path) candidates.push({ name, cmd: path, root: join(stateRoot, name), times: [] });
   }
+  // BENCH_RUNTIMES="name=/path,…" adds candidates: a variant of ours, to measure a lever in the same run
+  for (const extra of (process.env.BENCH_RUNTIMES ?? '').split(',').filter(Boolean)) {
+    const [name, path] = extra.split('=') as [string, string];
+    candidates.push({ name, cmd: path, root: join(stateRoot, name), times: [] });
+  }
   const skipped: string[] = [];
   try {
     // one warm-up each; a runtime that cannot run here (crun on hybrid cgroups) is reported, not hidden
@@ -72,7 +78,7 @@ function main(): void {
   for (const c of candidates) {
     const m = median(c.times);
     const ratio = base && c !== base ? `  ${(m / median(base.times)).toFixed(2)}x runc` : '';
-    console.log(`  ${c.name.padEnd(6)} ${m.toFixed(1).padStart(7)} ms  (min ${Math.min(...c.times).toFixed(1)} ms)${ratio}`);
+    console.log(`  ${c.name.padEnd(12)} ${m.toFixed(1).padStart(7)} ms  (min ${Math.min(...c.times).toFixed(1)} ms)${ratio}`);
   }
   for (const s of skipped) console.log(`  skipped ${s}`);
 }

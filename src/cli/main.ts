@@ -9,6 +9,7 @@ export async function main(argv: string[], binName: 'tslab' | 'tslab-runtime'): 
     const { registerOci } = await import('./commands/oci.js');
     return runProgram(argv, binName, [registerOci]);
   }
-  const { registrars } = await import('./commands/index.js');
-  return runProgram(argv, binName, registrars);
+  // only the command being run is loaded (src/cli/commands/index.ts)
+  const { registrarsFor } = await import('./commands/index.js');
+  return runProgram(argv, binName, await registrarsFor(argv));
 }

@@ -8,6 +8,7 @@ import { releaseNetwork } from './network.js';
 import { readRecord, saveRecord, type ContainerRecord } from './record.js';
 import { unmountRootfs } from './rootfs.js';
 import { dataRoot, monitorFile, runtimeFor, waitUntil } from './state.js';
+import { defaultRuntimePath } from '../oci/runtime-cli.js';
 import { removeContainer } from './verbs.js';
 
 /**
@@ -22,6 +23,22 @@ export async function runForeground(record: ContainerRecord, io: { stdout: NodeJ
   const o = record.options;
   const dir = prepareWithNetwork(record, { networkHook: o.tty && o.network !== 'host' });
   const runtime = runtimeFor(record);
+  const notePid = (pid: number): void => {
+    const current = readRecord(root, record.id);
+    if (current && current.state.status === 'running') {
+      current.state.pid = pid;
+      saveRecord(root, current);
+    }
+  };
+  if (!o.tty && record.runtime === defaultRuntimePath()) {
+    // ours: its lifecycle in this process (src/container/run-in-process.ts), no monitor, no runtime boots
+    record.state = { status: 'running', monitorPid: process.pid, startedAt: new Date().toISOString() };
+    saveRecord(root, record);
+    const { runInProcess } = await import('./run-in-process.js');
+    const log = openSync(monitorFile(dir, 'log'), 'a');
+    const { code, failure } = await runInProcess(record, dir, runtime.root, log, notePid, io).finally(() => closeSync(log));
+    return finishForeground(record, dir, code, failure);
+  }
   const child = o.tty ? runtime.spawnRun(dir, record.id, 'inherit') : spawnMonitor(record, dir, true);
   record.state = { status: 'running', monitorPid: process.pid, startedAt: new Date().toISOString() };
   saveRecord(root, record);
@@ -43,13 +60,6 @@ export async function runForeground(record: ContainerRecord, io: { stdout: NodeJ
       resolve(127);
     });
   });
-  const notePid = (pid: number): void => {
-    const current = readRecord(root, record.id);
-    if (current && current.state.status === 'running') {
-      current.state.pid = pid;
-      saveRecord(root, current);
-    }
-  };
   let failure: Error | undefined;
   if (o.tty) {
     // learn the init's PID for exec and pause while it runs (the hook attached its network)
@@ -70,12 +80,18 @@ export async function runForeground(record: ContainerRecord, io: { stdout: NodeJ
   stopForwarding();
   closeSync(log);
   runtime.deleteForce(record.id);
+  return finishForeground(record, dir, code, failure);
+}
+
+/** After a foreground run: the rootfs, the network, the record's exit status, --rm. */
+function finishForeground(record: ContainerRecord, dir: string, code: number, failure: Error | undefined): number {
+  const root = dataRoot();
   unmountRootfs(dir);
   releaseNetwork(record.id);
   const current = readRecord(root, record.id) ?? record;
   current.state = { ...current.state, status: 'exited', exitCode: code, finishedAt: new Date().toISOString(), pid: undefined };
   saveRecord(root, current);
-  if (o.autoRemove) removeContainer(current, true);
+  if (record.options.autoRemove) removeContainer(current, true);
   if (failure) throw failure;
   return code;
 }

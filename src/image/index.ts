@@ -1,45 +1,17 @@
 // The image module's public face: open the store, make sure an image is there (pulling it, or
 // building busybox from the host when it cannot be pulled), and read what containers need.
-import { loadConfig } from '../config/config.js';
-import { UsageError } from '../errors.js';
-import { buildBusyboxImage } from './busybox.js';
+// Pulling, pushing and garbage collection have their own modules (pull.ts, push.ts, gc.ts): a
+// container start whose image is there never loads the registry client.
 import { isLoopbackRegistry, formatReference, parseReference } from './reference.js';
-import { pullImage, pullProgress } from './pull.js';
 import { ensureSnapshots, snapshotFs } from './snapshots.js';
-import { ImageStore, type ResolvedImage } from './store.js';
+import type { ResolvedImage } from './store.js';
+import { openStore } from './open.js';
 import { ENV } from '../env.js';
 
 export { ImageStore, type ResolvedImage } from './store.js';
 export { parseReference, normalizeReference, formatReference } from './reference.js';
-export { pullImage } from './pull.js';
-export { pushImage } from './push.js';
-export { collectGarbage } from './gc.js';
 export { snapshotFs } from './snapshots.js';
-
-let stores = new Map<string, ImageStore>();
-
-/** The store under the configured data root (TSLAB_DATA_ROOT wins). */
-export function openStore(dataRoot = loadConfig().dataRoot): ImageStore {
-  let store = stores.get(dataRoot);
-  if (!store) {
-    try {
-      store = new ImageStore(dataRoot);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
-        throw new UsageError(`cannot write the data root ${dataRoot} (${code}): run as root, or point TSLAB_DATA_ROOT or "dataRoot" in /etc/tslab/config.json at a folder you own`);
-      }
-      throw err;
-    }
-    stores.set(dataRoot, store);
-  }
-  return store;
-}
-
-/** For tests that remove a data root between cases. */
-export function forgetStores(): void {
-  stores = new Map();
-}
+export { openStore, forgetStores } from './open.js';
 
 export interface ReadyImage extends ResolvedImage {
   /** Chain IDs of its layers, bottom first. */
@@ -77,6 +49,7 @@ export async function ensureImage(input: string, options: EnsureOptions = {}): P
     if (options.pull !== false && !offline) {
       try {
         if (!options.quiet) say(`pulling ${name}`);
+        const { pullImage, pullProgress } = await import('./pull.js');
         await pullImage(store, input, { progress: pullProgress(options.quiet ?? false) });
       } catch (err) {
         pullError = err as Error;
@@ -85,7 +58,7 @@ export async function ensureImage(input: string, options: EnsureOptions = {}): P
     image = store.find(input);
     if (!image && isBusybox(name)) {
       const why = pullError ? `could not be pulled (${pullError.message})` : 'pulling is off';
-      await buildBusyboxImage(store, name);
+      await (await import('./busybox.js')).buildBusyboxImage(store, name);
       say(`tslab: ${name} is not in the store and ${why}; built it from the host's busybox-static instead`);
       image = store.find(input);
     }

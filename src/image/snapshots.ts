@@ -4,13 +4,12 @@
 // is unpacked in tmp/ and renamed into place only when complete and its diff ID verified.
 import { createReadStream, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { chainIds, digestHex, VerifyingStream } from './digest.js';
-import { decompressor } from './compression.js';
 import { layerCompression, type Descriptor, type ImageConfig, type Manifest } from './media.js';
 import type { ImageStore } from './store.js';
-import { applyLayer } from './unpack.js';
 import { ENV } from '../env.js';
 
 export interface SnapshotMeta {
@@ -60,6 +59,9 @@ export async function unpackSnapshot(
   if (!compression) {
     throw new Error(`layer ${layer.digest} has media type ${layer.mediaType}, which tslab cannot unpack (supported: tar, tar+gzip, tar+zstd)`);
   }
+  // the layer tools (tar, gzip, zstd) load only when a layer is unpacked: a container start whose
+  // snapshots exist needs none of them
+  const [{ decompressor }, { applyLayer }] = await Promise.all([import('./compression.js'), import('./unpack.js')]);
   const work = store.tempPath('snap');
   mkdirSync(join(work, 'fs'), { recursive: true, mode: 0o755 });
   try {
@@ -85,9 +87,15 @@ export async function unpackSnapshot(
   }
 }
 
+/** Beside this module, or in dist/src/image when this runs from the CLI bundle dist/tslab.cjs. */
+function workerScript(): URL {
+  const beside = new URL('./unpack-worker.js', import.meta.url);
+  return existsSync(fileURLToPath(beside)) ? beside : new URL('./src/image/unpack-worker.js', import.meta.url);
+}
+
 function unpackInWorker(store: ImageStore, layer: Descriptor, diffId: string, chainId: string, parentChain: string[]): Promise<{ ok: boolean; message?: string; hardlink?: boolean }> {
   return new Promise((resolve) => {
-    const worker = new Worker(new URL('./unpack-worker.js', import.meta.url), {
+    const worker = new Worker(workerScript(), {
       workerData: { dataRoot: store.dataRoot, layer, diffId, chainId, parentChain },
     });
     let answered = false;

@@ -216,6 +216,9 @@ export class RuntimeCli {
 
   /** `delete --force`: succeeds for a container that is already gone (runc's convention). */
   deleteForce(id: string): void {
+    // runc, crun and ours keep a container's state in ROOT/ID: without it there is nothing to
+    // delete, and no runtime process to start (a foreground run deleted it already)
+    if (!existsSync(join(this.root, id))) return;
     spawnSync(this.path, this.args('delete', '--force', id), { stdio: 'ignore', env: this.env });
   }
 

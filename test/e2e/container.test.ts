@@ -203,3 +203,26 @@ describe('container command errors', () => {
     expect(dup.stderr.trim()).toMatch(/^tslab: the name "tslabt-dup" is already used by container [a-f0-9]{12}/);
   });
 });
+
+describe('container run with tslab\'s runtime, in-process', () => {
+  it('--trace records the runtime\'s lifecycle from this one process and the init; nothing stays behind', async () => {
+    const { env, dir } = setup(undefined);
+    const trace = join(dir, 'run-trace.jsonl');
+    const r = await tslab(['--trace', trace, 'container', 'run', '--rm', '--network', 'none', 'busybox', 'sh', '-c', 'echo out; echo err >&2; exit 3'], env);
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stdout).toBe('out\n');
+    expect(r.stderr).toContain('err\n');
+    const events = readFileSync(trace, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { step: string; stage: string; pid: number });
+    const steps = (stage: string): string[] => events.filter((e) => e.stage === stage).map((e) => e.step);
+    // create, start and delete ran in the CLI's process: no runtime process of their own
+    for (const step of ['state.creating', 'spawn.init', 'state.created', 'state.running', 'state.deleted']) expect(steps('cli')).toContain(step);
+    expect(new Set(events.filter((e) => e.stage === 'cli').map((e) => e.pid)).size).toBe(1);
+    for (const step of ['pivot_root', 'execve']) expect(steps('init')).toContain(step);
+    expect((await tslab(['container', 'ps', '-aq'], env)).stdout).toBe('');
+    expect(mountsUnder(dir)).toEqual([]);
+    const missing = await tslab(['container', 'run', '--rm', '--network', 'none', 'busybox', 'tslabt-no-such-program'], env);
+    expect(missing.code).toBe(255);
+    expect(missing.stderr).toMatch(/^tslab: container "[0-9a-f]+" failed to start: exec: "tslabt-no-such-program": executable file not found/m);
+    expect(existsSync(join(dir, 'runtime', 'tslab-runtime')) ? execFileSync('ls', [join(dir, 'runtime', 'tslab-runtime')], { encoding: 'utf8' }) : '').toBe('');
+  });
+});

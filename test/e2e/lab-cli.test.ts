@@ -197,6 +197,19 @@ describe('tslab test with broken labs', () => {
     expect(lines.at(-1)).toBe('1..3');
   });
 
+  it('--jobs runs labs in processes at once and reports them in the serial order', async () => {
+    const labs = ['uts-namespace', 'pid-namespace', 'ipc-namespace'];
+    const run = (jobs: string): ReturnType<typeof tslab> =>
+      tslab(['test', ...labs, '--runtime', 'runc', '--reporter', 'tap', '--jobs', jobs, '--name-prefix', 'tslabt-jobs-']);
+    const [parallel, serial] = [await run('2'), await run('1')];
+    expect(parallel.code, parallel.stderr).toBe(0);
+    expect(serial.code, serial.stderr).toBe(0);
+    const points = (out: string): string[] => out.split('\n').filter((l) => /^(not )?ok \d+ /.test(l));
+    expect(points(parallel.stdout).length).toBeGreaterThan(labs.length);
+    expect(points(parallel.stdout)).toEqual(points(serial.stdout));
+    expect(leftoversOf('tslabt-jobs-')).toEqual([]);
+  }, 180_000);
+
   it('--report writes an index, a page per lab and, with our tracing runtime, its trace report', async () => {
     const dir = join(work, 'report');
     const r = await tslab(['test', 'uts-namespace', 'pid-namespace', '--runtime', 'tslab', '--report', dir, '--name-prefix', 'tslabt-rep-']);
@@ -224,5 +237,8 @@ describe('tslab test with broken labs', () => {
     const r = await tslab(['test', '--reporter', 'xml']);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('--reporter xml: use plain, tap or junit');
+    const jobs = await tslab(['test', '--jobs', '0']);
+    expect(jobs.code).toBe(1);
+    expect(jobs.stderr).toContain('--jobs 0: give a whole number of labs to run at once, 1 or more');
   });
 });

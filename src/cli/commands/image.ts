@@ -5,20 +5,20 @@ import type { Readable } from 'node:stream';
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { loadConfig } from '../../config/config.js';
-import { openStore } from '../../image/index.js';
-import { pullImage, clientFor } from '../../image/pull.js';
-import { pushImage } from '../../image/push.js';
-import { collectGarbage } from '../../image/gc.js';
+// registration and `ls` need the store only: the registry client, layer tools and archives load in
+// the actions that use them (src/cli/commands/index.ts)
+import { openStore } from '../../image/open.js';
 import { createProgress, formatBytes } from '../../image/progress.js';
+
+const pull = (): Promise<typeof import('../../image/pull.js')> => import('../../image/pull.js');
+const gc = (): Promise<typeof import('../../image/gc.js')> => import('../../image/gc.js');
+const archive = (): Promise<typeof import('../../image/archive.js')> => import('../../image/archive.js');
+const credentials = (): Promise<typeof import('../../image/registry/credentials.js')> => import('../../image/registry/credentials.js');
 import { displayName, type ResolvedImage } from '../../image/store.js';
 import { formatReference, parseReference } from '../../image/reference.js';
 import { parsePlatform, REPO_DIGEST } from '../../image/media.js';
 import { shortId } from '../../image/digest.js';
 import { table, timeAgo } from '../../image/format.js';
-import { importRootfs, loadArchive, outputStream, saveArchive } from '../../image/archive.js';
-import { imageChainIds } from '../../image/snapshots.js';
-import { CredentialStore } from '../../image/registry/credentials.js';
-import { buildBusyboxImage } from '../../image/busybox.js';
 
 function out(text: string): void {
   process.stdout.write(text);
@@ -83,7 +83,7 @@ export function registerImage(program: Command, binName: string): void {
     .action(async (ref: string, opts: { platform?: string; quiet?: boolean }) => {
       const platform = opts.platform ? parsePlatformOrFail(opts.platform) : undefined;
       const store = openStore();
-      const result = await pullImage(store, ref, { platform, progress: createProgress(process.stderr, opts.quiet ?? false) });
+      const result = await (await pull()).pullImage(store, ref, { platform, progress: createProgress(process.stderr, opts.quiet ?? false) });
       if (!opts.quiet) process.stderr.write(`Digest: ${result.repoDigest.split('@')[1]}\nStatus: downloaded ${result.name}\n`);
       out(`${result.name}\n`);
     });
@@ -91,7 +91,7 @@ export function registerImage(program: Command, binName: string): void {
   image.command('push <image> [target]').description('push an image to a registry (optionally under another name)')
     .option('-q, --quiet', 'no progress output')
     .action(async (source: string, target: string | undefined, opts: { quiet?: boolean }) => {
-      const digest = await pushImage(openStore(), source, target, { progress: createProgress(process.stderr, opts.quiet ?? false) });
+      const digest = await (await import('../../image/push.js')).pushImage(openStore(), source, target, { progress: createProgress(process.stderr, opts.quiet ?? false) });
       out(`${formatReference(parseReference(target ?? source))}@${digest}\n`);
     });
 
@@ -129,18 +129,19 @@ export function registerImage(program: Command, binName: string): void {
           out(`Untagged: ${n}\n`);
         }
       }
-      const gc = await collectGarbage(store);
-      if (gc.blobs + gc.snapshots > 0) out(`Deleted: ${gc.blobs} blobs (${formatBytes(gc.bytes)}), ${gc.snapshots} snapshots\n`);
+      const result = await (await gc()).collectGarbage(store);
+      if (result.blobs + result.snapshots > 0) out(`Deleted: ${result.blobs} blobs (${formatBytes(result.bytes)}), ${result.snapshots} snapshots\n`);
     });
 
   image.command('prune').description('remove blobs and snapshots that no image or container uses')
     .action(async () => {
-      const gc = await collectGarbage(openStore());
-      out(`Deleted: ${gc.blobs} blobs (${formatBytes(gc.bytes)}), ${gc.snapshots} snapshots\n`);
+      const result = await (await gc()).collectGarbage(openStore());
+      out(`Deleted: ${result.blobs} blobs (${formatBytes(result.bytes)}), ${result.snapshots} snapshots\n`);
     });
 
   image.command('inspect <images...>').description('show image details as JSON')
-    .action((queries: string[]) => {
+    .action(async (queries: string[]) => {
+      const { imageChainIds } = await import('../../image/snapshots.js');
       const result = queries.map((q) => {
         const found = mustFind(q);
         const entry = openStore().list().find((e) => e.descriptor.digest === found.manifestDigest);
@@ -190,26 +191,27 @@ export function registerImage(program: Command, binName: string): void {
   image.command('load').description('load images from a tar written by docker save or skopeo (docker-archive or oci-archive)')
     .option('-i, --input <file>', 'read from FILE instead of stdin')
     .action(async (opts: { input?: string }) => {
-      const names = await loadArchive(openStore(), inputStream(opts.input));
+      const names = await (await archive()).loadArchive(openStore(), inputStream(opts.input));
       out(names.map((n) => `Loaded image: ${n}\n`).join(''));
     });
 
   image.command('save <images...>').description('write images to an OCI archive (with docker\'s manifest.json too)')
     .option('-o, --output <file>', 'write to FILE instead of stdout')
     .action(async (names: string[], opts: { output?: string }) => {
+      const { saveArchive, outputStream } = await archive();
       await saveArchive(openStore(), names, outputStream(opts.output));
     });
 
   image.command('import <file> <name>').description('make a one-layer image from a root filesystem tarball (- for stdin)')
     .action(async (file: string, name: string) => {
-      const id = await importRootfs(openStore(), inputStream(file), name);
+      const id = await (await archive()).importRootfs(openStore(), inputStream(file), name);
       out(`${id}\n`);
     });
 
   image.command('build-busybox [name]').description('build the embedded busybox image from the host\'s busybox-static')
     .action(async (name: string | undefined) => {
       const ref = formatReference(parseReference(name ?? 'busybox'));
-      const d = await buildBusyboxImage(openStore(), ref);
+      const d = await (await import('../../image/busybox.js')).buildBusyboxImage(openStore(), ref);
       out(`${ref}@${d.digest}\n`);
     });
 }
@@ -260,11 +262,11 @@ export function registerLogin(program: Command, binName: string): void {
         throw new UsageError(`"${registry}" is not a registry host[:port]`);
       }
       const config = loadConfig();
-      const creds = new CredentialStore(config.dataRoot);
+      const creds = new (await credentials()).CredentialStore(config.dataRoot);
       const previous = creds.get(ref.registry);
       creds.set(ref.registry, { username: opts.username, password });
       try {
-        await clientFor(ref, config).ping();
+        await (await pull()).clientFor(ref, config).ping();
       } catch (err) {
         if (previous) creds.set(ref.registry, previous);
         else creds.remove(ref.registry);
@@ -273,8 +275,8 @@ export function registerLogin(program: Command, binName: string): void {
       out('Login Succeeded\n');
     });
   program.command('logout <registry>').description('forget saved credentials for a registry')
-    .action((registry: string) => {
-      const removed = new CredentialStore(loadConfig().dataRoot).remove(registry);
+    .action(async (registry: string) => {
+      const removed = new (await credentials()).CredentialStore(loadConfig().dataRoot).remove(registry);
       out(removed ? `Removed login credentials for ${registry}\n` : `Not logged in to ${registry}\n`);
     });
 }

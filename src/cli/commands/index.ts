@@ -1,16 +1,60 @@
-// Every top-level command group registers itself here, one line each.
-import type { Command } from 'commander';
-import { registerOci } from './oci.js';
-import { registerLab } from './lab.js';
-import { registerNetwork } from './network.js';
-import { registerImage, registerLogin } from './image.js';
-import { registerContainer } from './container.js';
-import { registerTrace } from './trace.js';
-import { registerExplain } from './explain.js';
-import { registerBuild } from './build.js';
-import { registerContainerMore } from './container-more.js';
-import { registerSystem } from './system.js';
+// Every top-level command registers here, one line each, and loads only when it is run.
+//
+// How to add a command: put it in its own file under src/cli/commands/ exporting a Registrar, and
+// add a line below naming the top-level words it registers and how to import it. `tslab WORD …`
+// imports only the file whose `names` hold WORD (main.ts picks it); `tslab --help`, `tslab help`
+// and an unknown word load them all, so help and "did you mean" still list everything.
+// Keep each file's top-level imports to what registration needs (commander, option parsers): the
+// heavy parts — the TUI (ink, react), the registry client (undici), the builder, the labs — go in
+// `await import(…)` inside the action that uses them, so that other commands never load them.
+// The whole CLI is one CommonJS bundle (scripts/bundle.mjs, dist/tslab.cjs); an `import()` there
+// runs the module's top level on first use only.
+import type { Registrar } from '../program.js';
 
-export type Registrar = (program: Command, binName: string) => void;
+export type { Registrar };
 
-export const registrars: Registrar[] = [registerOci, registerLab, registerNetwork, registerImage, registerBuild, registerLogin, registerTrace, registerContainer, registerContainerMore, registerSystem, registerExplain];
+export interface CommandGroup {
+  /** the top-level words the registrar adds to the program */
+  names: string[];
+  load(): Promise<Registrar>;
+}
+
+export const commandGroups: CommandGroup[] = [
+  { names: ['oci'], load: async () => (await import('./oci.js')).registerOci },
+  { names: ['run', 'test', 'lab'], load: async () => (await import('./lab.js')).registerLab },
+  { names: ['network'], load: async () => (await import('./network.js')).registerNetwork },
+  // `image build` is the builder's: it adds itself to the image command, which must come first
+  { names: ['image', 'build'], load: async () => both((await import('./image.js')).registerImage, (await import('./build.js')).registerBuild) },
+  { names: ['login', 'logout'], load: async () => (await import('./image.js')).registerLogin },
+  { names: ['trace'], load: async () => (await import('./trace.js')).registerTrace },
+  { names: ['container', 'volume'], load: async () => both((await import('./container.js')).registerContainer, (await import('./container-more.js')).registerContainerMore) },
+  { names: ['version', 'info', 'search'], load: async () => (await import('./system.js')).registerSystem },
+  { names: ['explain'], load: async () => (await import('./explain.js')).registerExplain },
+];
+
+/** Two registrars of one command group, in order. */
+function both(first: Registrar, second: Registrar): Registrar {
+  return (program, binName) => {
+    first(program, binName);
+    second(program, binName);
+  };
+}
+
+/** The first word of argv that is not an option (the value of --trace is not a word). */
+export function commandWord(argv: string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--trace') i++;
+    else if (!a.startsWith('-')) return a;
+  }
+  return undefined;
+}
+
+/** The registrars `tslab ARGV` needs: its command's, none for a bare --version, else all. */
+export async function registrarsFor(argv: string[]): Promise<Registrar[]> {
+  const word = commandWord(argv);
+  const group = word === undefined ? undefined : commandGroups.find((g) => g.names.includes(word));
+  if (group) return [await group.load()];
+  if (word === undefined && argv.some((a) => a === '-V' || a === '--version')) return [];
+  return Promise.all(commandGroups.map((g) => g.load()));
+}

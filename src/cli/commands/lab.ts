@@ -3,7 +3,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { createInterface } from 'node:readline/promises';
-import type { Command } from 'commander';
+import { availableParallelism } from 'node:os';
+import { Option, type Command } from 'commander';
 import { requireRoot, UsageError } from '../../errors.js';
 import { labsRoot, resolveLab, selectLabs, type LabRef } from '../../labs/catalog.js';
 import { loadCourse } from '../../labs/course.js';
@@ -27,7 +28,7 @@ import { loadInkForTerminal } from '../../tui/load-ink.js';
 import { ENV } from '../../env.js';
 
 interface RunOptions { runtime?: string; namePrefix: string; pause?: boolean; steps?: boolean; plain?: boolean; next?: boolean; step?: boolean }
-interface TestOptions { runtime: string[]; namePrefix: string; reporter: string; output?: string; report?: string }
+interface TestOptions { runtime: string[]; namePrefix: string; reporter: string; output?: string; report?: string; jobs: string; resultFile?: string }
 
 const STOP_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
@@ -106,7 +107,8 @@ export function registerLab(program: Command, binName: string): void {
       const tui = process.stdout.isTTY === true && process.stdin.isTTY === true && opts.plain !== true;
       if (tui) {
         try {
-          await loadInkForTerminal();
+          // the TUI (ink, react) loads only here
+          await (await import('../../tui/load-ink.js')).loadInkForTerminal();
           const { runLabInTui } = await import('../../labs/tui/run.js');
           const result = await runLabInTui(ref, {
             runtime, prefix, pause: opts.pause === true, steps: opts.steps === true, signal: stop.signal, stop: stop.abort,
@@ -154,14 +156,18 @@ export function registerLab(program: Command, binName: string): void {
     .option('--output <file>', 'write the report to FILE instead of stdout')
     .option('--report <dir>', 'also write an HTML report per lab into DIR')
     .option('--name-prefix <prefix>', 'prefix of container ids, cgroups and scratch folders', DEFAULT_PREFIX)
+    .option('-j, --jobs <n>', 'labs run at once, each in its own process; reported in the serial order (default: the number of CPUs)', String(availableParallelism()))
+    .addOption(new Option('--result-file <file>', 'write the labs\' results as JSON instead of a report (what --jobs runs)').hideHelp())
     .action(async (labArgs: string[], opts: TestOptions) => {
       if (!['plain', 'tap', 'junit'].includes(opts.reporter)) throw new UsageError(`--reporter ${opts.reporter}: use plain, tap or junit`);
+      const jobs = Number(opts.jobs);
+      if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs ${opts.jobs}: give a whole number of labs to run at once, 1 or more`);
       requireRoot('tslab test');
       const refs = selectLabs(labArgs);
       const labels = opts.runtime.length > 0 ? [...new Set(opts.runtime)] : [process.env[ENV.LAB_RUNTIME] ?? 'tslab'];
       const runtimes = labels.map((label) => ({ label, path: resolveRuntime(label) }));
       const prefix = checkPrefix(opts.namePrefix);
-      await sweep(prefix);
+      if (!opts.resultFile) await sweep(prefix);
       const runs: RuntimeRun[] = [];
       const matrix = runtimes.length > 1;
       const progress = opts.reporter !== 'plain' || opts.output !== undefined || matrix;
@@ -169,19 +175,30 @@ export function registerLab(program: Command, binName: string): void {
       for (const { label, path } of runtimes) {
         const run: RuntimeRun = { label, results: [] };
         runs.push(run);
-        for (const ref of refs) {
-          if (stop.signal.aborted) break;
-          const result = await runLab(ref, { runtime: path, prefix, signal: stop.signal });
-          run.results.push(result);
-          if (progress) {
-            const pass = result.checks.filter((c) => c.status === 'pass').length;
-            const state = result.skipped ? 'SKIP' : labPassed(result) ? 'PASS' : 'FAIL';
-            process.stderr.write(`${state} ${matrix ? `[${label}] ` : ''}${ref.id} (${pass}/${result.checks.length} checks)${result.error ? `: ${result.error}` : ''}\n`);
+        const say = (result: LabResult): void => {
+          if (!progress) return;
+          const pass = result.checks.filter((c) => c.status === 'pass').length;
+          const state = result.skipped ? 'SKIP' : labPassed(result) ? 'PASS' : 'FAIL';
+          process.stderr.write(`${state} ${matrix ? `[${label}] ` : ''}${result.ref.id} (${pass}/${result.checks.length} checks)${result.error ? `: ${result.error}` : ''}\n`);
+        };
+        if (jobs > 1 && refs.length > 1) {
+          const { runLabsInParallel } = await import('../../labs/parallel.js');
+          run.results = await runLabsInParallel(refs, { jobs, runtime: path, prefix, signal: stop.signal, onResult: say });
+        } else {
+          for (const ref of refs) {
+            if (stop.signal.aborted) break;
+            const result = await runLab(ref, { runtime: path, prefix, signal: stop.signal });
+            run.results.push(result);
+            say(result);
           }
         }
       }
       stop.done();
       const results = runs.flatMap((r) => r.results);
+      if (opts.resultFile) {
+        writeFileSync(opts.resultFile, JSON.stringify(results));
+        return;
+      }
       const report = opts.reporter === 'tap' ? tapReport(results)
         : opts.reporter === 'junit' ? (matrix ? matrixJunit(runs) : junitReport(results))
         : matrix ? `${runs.map((r) => `== runtime ${r.label}\n${plainReport(r.results)}`).join('\n')}\n${matrixText(runs)}` : plainReport(results);

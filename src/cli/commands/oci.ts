@@ -8,6 +8,7 @@ import { runCall } from '../runtime-calls.js';
 import { createContainer } from '../../runtime/lifecycle/create.js';
 import { runContainer } from '../../runtime/lifecycle/run.js';
 import { execInContainer } from '../../runtime/lifecycle/exec.js';
+import { controlFdFromEnv } from '../../runtime/lifecycle/in-process.js';
 import { loadBundle } from '../../runtime/lifecycle/bundle.js';
 import { checkConsoleSocket } from '../../runtime/console.js';
 import { cgroupManager } from '../../runtime/cgroups/index.js';
@@ -30,10 +31,6 @@ function globals(cmd: Command): GlobalOptions {
   return { ...o, root: resolve(o.root ?? DEFAULT_ROOT) };
 }
 
-function controlFdFromEnv(): number | undefined {
-  const v = process.env[ENV.CONTROL_FD];
-  return v && /^\d+$/.test(v) ? Number(v) : undefined;
-}
 
 
 /** Adds the runtime commands to `parent` (the program itself for tslab-runtime, `oci` for tslab). */

@@ -1,7 +1,7 @@
 // A client for the OCI distribution API on undici: ping, anonymous / Bearer / Basic auth,
 // manifests and blobs, redirects that drop Authorization when the host changes, retries with
 // backoff. Loopback registries and those listed as insecure are reached over plain HTTP.
-import { Agent, request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import type { Readable } from 'node:stream';
 import type { TslabConfig } from '../../config/config.js';
 import { UsageError } from '../../errors.js';
@@ -33,7 +33,18 @@ export class RegistryError extends Error {
   }
 }
 
-const agent = new Agent({ connect: { timeout: 15_000 }, headersTimeout: 120_000, bodyTimeout: 120_000 });
+// undici loads on the first request (~100 ms of modules): commands that never reach a registry skip it
+let undici: Promise<{ request: typeof import('undici').request; agent: Dispatcher }> | undefined;
+function http(): NonNullable<typeof undici> {
+  undici ??= import('undici').then(({ Agent, request }) => ({
+    request, agent: new Agent({ connect: { timeout: 15_000 }, headersTimeout: 120_000, bodyTimeout: 120_000 }),
+  }));
+  return undici;
+}
+async function request(url: URL, options: Omit<Dispatcher.RequestOptions, 'origin' | 'path' | 'method'> & { method?: Dispatcher.HttpMethod }): Promise<Dispatcher.ResponseData> {
+  const { request: send, agent } = await http();
+  return send(url, { ...options, dispatcher: agent });
+}
 const tokens = new Map<string, { token: string; expires: number }>();
 const MAX_REDIRECTS = 5;
 const RETRIES = 3;
@@ -149,7 +160,7 @@ export class RegistryClient {
       const auth = url.origin === this.endpoint.origin ? this.authorization(options.actions ?? 'pull') : undefined;
       if (auth) headers.authorization = auth;
       const body = typeof options.body === 'function' ? options.body() : options.body;
-      const res = await request(url, { method, headers, body, dispatcher: agent as Dispatcher });
+      const res = await request(url, { method: method as Dispatcher.HttpMethod, headers, body });
       if ([301, 302, 303, 307, 308].includes(res.statusCode)) {
         const location = header(res.headers, 'location');
         await res.body.dump();
@@ -186,7 +197,7 @@ export class RegistryClient {
       if (credential) headers.authorization = `Basic ${Buffer.from(`${credential.username}:${credential.password}`).toString('base64')}`;
       let res;
       try {
-        res = await request(realm, { headers, dispatcher: agent as Dispatcher });
+        res = await request(realm, { headers });
       } catch (err) {
         throw new RegistryError(`cannot reach the token server ${realm.origin}: ${describeNetworkError(err, realm)}`);
       }
