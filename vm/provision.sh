@@ -40,8 +40,9 @@ apt_install() {
   apt-get "${apt_wait[@]}" install -y -qq --no-install-recommends "$@"
 }
 
-# 1. System packages: the same list as CI (.ci/run), minus what only the CI host needs for its VM.
-host_only='^(debootstrap|e2fsprogs|qemu-system-x86|qemu-utils|vagrant)$'
+# 1. System packages: the same list as CI (.ci/run), minus what only the CI host needs: its VM,
+# and the engines (docker, containerd, podman, buildah) that its tests drive; labs need none.
+host_only='^(buildah|containerd|debootstrap|docker.io|e2fsprogs|podman|qemu-system-x86|qemu-utils|vagrant)$'
 mapfile -t packages < <(sed -n '/^packages=(/,/^)/{/^  *[a-z0-9]/p}' "$repo/.ci/run" | tr -d ' ' | grep -Ev "$host_only")
 [ ${#packages[@]} -gt 0 ] || die "could not read the package list from $repo/.ci/run"
 missing=()
