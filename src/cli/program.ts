@@ -34,6 +34,7 @@ export async function runProgram(argv: string[], binName: 'tslab' | 'tslab-runti
       process.exitCode = err.code === 'commander.helpDisplayed' || err.code === 'commander.version' ? 0 : 2;
       return;
     }
+    reportFailure(err, binName);
   } finally {
     closeTrace();
   }
