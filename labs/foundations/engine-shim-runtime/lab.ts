@@ -10,6 +10,15 @@ function tslab(): string {
     : `"$(command -v tslab || echo '${process.cwd()}/bin/tslab')"`;
   return `TSLAB_DATA_ROOT="${ROOT}" ${cli}`;
 }
+/**
+ * remove a container once its monitor has finished: kill it, wait until the monitor unmounted its
+ * root, then rm (an rm -f racing the monitor's own unmount fails with EINVAL)
+ */
+const removeBox = (name: string): string =>
+  `id=$(${tslab()} container inspect ${name} 2>/dev/null | sed -n 's/.*"Id": "\\(.*\\)".*/\\1/p'); ` +
+  `[ -n "$id" ] || exit 0; ${tslab()} container kill ${name} >/dev/null 2>&1; n=0; ` +
+  `while grep -q "/containers/$id/rootfs " /proc/mounts && [ $n -lt 300 ]; do sleep 0.1; n=$((n+1)); done; ` +
+  `${tslab()} container rm -f ${name}`;
 /** `tslab container …` with the runtime under test */
 const run = (lab: { host: { runtime: string } }, args: string): string =>
   `${tslab()} container run -d --network none --runtime "${lab.host.runtime}" ${args}`;
@@ -134,7 +143,9 @@ export default {
     },
   ],
   cleanup: [
-    { sh: () => `${tslab()} container rm -f shim-demo shim-exit >/dev/null 2>&1; rm -rf --one-file-system "${ROOT}"` },
+    { sh: () => removeBox('shim-demo'), mayFail: true },
+    { sh: () => removeBox('shim-exit'), mayFail: true },
+    { sh: () => `rm -rf --one-file-system "${ROOT}"` },
   ],
   controls: [{
     // a runtime that stays resident after start (a watcher naming the container, as a daemon would)

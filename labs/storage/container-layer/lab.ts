@@ -10,6 +10,15 @@ function tslab(): string {
     : `"$(command -v tslab || echo '${process.cwd()}/bin/tslab')"`;
   return `TSLAB_DATA_ROOT="${ROOT}" ${cli}`;
 }
+/**
+ * remove a container once its monitor has finished: kill it, wait until the monitor unmounted its
+ * root, then rm (an rm -f racing the monitor's own unmount fails with EINVAL)
+ */
+const removeBox = (name: string): string =>
+  `id=$(${tslab()} container inspect ${name} 2>/dev/null | sed -n 's/.*"Id": "\\(.*\\)".*/\\1/p'); ` +
+  `[ -n "$id" ] || exit 0; ${tslab()} container kill ${name} >/dev/null 2>&1; n=0; ` +
+  `while grep -q "/containers/$id/rootfs " /proc/mounts && [ $n -lt 300 ]; do sleep 0.1; n=$((n+1)); done; ` +
+  `${tslab()} container rm -f ${name}`;
 const runBox = (lab: LabContext, name: string): string =>
   `${tslab()} container run -d --network none --runtime "${lab.host.runtime}" --name ${name} busybox sleep 100000`;
 const exec = (name: string, sh: string): string => `${tslab()} container exec ${name} sh -c '${sh}'`;
@@ -90,7 +99,7 @@ export default {
         'same image gets a new, empty upperdir: /bin/ls is back and /new.txt never existed.',
       run: [
         { sh: () => `${tslab()} container inspect layered | sed -n 's/.*"UpperDir": "\\(.*\\)".*/\\1/p'`, saveAs: 'upper' },
-        { sh: () => `${tslab()} container rm -f layered` },
+        { sh: () => removeBox('layered') },
         { sh: (lab) => runBox(lab, 'fresh') },
       ],
       checks: [
@@ -116,7 +125,9 @@ export default {
     },
   ],
   cleanup: [
-    { sh: () => `${tslab()} container rm -f layered fresh >/dev/null 2>&1; rm -rf --one-file-system "${ROOT}"` },
+    { sh: () => removeBox('layered'), mayFail: true },
+    { sh: () => removeBox('fresh'), mayFail: true },
+    { sh: () => `rm -rf --one-file-system "${ROOT}"` },
   ],
   controls: [{
     // a private copy of the image as the root, instead of the overlay: no writes reach the upperdir

@@ -12,6 +12,15 @@ function tslab(): string {
     : `"$(command -v tslab || echo '${process.cwd()}/bin/tslab')"`;
   return `TSLAB_DATA_ROOT="${ROOT}" ${cli}`;
 }
+/**
+ * remove a container once its monitor has finished: kill it, wait until the monitor unmounted its
+ * root, then rm (an rm -f racing the monitor's own unmount fails with EINVAL)
+ */
+const removeBox = (name: string): string =>
+  `id=$(${tslab()} container inspect ${name} 2>/dev/null | sed -n 's/.*"Id": "\\(.*\\)".*/\\1/p'); ` +
+  `[ -n "$id" ] || exit 0; ${tslab()} container kill ${name} >/dev/null 2>&1; n=0; ` +
+  `while grep -q "/containers/$id/rootfs " /proc/mounts && [ $n -lt 300 ]; do sleep 0.1; n=$((n+1)); done; ` +
+  `${tslab()} container rm -f ${name}`;
 const runWithVolume = (lab: LabContext, name: string): string =>
   `${tslab()} container run -d --network none --runtime "${lab.host.runtime}" --name ${name} -v ${VOL}:/data busybox sleep 100000`;
 const exec = (name: string, sh: string): string => `${tslab()} container exec ${name} sh -c '${sh}'`;
@@ -88,7 +97,8 @@ export default {
       say: 'rm deletes each container\'s bundle and upper layer. A named volume belongs to no container: ' +
         'it stays until `volume rm`, and a new container that names it finds the note.',
       run: [
-        { sh: () => `${tslab()} container rm -f writer reader` },
+        { sh: () => removeBox('writer') },
+        { sh: () => removeBox('reader') },
         { sh: () => `${tslab()} volume ls; ls -l "${DATA}"` },
         { sh: (lab) => `${tslab()} container run --rm --network none --runtime "${lab.host.runtime}" -v ${VOL}:/data busybox cat /data/note.txt`, saveAs: 'later', mayFail: true },
       ],
@@ -122,7 +132,9 @@ export default {
     },
   ],
   cleanup: [
-    { sh: () => `${tslab()} container rm -f writer reader >/dev/null 2>&1; rm -rf --one-file-system "${ROOT}"` },
+    { sh: () => removeBox('writer'), mayFail: true },
+    { sh: () => removeBox('reader'), mayFail: true },
+    { sh: () => `rm -rf --one-file-system "${ROOT}"` },
   ],
   controls: [{
     // every named volume becomes a tmpfs of each container's own
