@@ -17,12 +17,15 @@ export function startTracing(stage: Stage): void {
   redirectUp(up);
   tracer.addSink(fdSink(up));
   if (process.env[ENV.EVENTS_FD]) tracer.addSink(fdSink(EVENTS_FD), { direct: true });
-  const controlFd = process.env[ENV.CONTROL_FD];
-  if (controlFd) tracer.setControlFd(Number(controlFd));
   tracer.setFaults(process.env[ENV.FAULT]);
   // our pid as the host sees it, for the events before "go" says it: /proc is still the host's
   const nspids = /^NSpid:\s*(.*)$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1]?.trim().split(/\s+/) ?? [];
   if (nspids.length > 1) tracer.setHostPid(Number(nspids[0]));
+  // Traced, but not stopped at: while we do this the runtime may be at the stepping gate itself
+  // (setns back into its pid namespace), and the gate serves one waiting process at a time.
+  becomeUnreachable();
+  const controlFd = process.env[ENV.CONTROL_FD];
+  if (controlFd) tracer.setControlFd(Number(controlFd));
 }
 
 /**

@@ -12,7 +12,7 @@ import { setUpConsole, takeControllingTerminal } from './console.js';
 import { readAllAndClose, redirectUp, sendUp, waitForParent } from './channel.js';
 import { enterRootfs, mountContainerFilesystems } from './rootfs.js';
 import { applyRlimits, becomeProgram, setgroupsAllowed } from './process.js';
-import { becomeUnreachable, readyThenGo, runReportingFailure, startTracing } from './bootstrap.js';
+import { readyThenGo, runReportingFailure, startTracing } from './bootstrap.js';
 
 function runHooksInContainer(kind: string, hooks: Hook[] | undefined, state: string): void {
   if (!hooks?.length) return;
@@ -43,7 +43,6 @@ function sysctl(settings: Record<string, string> | undefined): void {
 
 function main(): void {
   startTracing('init');
-  becomeUnreachable();
   const config = JSON.parse(readAllAndClose(CONFIG_FD)) as InitConfig;
   tracer.container = config.id;
   const { spec } = config;
