@@ -9,6 +9,13 @@ import { ENV } from '../env.js';
 export type Registrar = (program: Command, binName: string) => void;
 
 export async function runProgram(argv: string[], binName: 'tslab' | 'tslab-runtime', registrars: Registrar[]): Promise<void> {
+  // A reader that went away (`tslab lab list | head -1`) ends the command quietly, not with a stack trace.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(0);
+      throw err;
+    });
+  }
   const program = new Command(binName);
   program
     .description(binName === 'tslab'

@@ -5,7 +5,7 @@
 // - user: a multithreaded process cannot create one, so a single-threaded trampoline
 //   (util-linux `unshare --user`) makes it and execs the init; we then write its uid/gid maps.
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync, readlinkSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readlinkSync, writeSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { tracer } from '../../tracer/tracer.js';
 import { CLONE, sys, writeKernelFile } from '../sys/index.js';
@@ -298,7 +298,14 @@ function spawnWithPidNamespace(options: SpawnInitOptions, program: string, args:
       summary: target === 'new' ? `${summary}: it becomes PID 1 of the new pid namespace` : `${summary} into the pid namespace ${target}` }, run);
   } finally {
     // Straight back: a process whose pid_for_children differs from its own cannot create threads.
-    sys.setns(ownPidNs, CLONE.CLONE_NEWPID, `/proc/self/ns/pid (${readlinkSync('/proc/self/ns/pid')})`);
+    try {
+      sys.setns(ownPidNs, CLONE.CLONE_NEWPID, `/proc/self/ns/pid (${readlinkSync('/proc/self/ns/pid')})`);
+    } catch (err) {
+      // Nothing asynchronous can run any more (it needs threads): say why and stop at once. The
+      // init gets EOF on its pipe and exits; `delete --force` removes what create had made.
+      writeSync(2, `tslab-runtime: ${(err as Error).message}: cannot return to our own pid namespace, stopping (delete --force cleans up)\n`);
+      process.exit(1);
+    }
     closeSync(ownPidNs);
   }
 }
