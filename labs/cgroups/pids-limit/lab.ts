@@ -25,8 +25,8 @@ export default {
     {
       title: 'Fork bomb',
       say: `The shell starts ${BOMB} background sleeps as fast as it can (a bounded bomb: an unbounded one would take ` +
-        'the host down if the limit were missing). Once the cgroup holds its limit, every fork() fails and the ' +
-        'shell says "can\'t fork". Only this cgroup is capped: the host forks as before.',
+        'the host down if the limit were missing). Once the cgroup holds its limit, the next fork() fails with EAGAIN; ' +
+        'the shell says "can\'t fork" and gives up the loop (exit 2). Only this cgroup is capped: the host forks as before.',
       run: [{
         in: 'c',
         sh: `exec 2>&1; for i in $(seq ${BOMB}); do sleep 300 </dev/null >/dev/null 2>&1 & done; echo started`,
