@@ -15,6 +15,8 @@ export interface CommandResult {
   stderr: string;
   /** stdout with surrounding whitespace trimmed */
   out: string;
+  /** stdout and stderr together, in the order their chunks arrived (as a terminal would show them) */
+  output?: string;
 }
 
 const MAX_OUTPUT = 1 << 20;
@@ -39,9 +41,16 @@ function runShell(args: string[], options: RunOptions): Promise<CommandResult> {
     });
     let stdout = '';
     let stderr = '';
+    let output = '';
     let timedOut = false;
-    child.stdout!.on('data', (d: Buffer) => { if (stdout.length < MAX_OUTPUT) stdout += d.toString(); });
-    child.stderr!.on('data', (d: Buffer) => { if (stderr.length < MAX_OUTPUT) stderr += d.toString(); });
+    child.stdout!.on('data', (d: Buffer) => {
+      if (stdout.length < MAX_OUTPUT) stdout += d.toString();
+      if (output.length < 2 * MAX_OUTPUT) output += d.toString();
+    });
+    child.stderr!.on('data', (d: Buffer) => {
+      if (stderr.length < MAX_OUTPUT) stderr += d.toString();
+      if (output.length < 2 * MAX_OUTPUT) output += d.toString();
+    });
     const timeoutMs = options.timeoutMs ?? 30_000;
     const timer = setTimeout(() => {
       timedOut = true;
@@ -58,7 +67,7 @@ function runShell(args: string[], options: RunOptions): Promise<CommandResult> {
         reject(new CommandTimeout(`did not finish within ${timeoutMs} ms (output so far: ${(stdout + stderr).trim().slice(-200) || 'none'})`));
         return;
       }
-      resolve({ code, signal, stdout, stderr, out: stdout.trim() });
+      resolve({ code, signal, stdout, stderr, out: stdout.trim(), output });
     });
     if (gated) {
       const go = child.stdio[3] as Writable;

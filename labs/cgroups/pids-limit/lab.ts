@@ -25,8 +25,8 @@ export default {
     {
       title: 'Fork bomb',
       say: `The shell starts ${BOMB} background sleeps as fast as it can (a bounded bomb: an unbounded one would take ` +
-        'the host down if the limit were missing). Once the cgroup holds its limit, every fork() fails and the ' +
-        'shell says "can\'t fork". Nothing else on the host notices.',
+        'the host down if the limit were missing). Once the cgroup holds its limit, the next fork() fails with EAGAIN; ' +
+        'the shell says "can\'t fork" and gives up the loop (exit 2). Only this cgroup is capped: the host forks as before.',
       run: [{
         in: 'c',
         sh: `exec 2>&1; for i in $(seq ${BOMB}); do sleep 300 </dev/null >/dev/null 2>&1 & done; echo started`,
@@ -58,12 +58,6 @@ export default {
             const procs = lab.container('c').cgroup.read({ v1: 'pids/cgroup.procs', v2: 'cgroup.procs' }).split('\n').filter(Boolean);
             return lab.expect.atMost(procs.length, LIMIT);
           },
-        },
-        {
-          title: 'the host can still start processes',
-          from: 'outside',
-          hint: 'The host could not fork: the bomb was not contained.',
-          verify: async (lab) => lab.expect.equal((await lab.outside('echo $(( 6 * 7 ))')).out, '42'),
         },
       ],
     },

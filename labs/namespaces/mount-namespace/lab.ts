@@ -75,8 +75,8 @@ export default {
     {
       title: 'The host\'s root is gone from the container\'s mount table',
       say: 'After pivot_root(new_root, put_old) the runtime unmounts put_old (the old root) from the new namespace. ' +
-        'Read from the host, /proc/<pid>/mountinfo of the container lists its mounts: the image root bound from a ' +
-        'folder of the host\'s disk, but not the host\'s "/" itself.',
+        'Read from the host, /proc/<pid>/mountinfo of the container lists its mounts: its root (the ' +
+        'image\'s overlay), its own /proc and /dev, but not the host\'s "/" itself.',
       run: [{ sh: 'awk \'{print $3, $4, $5}\' /proc/$PID_C/mountinfo | head -5' }],
       checks: [
         {

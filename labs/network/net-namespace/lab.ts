@@ -28,12 +28,6 @@ export default {
           },
         },
         {
-          title: 'a brand-new network namespace has lo, and it is down',
-          from: 'outside',
-          hint: 'lo came up by itself in a new namespace: this kernel or unshare(1) behaves unlike Linux\'s default.',
-          verify: async (lab) => lab.expect.excludes((await lab.outside('unshare --net ip -o link show lo')).out, ',UP'),
-        },
-        {
           title: 'the host\'s interfaces (its default route\'s device) are not visible inside',
           from: 'outside',
           hint: 'The container lists the host\'s links: no network namespace was created.',

@@ -18,17 +18,23 @@ export default {
         'container, and gave the merged mount to the runtime as the bundle\'s rootfs.',
       run: [
         { sh: 'grep " $ROOTFS_C " /proc/self/mountinfo | sed "s/.* - //"' },
+        { sh: 'echo "the container\'s /: $(awk \'$5 == "/"\' /proc/$PID_C/mountinfo | sed "s/.* - //")"' },
         { sh: 'echo "upper: $(find "$UPPER_C" -mindepth 1 | wc -l) entries"' },
       ],
       checks: [
         {
-          title: 'the rootfs is an overlay whose lower layer is the image',
+          title: 'the container\'s root is an overlay whose lower layer is the image',
           from: 'outside',
-          hint: 'The rootfs is not the lab\'s overlay mount.',
+          hint: 'The container\'s / is not the lab\'s overlay: the runtime gave it another root (a copy of the image?).',
           verify: (lab) => {
             const c = lab.container('c');
-            const line = lab.readFile('/proc/self/mountinfo').split('\n').find((l) => l.split(' ')[4] === c.rootfs) ?? '';
-            return lab.expect.includes(line, `lowerdir=${c.overlay!.lower}`);
+            // the container's own mount namespace (not the lab's mount, which exists whatever the runtime does)
+            // (a lab file is loaded on its own: it parses the line itself) fields: ... mount point (5th) ... - fstype source options
+            const line = lab.readFile(`/proc/${c.pid}/mountinfo`).split('\n').find((l) => l.split(' ')[4] === '/') ?? '';
+            const [fstype = '', , options = ''] = line.split(' - ')[1]?.split(' ') ?? [];
+            const lower = /(?:^|,)lowerdir=([^,]+)/.exec(options)?.[1];
+            return lab.expect.that(fstype === 'overlay' && lower === c.overlay!.lower, `overlay with lowerdir=${c.overlay!.lower}`,
+              line ? `${fstype}${lower ? ` with lowerdir=${lower}` : ''}` : 'no / in its mountinfo');
           },
         },
       ],
@@ -102,6 +108,6 @@ export default {
   // negative control: the lab must fail when this isolation is removed
   controls: [{
     wrapper: 'private-rootfs',
-    mustFail: ['the changed file was copied up into the upper layer', 'the new file exists only in the upper layer', 'your file landed in the upper layer']
+    mustFail: ['the container\'s root is an overlay whose lower layer is the image', 'the changed file was copied up into the upper layer', 'the new file exists only in the upper layer', 'your file landed in the upper layer']
   }],
 } satisfies LabDefinition;

@@ -1,8 +1,10 @@
 import type { LabDefinition } from '../../../src/labs/format.js';
 
-const lowerOf = (mountinfo: string, point: string): string => {
-  const line = mountinfo.split('\n').find((l) => l.split(' ')[4] === point) ?? '';
-  return /lowerdir=([^,\s]+)/.exec(line)?.[1] ?? '';
+// the lowerdir of the overlay mounted on / in a process's mountinfo; '' when its root is not an overlay
+const rootLowerOf = (mountinfo: string): string => {
+  const line = mountinfo.split('\n').find((l) => l.split(' ')[4] === '/') ?? '';
+  const [fstype = '', , options = ''] = line.split(' - ')[1]?.split(' ') ?? [];
+  return fstype === 'overlay' ? /(?:^|,)lowerdir=([^,]+)/.exec(options)?.[1] ?? '' : '';
 };
 
 export default {
@@ -17,17 +19,17 @@ export default {
   steps: [
     {
       title: 'One lower layer',
-      say: 'Each container has its own overlay mount, but both name the same folder as lowerdir.',
-      run: [{ sh: 'for r in "$ROOTFS_A" "$ROOTFS_B"; do grep " $r " /proc/self/mountinfo | grep -o "lowerdir=[^,]*"; done' }],
+      say: 'Each container\'s root is an overlay mount of its own, but both name the same folder as lowerdir.',
+      run: [{ sh: 'for p in "$PID_A" "$PID_B"; do awk \'$5 == "/"\' /proc/$p/mountinfo | grep -o "lowerdir=[^,]*" || echo "(/ of $p is not an overlay)"; done' }],
       checks: [
         {
-          title: 'both overlays use the same lower folder',
+          title: 'both containers\' roots are overlays on the same lower folder',
           from: 'outside',
-          hint: 'The containers stack on different lower folders: the image was copied.',
+          hint: 'A container\'s / is not an overlay on the shared lower folder: the image was copied.',
           verify: (lab) => {
-            const info = lab.readFile('/proc/self/mountinfo');
-            const a = lowerOf(info, lab.container('a').rootfs);
-            const b = lowerOf(info, lab.container('b').rootfs);
+            // each container's own mount namespace: the lab's overlay mounts exist whatever the runtime does
+            const a = rootLowerOf(lab.readFile(`/proc/${lab.container('a').pid}/mountinfo`));
+            const b = rootLowerOf(lab.readFile(`/proc/${lab.container('b').pid}/mountinfo`));
             return lab.expect.that(a !== '' && a === b, 'the same lowerdir twice', `${a || '(none)'} and ${b || '(none)'}`);
           },
         },
@@ -95,6 +97,6 @@ export default {
   // negative control: the lab must fail when this isolation is removed
   controls: [{
     wrapper: 'private-rootfs',
-    mustFail: ['both containers see the image\'s /bin/busybox inode', 'the running processes map the image\'s file']
+    mustFail: ['both containers\' roots are overlays on the same lower folder', 'both containers see the image\'s /bin/busybox inode', 'the running processes map the image\'s file']
   }],
 } satisfies LabDefinition;

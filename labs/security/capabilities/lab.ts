@@ -28,8 +28,9 @@ export default {
     {
       title: 'What the container\'s process could do',
       say: 'The container\'s process tried to mount a tmpfs and to load a (junk) kernel module, then printed its ' +
-        'effective and bounding capability sets. Both calls failed with EPERM: the kernel checks the capability ' +
-        'before looking at the arguments.',
+        'effective and bounding capability sets. mount failed with EPERM: the kernel checks the capability ' +
+        'before looking at the arguments. insmod failed too: with EPERM, or, on a kernel built without module support, ' +
+        'with ENOSYS whatever the caller holds; then the CapEff it printed, without bit 16, is the evidence.',
       run: [{ sh: 'echo "uid: $(awk \'/^Uid/ {print $2}\' /proc/$PID_C/status)"; grep -E "^Cap(Eff|Bnd)" /proc/$PID_C/status' }],
       checks: [
         {

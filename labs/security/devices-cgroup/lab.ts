@@ -13,9 +13,10 @@ export default {
     {
       title: 'Make a node for the kernel log',
       say: 'Our shell enters the container with nsenter, keeping the lab runner\'s capabilities, CAP_MKNOD included: ' +
-        'mknod of /dev/kmsg (c 1 11) in the container\'s /dev works under runc, which lets any node be made. Opening it ' +
-        'does not: the kernel asks the devices cgroup (a list in devices.list on v1, an eBPF program on v2) and it says ' +
-        'no. (A stricter runtime refuses the mknod already: the same cgroup, the "m" permission.)',
+        'under runc, which lets any node be made, mknod of /dev/kmsg (c 1 11) in the container\'s /dev works and opening ' +
+        'it does not: the kernel asks the devices cgroup (a list in devices.list on v1, an eBPF program on v2) and it says ' +
+        'no. tslab\'s runtime refuses the mknod already ("Operation not permitted": the same cgroup, the "m" ' +
+        'permission), so there is no node to open.',
       run: [
         { in: 'c', sh: `mknod ${NODE} c 1 11 && ls -l ${NODE}`, mayFail: true },
         { in: 'c', sh: `head -n 1 ${NODE}`, mayFail: true },

@@ -35,7 +35,9 @@ export default {
       title: 'What docker\'s set allows and what it does not',
       say: 'The container\'s process (uid 0, with the 14 capabilities tslab container run and docker give) pinged its ' +
         'own loopback, tried to mount a tmpfs and printed its capability sets. ping needs a raw socket, which needs ' +
-        'CAP_NET_RAW; mount needs CAP_SYS_ADMIN, the capability that is almost root.',
+        'CAP_NET_RAW; mount needs CAP_SYS_ADMIN, the capability that is almost root. Where the runtime leaves lo down ' +
+        '(tslab\'s does), ping\'s echo gets "Network is unreachable": its raw socket opened all the same (without ' +
+        'CAP_NET_RAW it would say "permission denied").',
       run: [{ sh: 'cat "$SCRATCH/c.output"; echo "decoded (capsh is not in busybox): CapEff bits of the process:"; ' +
         'awk \'/^CapEff/ {print $2}\' /proc/$PID_C/status' }],
       checks: [

@@ -90,7 +90,8 @@ export function narrateSink(write: (s: string) => void, options: NarrateOptions 
         if (e.error) write(paint(color, '31', `     ! ${e.error}\n`));
         const r = e.result;
         if (r) {
-          const text = (r.stdout + (r.stderr ? r.stderr : '')).replace(/\s+$/, '');
+          // in arrival order: a shell's "Killed" (stderr) comes before what it echoes next (stdout)
+          const text = (r.output ?? r.stdout + r.stderr).replace(/\s+$/, '');
           const lines = text ? text.split('\n') : [];
           const shown = lines.length > 40 ? [...lines.slice(0, 20), `… ${lines.length - 30} more lines …`, ...lines.slice(-10)] : lines;
           if (shown.length) write(`${indentLines(shown.join('\n'), '     ')}\n`);
