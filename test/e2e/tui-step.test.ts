@@ -131,7 +131,7 @@ describe.skipIf(!isRoot || !hasTmux)('tslab oci run --step in tmux (needs root a
   it('q in the middle of stepping lets the runtime clean up the container', async () => {
     const { session, id } = startInTmux(['--step']);
     let s = await waitScreen(session, 'the first step waiting', (now) => now.includes('waiting for you'));
-    for (let presses = 0; !/▶ (mount|pivot_root)/.test(s); presses++) {
+    for (let presses = 0; !/▶ (mount|pivot_root) /.test(s); presses++) { // the init's mounts, not the runtime's mount_setattr
       if (presses > 400) throw new Error(`no mount step came up:\n${s}`);
       const before = /Steps (\d+)\//.exec(s)?.[1];
       tmux('send-keys', '-t', session, 'Space');
