@@ -116,6 +116,8 @@ export async function execInContainer(o: ExecOptions): Promise<number> {
       sameSession: consoleFd === undefined && o.tty === true && !o.detach,
       newPidNamespace: false, joinPidNamespace: hasPidNamespace ? `/proc/${state.pid}/ns/pid` : undefined,
       newUserNamespace: false, joinUserNamespace: hasUserNamespace ? `/proc/${state.pid}/ns/user` : undefined,
+      // detached, an engine's subreaper waits for the pid in --pid-file: it must be our own child
+      directChild: o.detach === true,
     });
   } finally {
     // the helper has its copy

@@ -39,6 +39,13 @@ export interface SpawnInitOptions {
   sameSession?: boolean;
   /** process.terminal: a unix socket on which the init hands over the master of the pty it makes */
   consoleFd?: number;
+  /**
+   * The process must be our own child, not a trampoline's: an engine's subreaper (conmon, the
+   * containerd shim) reaps the pid of `exec --detach --pid-file` once we have exited. A populated
+   * pid namespace is then joined by our own fork, which is non-dumpable and runs node from the
+   * read-only mount: out of reach of a container process without CAP_SYS_PTRACE.
+   */
+  directChild?: boolean;
 }
 
 export interface RunningInit {
@@ -120,7 +127,7 @@ export function spawnInit(options: SpawnInitOptions): RunningInit {
   // until it exec'd, and a container process with CAP_SYS_PTRACE could open its exe. (In a user
   // namespace nothing inside has CAP_SYS_PTRACE over the host: the non-dumpable fork child is out of
   // reach, and the join stays as it was.)
-  const pidTrampoline = options.joinPidNamespace !== undefined && options.joinUserNamespace === undefined;
+  const pidTrampoline = options.joinPidNamespace !== undefined && options.joinUserNamespace === undefined && !options.directChild;
   const usesTrampoline = options.newUserNamespace || options.joinUserNamespace !== undefined || pidTrampoline;
   // node (and the trampoline) from a read-only mount of no namespace: see unreachable-spawn.ts
   const node = sealedExecutable(process.execPath);
