@@ -29,23 +29,23 @@ describe('the course', () => {
     const list = await tslab(['lab', 'list']);
     expect(list.code, list.stderr).toBe(0);
     expect(list.stdout.split('\n')[0]).toBe('foundations');
-    expect(labLines(list.stdout)[0]).toMatch(/^\s+1 {3}namespaces\/uts-namespace\s+UTS namespace: a hostname of its own$/);
-    expect(labLines(list.stdout)[1]).toMatch(/^\s+2 {3}namespaces\/pid-namespace\s+.*\(after namespaces\/uts-namespace\)$/);
+    expect(labLines(list.stdout)[0]).toMatch(/^\s+1 {3}foundations\/one-kernel\s+One kernel: a container is a process of the host, not a machine$/);
+    expect(labLines(list.stdout)[1]).toMatch(/^\s+2 {3}foundations\/lifecycle\s+.*\(after foundations\/one-kernel\)$/);
     expect(list.stdout).not.toContain('✓');
 
     const first = await tslab(['run', '--next', '--runtime', 'runc', '--name-prefix', 'tslabt-course-']);
     expect(first.code, first.stdout + first.stderr).toBe(0);
-    expect(first.stderr).toContain('next in the course: 1. namespaces/uts-namespace');
-    expect(first.stdout).toContain('Lab namespaces/uts-namespace');
+    expect(first.stderr).toContain('next in the course: 1. foundations/one-kernel');
+    expect(first.stdout).toContain('Lab foundations/one-kernel');
     expect(existsSync(join(state, 'tslab', 'progress.json'))).toBe(true);
 
     const after = await tslab(['lab', 'list']);
-    expect(labLines(after.stdout)[0]).toMatch(/^\s+1 ✓ namespaces\/uts-namespace/);
+    expect(labLines(after.stdout)[0]).toMatch(/^\s+1 ✓ foundations\/one-kernel/);
     expect(labLines(after.stdout)[1]).not.toContain('(after');
 
     const second = await tslab(['run', '--next', '--runtime', 'runc', '--name-prefix', 'tslabt-course-']);
     expect(second.code, second.stdout + second.stderr).toBe(0);
-    expect(second.stderr).toContain('next in the course: 2. namespaces/pid-namespace');
+    expect(second.stderr).toContain('next in the course: 2. foundations/lifecycle');
     expect(leftoversOf('tslabt-course-')).toEqual([]);
 
     const both = await tslab(['run', 'uts-namespace', '--next']);

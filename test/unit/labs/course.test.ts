@@ -28,7 +28,7 @@ describe('course', () => {
   it('orders the real labs foundations first, lists every lab once, and names only labs that exist', () => {
     const course = loadCourse(LABS);
     expect(course[0]!.area).toBe('foundations');
-    expect(course[0]!.ref.id).toBe('namespaces/uts-namespace');
+    expect(course[0]!.ref.id).toBe('foundations/one-kernel');
     expect(course.map((c) => c.ref.id).sort()).toEqual(findLabs(LABS, LABS).map((l) => l.id).sort());
     expect(course.map((c) => c.number)).toEqual(course.map((_, i) => i + 1));
     const ids = new Set(course.map((c) => c.ref.id));
