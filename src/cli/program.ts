@@ -9,11 +9,14 @@ import { ENV } from '../env.js';
 export type Registrar = (program: Command, binName: string) => void;
 
 export async function runProgram(argv: string[], binName: 'tslab' | 'tslab-runtime', registrars: Registrar[]): Promise<void> {
-  // A reader that went away (`tslab lab list | head -1`) ends the command quietly, not with a stack trace.
+  // A reader that went away (`tslab lab list | head -1`, EPIPE) or a closed terminal (EIO) ends the
+  // command quietly, not with a stack trace — unless the command listens for it itself: a lab or a
+  // container in the foreground must still remove what it made (its SIGHUP handler does).
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'EPIPE') process.exit(0);
-      throw err;
+      if (err.code !== 'EPIPE' && err.code !== 'EIO') throw err;
+      if (stream.listenerCount('error') > 1) return;
+      process.exit(0);
     });
   }
   const program = new Command(binName);

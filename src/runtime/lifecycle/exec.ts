@@ -84,6 +84,11 @@ export function execProcess(spec: Spec, o: Pick<ExecOptions, 'args' | 'processFi
   };
 }
 
+/** Whether a process of the container may hold CAP_SYS_PTRACE (its init's bounding set has it). */
+function mayPtrace(spec: Spec): boolean {
+  return spec.process?.capabilities?.bounding?.includes('CAP_SYS_PTRACE') ?? false;
+}
+
 /** Runs the process; returns its exit code (128+N when killed by signal N), or 0 at once with detach. */
 export async function execInContainer(o: ExecOptions): Promise<number> {
   const state = readState(o.root, o.id);
@@ -116,8 +121,11 @@ export async function execInContainer(o: ExecOptions): Promise<number> {
       sameSession: consoleFd === undefined && o.tty === true && !o.detach,
       newPidNamespace: false, joinPidNamespace: hasPidNamespace ? `/proc/${state.pid}/ns/pid` : undefined,
       newUserNamespace: false, joinUserNamespace: hasUserNamespace ? `/proc/${state.pid}/ns/user` : undefined,
-      // detached, an engine's subreaper waits for the pid in --pid-file: it must be our own child
-      directChild: o.detach === true,
+      // Detached, an engine's subreaper waits for the pid in --pid-file: it must be our own child.
+      // Our non-dumpable fork is out of reach of the container's processes only while none of them
+      // can have CAP_SYS_PTRACE; with it, the trampoline keeps the runtime's binary out of the
+      // container (that exec's status then reaches the engine through nsenter, not directly).
+      directChild: o.detach === true && !mayPtrace(spec) && !proc.capabilities?.bounding?.includes('CAP_SYS_PTRACE'),
     });
   } finally {
     // the helper has its copy
