@@ -166,14 +166,14 @@ export function spawnInit(options: SpawnInitOptions): RunningInit {
     const args = [`--user=${options.joinUserNamespace}`, '--no-fork', '--', nodeAfterTrampoline, ...nodeArgs];
     trampolineForks = false;
     child = spawnWithPidNamespace(options, sealedExecutable(nsenter).path, args, stdio, env, 'spawn.trampoline',
-      `spawn ${nsenter} --user=${options.joinUserNamespace} node (setns into a user namespace needs a single-threaded process)`);
+      `spawn ${nsenter} --user=${options.joinUserNamespace} node (setns into a user namespace needs a single-threaded process)`, false);
   } else if (usesTrampoline) {
     const unshare = tool('unshare', 'user namespaces');
     const args = ['--user', '--keep-caps', ...(options.newPidNamespace ? ['--pid', '--fork', '--kill-child'] : ['--fork', '--kill-child'])];
     child = tracer.step({ kind: 'exec', step: 'spawn.trampoline', args: { program: unshare, args },
       summary: `spawn ${unshare} ${args.join(' ')} node init (CLONE_NEWUSER needs a single-threaded process)` },
     () => spawnUnreachable(() => spawn(sealedExecutable(unshare).path, [...args, '--', nodeAfterTrampoline, ...nodeArgs],
-      { stdio, env, detached: true, argv0: unshare })));
+      { stdio, env, detached: true, argv0: unshare }), false));
   } else {
     child = spawnWithPidNamespace(options, node.path, nodeArgs, stdio, env, 'spawn.init');
   }
@@ -283,9 +283,9 @@ function passCoverageDir(stdio: StdioOptions & unknown[], env: NodeJS.ProcessEnv
 }
 
 function spawnWithPidNamespace(options: SpawnInitOptions, program: string, args: string[], stdio: StdioOptions, env: NodeJS.ProcessEnv,
-  step: 'spawn.init' | 'spawn.trampoline', summary = 'spawn node init'): ChildProcess {
+  step: 'spawn.init' | 'spawn.trampoline', summary = 'spawn node init', setgidExec = true): ChildProcess {
   const target = options.joinPidNamespace ?? (options.newPidNamespace ? 'new' : undefined);
-  const run = (): ChildProcess => spawnUnreachable(() => spawn(program, args, { stdio, env, detached: !options.sameSession }));
+  const run = (): ChildProcess => spawnUnreachable(() => spawn(program, args, { stdio, env, detached: !options.sameSession }), setgidExec);
   if (!target) {
     return tracer.step({ kind: 'exec', step, args: { program }, summary: `${summary} (fork+exec by libuv)` }, run);
   }

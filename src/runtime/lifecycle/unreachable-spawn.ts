@@ -25,12 +25,19 @@ export function sealedExecutable(binary: string): { path: string; fd: number } {
   return { path: `/proc/self/fd/${fd}`, fd };
 }
 
-/** Runs `spawnIt` (a libuv spawn: fork+exec on this thread) so that the child is never dumpable. */
-export function spawnUnreachable<T>(spawnIt: () => T): T {
+/**
+ * Runs `spawnIt` (a libuv spawn: fork+exec on this thread) so that the child is never dumpable.
+ * `setgidExec: false` for a child bound for a user namespace: kernels before ~6.15 treat an exec
+ * with egid != rgid as set-gid and clear the ambient capabilities `unshare --keep-caps` hands on
+ * (the init then cannot become the namespace's root); nothing in a user namespace has
+ * CAP_SYS_PTRACE over the host, so the fork's non-dumpable flag and the child's own prctl suffice.
+ */
+export function spawnUnreachable<T>(spawnIt: () => T, setgidExec = true): T {
   if (!runtimeHidden) {
     sys.prctl(PR.PR_SET_DUMPABLE, 0, 0, 0, 0, '0 (the runtime itself: what it forks starts non-dumpable)');
     runtimeHidden = true;
   }
+  if (!setgidExec) return spawnIt();
   const egid = process.getegid!();
   const rgid = process.getgid!();
   sys.setEgidOfThisThread(rgid === 65534 ? 65533 : 65534);
