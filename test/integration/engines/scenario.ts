@@ -120,20 +120,11 @@ export function scenario(engine: () => EngineDriver, unique: (label: string) => 
     tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '24', `${shellWords(e.interactive(name))}; echo "exited $?"; sleep 600`);
     try {
       await waitScreen(session, 'a shell prompt', (s) => /[#$]\s*$/m.test(s), 60_000);
-      tmux('send-keys', '-t', session, 'stty size', 'Enter');
-      await waitScreen(session, 'stty size 24 80', (s) => /^24 80$/m.test(s));
+      // the engine sets the size asynchronously, the first one too (docker: CLI → daemon → shim, after
+      // the shell may already be up with a 0x0 terminal): ask again until it has
+      await askUntil(session, 'stty size', '24 80');
       tmux('resize-window', '-t', session, '-x', '100', '-y', '30');
-      // the engine passes the new size on asynchronously (docker: CLI → daemon → shim): ask again until it has
-      const deadline = Date.now() + 20_000;
-      for (;;) {
-        tmux('send-keys', '-t', session, 'clear; stty size', 'Enter');
-        try {
-          await waitScreen(session, 'stty size 30 100', (s) => /^30 100$/m.test(s), 2_000);
-          break;
-        } catch (err) {
-          if (Date.now() > deadline) throw err;
-        }
-      }
+      await askUntil(session, 'stty size', '30 100');
       tmux('send-keys', '-t', session, 'exit 3', 'Enter');
       await waitScreen(session, 'the exit code', (s) => /exited 3/.test(s), 30_000);
     } catch (err) {
@@ -143,6 +134,21 @@ export function scenario(engine: () => EngineDriver, unique: (label: string) => 
       await e.rm(name).catch(() => {});
     }
   });
+}
+
+/** Types `clear; <command>` until a line of the screen reads `expected`, for up to 30 s. */
+async function askUntil(session: string, command: string, expected: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  const line = new RegExp(`^${expected}$`, 'm');
+  for (;;) {
+    tmux('send-keys', '-t', session, `clear; ${command}`, 'Enter');
+    try {
+      await waitScreen(session, `${command} ${expected}`, (s) => line.test(s), 2_000);
+      return;
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+    }
+  }
 }
 
 function existsAlive(pid: number): boolean {
