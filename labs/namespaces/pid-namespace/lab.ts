@@ -71,10 +71,43 @@ export default {
         },
       ],
     },
+    {
+      title: 'Your turn: a process of your own',
+      say: 'Now start a process yourself, from a shell inside the container, and find it from the host. ' +
+        'Inside, it gets the next free pid of the container\'s namespace; the host numbers the same process ' +
+        'in its own namespace, and NSpid shows both numbers.',
+      task: {
+        instruction: 'Open a shell in the container and start a sleep in the background. Predict first: which pid will ps show for it inside, and will the host\'s pid be the same?',
+        in: 'c',
+        command: 'sleep 4242 &',
+        // a background program must not hold the exec's output open
+        solution: 'sleep 4242 </dev/null >/dev/null 2>&1 &',
+        check: {
+          title: 'your sleep runs in the container\'s PID namespace, with a pid there and another on the host',
+          from: 'outside',
+          hint: 'NSpid of your sleep lists one pid: it lives in the host\'s PID namespace only.',
+          verify: async (lab) => {
+            const ns = (await lab.outside('readlink /proc/$PID_C/ns/pid')).out;
+            const found = (await lab.outside(
+              'for d in /proc/[0-9]*; do [ "$(tr "\\0" " " < $d/cmdline 2>/dev/null)" = "sleep 4242 " ] && ' +
+              `[ "$(readlink $d/ns/pid)" = "${ns}" ] && grep "^NSpid:" $d/status; done; true`)).out.trim();
+            if (found === '') return lab.expect.that(false, 'a sleep 4242 with two pids in NSpid', 'no sleep 4242 in the container\'s PID namespace');
+            const pids = found.split('\n')[0]!.replace(/^NSpid:\s*/, '').split(/\s+/);
+            return lab.expect.that(pids.length === 2 && pids[0] !== pids[1], 'a sleep 4242 with two pids in NSpid',
+              pids.length === 2 ? `sleep 4242 is pid ${pids[1]} inside, ${pids[0]} on the host` : `sleep 4242 has one pid, ${pids[0]}`);
+          },
+        },
+        hints: [
+          { when: 'no sleep 4242', say: 'Nothing yet: open the shell with the command above, then type the sleep line (the & keeps your shell free).' },
+          { when: 'one pid', say: 'Your sleep is there but has only a host pid: the container shares the host\'s PID namespace.' },
+        ],
+      },
+    },
   ],
   // negative control: the lab must fail when this isolation is removed
   controls: [{
     wrapper: 'no-pid-ns',
-    mustFail: ['PID 1 inside is the container\'s sleep', 'NSpid lists the host pid, then 1', 'only a handful of processes are visible inside']
+    mustFail: ['PID 1 inside is the container\'s sleep', 'NSpid lists the host pid, then 1', 'only a handful of processes are visible inside',
+      'your sleep runs in the container\'s PID namespace, with a pid there and another on the host']
   }],
 } satisfies LabDefinition;
