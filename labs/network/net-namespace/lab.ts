@@ -70,10 +70,40 @@ export default {
         },
       ],
     },
+    {
+      title: 'Your turn: a listener of your own',
+      say: 'Sockets belong to a network namespace too. A program listening inside the container is in the ' +
+        'container\'s socket table (/proc/<pid>/net/tcp of any of its processes) and nowhere in the host\'s: ' +
+        'the same port stays free on the host.',
+      task: {
+        instruction: 'Open a shell in the container and start a TCP listener on port 7777 in the background. Predict first: will the host\'s `ss -ltn` list port 7777?',
+        in: 'c',
+        command: 'nc -l -p 7777 &',
+        // a background program must not hold the exec's output open
+        solution: 'nc -l -p 7777 </dev/null >/dev/null 2>&1 &',
+        check: {
+          title: 'your listener is in the container\'s socket table and not in the host\'s',
+          from: 'outside',
+          hint: 'Port 7777 listens in the host\'s socket table: the container shares the host\'s network namespace.',
+          verify: async (lab) => {
+            // /proc/<pid>/net/tcp{,6}: local address as hex ip:port, state 0A = LISTEN; 7777 = 0x1E61 (busybox's nc listens on ::)
+            const listens = async (pid: string): Promise<boolean> =>
+              / [0-9A-F]{8,32}:1E61 [0-9A-F]{8,32}:0000 0A /.test((await lab.outside(`cat /proc/${pid}/net/tcp /proc/${pid}/net/tcp6`)).out);
+            const [inside, onHost] = [await listens('$PID_C'), await listens('1')];
+            const seen = !inside && !onHost ? 'no listener on 7777 yet' : inside && onHost ? 'port 7777 listens inside and on the host (one socket table)' : inside ? 'port 7777 listens inside only' : 'port 7777 listens on the host only';
+            return lab.expect.that(inside && !onHost, 'port 7777 listening inside only', seen);
+          },
+        },
+        hints: [
+          { when: 'no listener', say: 'Nothing yet: open the shell with the command above, then type the nc line (the & keeps your shell free).' },
+          { when: 'host only', say: 'Something on the host holds port 7777: stop it, or the check cannot tell.' },
+        ],
+      },
+    },
   ],
   // negative control: the lab must fail when this isolation is removed
   controls: [{
     wrapper: 'no-net-ns',
-    mustFail: ['the container\'s network namespace is not the host\'s']
+    mustFail: ['the container\'s network namespace is not the host\'s', 'your listener is in the container\'s socket table and not in the host\'s']
   }],
 } satisfies LabDefinition;
