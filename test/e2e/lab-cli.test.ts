@@ -29,11 +29,12 @@ describe('tslab run', () => {
     const r = await tslab(['run', 'pid-namespace', '--runtime', 'runc', '--name-prefix', 'tslabt-run-']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('Lab namespaces/pid-namespace: PID namespace: PID 1 inside, a normal pid outside');
-    expect(r.stdout).toContain('== Step 1/2: Look from inside');
+    expect(r.stdout).toContain('== Step 1/3: Look from inside');
     expect(r.stdout).toMatch(/ {3}c # ps -o pid,comm\n\s+PID\s+COMMAND\n\s+1 sleep/);
     expect(r.stdout).toContain('   PASS (inside) PID 1 inside is the container\'s sleep');
     expect(r.stdout).toMatch(/host \$ echo "host pid: \$PID_C"/);
-    expect(r.stdout).toMatch(/PASSED: 5\/5 checks passed/);
+    // without a terminal the task's reference solution runs
+    expect(r.stdout).toMatch(/PASSED: 6\/6 checks passed/);
     expect(r.stdout).not.toMatch(/\x1b\[/); // no colours into a pipe
     expect(leftoversOf('tslabt-run-')).toEqual([]);
   });
@@ -56,12 +57,12 @@ describe('tslab run', () => {
     try {
       execFileSync('tmux', ['new-session', '-d', '-s', session, '-x', '140', '-y', '60',
         // CI=true as CI systems set it: Ink must still draw every frame in a terminal (a CI failure once)
-        `cd ${ROOT} && CI=true ${process.execPath} ${TSLAB} run pid-namespace --pause --runtime runc --name-prefix tslabt-tmux-; echo EXIT=$? > ${done}; sleep 600`]);
+        `cd ${ROOT} && CI=true ${process.execPath} ${TSLAB} run pid-namespace --pause --solve --runtime runc --name-prefix tslabt-tmux-; echo EXIT=$? > ${done}; sleep 600`]);
       // --pause runs nothing before the first key: no container, no step, no command
       let screen = await until('the prompt to start', (s) => s.includes('Enter: start the lab, step 1'));
       expect(screen).toContain('Lab namespaces/pid-namespace');
       expect(screen).not.toContain('[container c] created');
-      expect(screen).not.toContain('== Step 1/2');
+      expect(screen).not.toContain('== Step 1/3');
       expect(leftoversOf('tslabt-tmux-').filter((l) => /^(mount|cgroup) /.test(l))).toEqual([]);
       const enter = (): void => void execFileSync('tmux', ['send-keys', '-t', session, 'Enter']);
       enter();
@@ -75,14 +76,17 @@ describe('tslab run', () => {
       // every check says what it saw, pass or fail
       expect(screen).toMatch(/PASS \(inside\) PID 1 inside is the container's sleep \(saw: sleep\)/);
       expect(screen).toMatch(/checks: 2 passed, 0 failed/);
-      expect(screen).not.toContain('== Step 2/2');
+      expect(screen).not.toContain('== Step 2/3');
       enter();
-      await until('the prompt before step 2\'s checks', (s) => s.includes('== Step 2/2') && s.includes('Enter: run the checks'));
+      await until('the prompt before step 2\'s checks', (s) => s.includes('== Step 2/3') && s.includes('Enter: run the checks'));
       enter();
-      screen = await until('the end', (s) => s.includes('PASSED: 5/5 checks passed in'));
-      expect(screen).toContain('== Step 2/2: Look from the host');
+      await until('the prompt for step 3', (s) => s.includes('checks: 5 passed, 0 failed') && s.includes('Enter: next step'));
+      enter();
+      // --solve: the task's reference solution runs in the student's place
+      screen = await until('the end', (s) => s.includes('PASSED: 6/6 checks passed in'));
       expect(screen).toContain('PASS (outside) NSpid lists the host pid, then 1');
-      expect(screen).toMatch(/checks: 5 passed, 0 failed/);
+      expect(screen).toMatch(/PASS \(outside\) your sleep runs in the container's PID namespace, with a pid there and another on the host \(saw: sleep 4242 is pid \d+/);
+      expect(screen).toMatch(/checks: 6 passed, 0 failed/);
       const deadline = Date.now() + 30_000;
       while (!existsSync(done) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
       expect(readFileSync(done, 'utf8').trim()).toBe('EXIT=0');

@@ -34,7 +34,7 @@ async function inTmux(name: string, args: string, body: (s: { until: (what: stri
 
 describe.skipIf(!hasTmux)('stepping inside a lab', () => {
   it('pid-namespace stops at the unshare with CLONE_NEWPID before the container exists, explains it, and runs on with a key', async () => {
-    const exit = await inTmux('keys', 'pid-namespace --name-prefix tslabt-lstep-', async ({ until, keys }) => {
+    const exit = await inTmux('keys', 'pid-namespace --solve --name-prefix tslabt-lstep-', async ({ until, keys }) => {
       const screen = await until('the key step', (s) => /▶ unshare CLONE_NEWPID/.test(s) && s.includes('waiting for you'));
       expect(screen).toContain('STEP · waiting');
       expect(screen).toContain('Lab: Before the container exists, the runtime asks for a new PID');
@@ -43,9 +43,9 @@ describe.skipIf(!hasTmux)('stepping inside a lab', () => {
       expect(screen).toContain('Namespaces: host → container'); // the namespaces and cgroup panels
       expect(screen).toContain('Cgroup');
       expect(screen).not.toContain('[container c] created');
-      expect(screen).not.toContain('== Step 1/2');
+      expect(screen).not.toContain('== Step 1/3');
       keys(' ');
-      const end = await until('the end', (s) => s.includes('PASSED: 5/5 checks passed in'));
+      const end = await until('the end', (s) => s.includes('PASSED: 6/6 checks passed in'));
       expect(end).toContain('▶ key step: unshare CLONE_NEWPID');
       expect(end).toContain('PASS (inside) PID 1 inside is the container\'s sleep (saw: sleep)');
       expect(end).toMatch(/PASS \(outside\) NSpid lists the host pid, then 1 \(saw: \d+ 1\)/);
@@ -68,8 +68,8 @@ describe.skipIf(!hasTmux)('stepping inside a lab', () => {
   }, 180_000);
 
   it('with runc the lab says it cannot step and runs', async () => {
-    const exit = await inTmux('runc', 'pid-namespace --runtime runc --name-prefix tslabt-lstep-', async ({ until }) => {
-      const end = await until('the end', (s) => s.includes('PASSED: 5/5 checks passed in'));
+    const exit = await inTmux('runc', 'pid-namespace --solve --runtime runc --name-prefix tslabt-lstep-', async ({ until }) => {
+      const end = await until('the end', (s) => s.includes('PASSED: 6/6 checks passed in'));
       expect(end).toContain('runc does not trace its steps: this lab cannot step through the container\'s creation');
     });
     expect(exit).toBe('EXIT=0');

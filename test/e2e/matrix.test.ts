@@ -20,10 +20,10 @@ describe('the conformance matrix', () => {
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^check\s+tslab\s+runc$/m);
     expect(r.stdout).toMatch(/^ {2}Look from inside › PID 1 inside is the container's sleep\s+PASS sleep\s+PASS sleep$/m);
-    expect(r.stdout).toMatch(/^total\s+8\/8 checks\s+8\/8 checks$/m);
+    expect(r.stdout).toMatch(/^total\s+9\/9 checks\s+9\/9 checks$/m);
     const cases = readJunit(out);
     expect([...new Set(cases.map((c) => c.suite))]).toEqual(['tslab', 'runc']);
-    expect(cases.filter((c) => c.suite === 'runc').length).toBe(8);
+    expect(cases.filter((c) => c.suite === 'runc').length).toBe(9);
     expect(cases.every((c) => c.status === 'pass')).toBe(true);
     const html = readFileSync(join(report, 'index.html'), 'utf8');
     expect(html).toContain('Check × runtime');

@@ -27,7 +27,7 @@ import { resolveRuntime } from '../../oci/runtime-cli.js';
 import { loadInkForTerminal } from '../../tui/load-ink.js';
 import { ENV } from '../../env.js';
 
-interface RunOptions { runtime?: string; namePrefix: string; pause?: boolean; steps?: boolean; plain?: boolean; next?: boolean; step?: boolean }
+interface RunOptions { runtime?: string; namePrefix: string; pause?: boolean; steps?: boolean; plain?: boolean; next?: boolean; step?: boolean; solve?: boolean }
 interface TestOptions { runtime: string[]; namePrefix: string; reporter: string; output?: string; report?: string; jobs: string; resultFile?: string }
 
 const STOP_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
@@ -97,6 +97,7 @@ export function registerLab(program: Command, binName: string): void {
     .option('--steps', 'show every traced step of the runtime (tslab\'s runtime traces, runc does not)')
     .option('--step', 'in a terminal, stop at every traced step of each container\'s creation (default: at the lab\'s key steps)')
     .option('--plain', 'plain lines even in a terminal (the default when stdout or stdin is not a terminal)')
+    .option('--solve', 'do each task with its reference solution instead of waiting for you (a demonstration; the default without a terminal)')
     .action(async (labArg: string | undefined, opts: RunOptions) => {
       requireRoot('tslab run');
       const ref = pickLab(labArg, opts.next === true);
@@ -113,7 +114,7 @@ export function registerLab(program: Command, binName: string): void {
           const result = await runLabInTui(ref, {
             runtime, prefix, pause: opts.pause === true, steps: opts.steps === true, signal: stop.signal, stop: stop.abort,
             stepping: opts.step === true ? 'all' : 'keys',
-            tasks: 'student', taskSkip: stop.taskSkip, taskDone: stop.taskDone,
+            tasks: opts.solve === true ? 'solution' : 'student', taskSkip: stop.taskSkip, taskDone: stop.taskDone,
           });
           recordOutcome(result);
         } finally {
@@ -135,8 +136,8 @@ export function registerLab(program: Command, binName: string): void {
             if (e.type === 'check') stop.taskDone();
             narrate(e);
           },
-          // a student at a terminal does the tasks; without one, their reference solutions run
-          ...(process.stdin.isTTY === true ? { tasks: 'student' as const, taskSkip: stop.taskSkip } : {}),
+          // a student at a terminal does the tasks; without one (or with --solve), their reference solutions run
+          ...(process.stdin.isTTY === true && opts.solve !== true ? { tasks: 'student' as const, taskSkip: stop.taskSkip } : {}),
           // a signal ends the wait for Enter, so the run goes on to remove its containers
           ...(rl ? pausePrompts((prompt) => rl.question(`\n   (${prompt}) `, { signal: stop.signal }).then(() => undefined, () => undefined)) : {}),
         });
