@@ -19,7 +19,7 @@ while :; do
     # the attack's first move: open /proc/<pid>/exe read-only (EACCES while the process is non-dumpable)
     if ! err=$( { : < $d/exe; } 2>&1 ); then
       case "$err" in *ermission*)
-        fd=$(ls -l $d/fd/0 2>&1 | grep -q ermission && echo EACCES || echo readable)
+        case "$(ls -l $d/fd/0 2>&1)" in *ermission*) fd=EACCES;; *"No such"*) fd=none;; *) fd=readable;; esac
         # still refused, so the fd was probed before it exec'd the program (which is dumpable)
         # (a subshell: a failed redirection of a special builtin ends the shell that runs it)
         (: < $d/exe) 2>/dev/null && continue
@@ -113,7 +113,7 @@ export default {
             'before it enters the container\'s pid namespace, and stay so until execve.',
           verify: (lab) => {
             const denied = lines(lab, 'denied');
-            const ok = denied.length > 0 && denied.every((l) => l.endsWith('fd/0: EACCES'));
+            const ok = denied.length > 0 && !denied.some((l) => l.endsWith('fd/0: readable'));
             return lab.expect.that(ok, 'at least one "denied" line, its fds EACCES too', denied.join(' | ') || 'the helper was never caught');
           },
         },
