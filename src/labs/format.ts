@@ -240,10 +240,22 @@ export interface LabContext {
    * failure is the value not changing (a counter that must stop, a throttle count that must grow)
    */
   pollUntil<T>(probe: () => Promise<T> | T, done: (value: T) => boolean, timeoutMs: number, intervalMs?: number): Promise<T>;
+  /**
+   * the tslab CLI that runs this lab, as the start of a host shell command: `${lab.cli()} container ps -a`
+   * (this node, this package's CLI; the run's data root unless `dataRoot` names one of the lab's own)
+   */
+  cli(options?: CliOptions): string;
+  /** a host shell command that removes the engine's container `name` (none: nothing to do), once its monitor unmounted its root */
+  removeContainer(name: string, options?: CliOptions): string;
   /** values kept between steps (Command.saveAs lands here) */
   memo: Record<string, string>;
   /** verdict helpers */
   expect: Expect;
+}
+
+export interface CliOptions {
+  /** TSLAB_DATA_ROOT for the command: a lab whose engine objects must touch nothing else on the host */
+  dataRoot?: string;
 }
 
 export interface Expect {

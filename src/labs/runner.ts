@@ -18,6 +18,7 @@ import { ENV } from '../env.js';
 import { RuntimeTraceReader } from './runtime-trace.js';
 import { writeOwner } from './gc.js';
 import { runTask } from './tasks.js';
+import { cliCommand, removeContainerCommand } from './lab-cli.js';
 import { writeRunStatus } from './status.js';
 import { pollUntil, waitFor } from './wait.js';
 import { memorySink, tracer } from '../tracer/tracer.js';
@@ -194,6 +195,7 @@ export async function runLab(ref: LabRef, options: RunLabOptions): Promise<LabRe
     runOutside(sh, { env: hostEnv(), timeoutMs: o.timeoutMs });
   const ctx: LabContext = {
     host, inside, outside, memo, expect, waitFor, pollUntil,
+    cli: cliCommand, removeContainer: removeContainerCommand,
     container: view,
     readFile: (path) => readBounded(path),
   };

@@ -1,25 +1,8 @@
 import type { LabContext, LabDefinition } from '../../../src/labs/format.js';
 
-// The steps drive the tslab CLI that runs this lab (bin/tslab), or the tslab on PATH, with its data
-// root (a published port needs the host's one bridge). Names and the port carry this run's pid:
+// The steps drive the tslab CLI that runs this lab (lab.cli), with its data root
+// (a published port needs the host's one bridge). Names and the port carry this run's pid:
 // runs on other checkouts share the kernel.
-function tslab(): string {
-  const entry = process.argv[1] ?? '';
-  const cli = /(^|\/)tslab$/.test(entry)
-    ? `"${process.execPath}" "${entry}"`
-    : `"$(command -v tslab || echo '${process.cwd()}/bin/tslab')"`;
-  const root = process.env.TSLAB_DATA_ROOT ? `TSLAB_DATA_ROOT="${process.env.TSLAB_DATA_ROOT}" ` : '';
-  return `${root}${cli}`;
-}
-/**
- * remove a container once its monitor has finished: kill it, wait until the monitor unmounted its
- * root, then rm (an rm -f racing the monitor's own unmount fails with EINVAL)
- */
-const removeBox = (name: string): string =>
-  `id=$(${tslab()} container inspect ${name} 2>/dev/null | sed -n 's/.*"Id": "\\(.*\\)".*/\\1/p'); ` +
-  `[ -n "$id" ] || exit 0; ${tslab()} container kill ${name} >/dev/null 2>&1; n=0; ` +
-  `while grep -q "/containers/$id/rootfs " /proc/mounts && [ $n -lt 300 ]; do sleep 0.1; n=$((n+1)); done; ` +
-  `${tslab()} container rm -f ${name}`;
 
 const APP = `app-${process.pid}`;
 const VICTIM = `victim-${process.pid}`;
@@ -34,7 +17,7 @@ interface Inspect {
   GraphDriver: { Data: { MergedDir: string; UpperDir: string } };
 }
 async function inspect(lab: LabContext, name: string): Promise<Inspect | undefined> {
-  const r = await lab.outside(`${tslab()} container inspect ${name}`);
+  const r = await lab.outside(`${lab.cli()} container inspect ${name}`);
   return r.code === 0 ? (JSON.parse(r.out) as Inspect[])[0] : undefined;
 }
 /** the freezer's word for a process's cgroup: v1 freezer.state, v2 cgroup.events "frozen" */
@@ -60,9 +43,9 @@ export default {
         'the port and starts the init. inspect reads the engine\'s record: the init\'s host pid, the ' +
         'overlay\'s folders, the log path.',
       run: [
-        { sh: (lab) => `${tslab()} container run -d --runtime "${lab.host.runtime}" --name ${APP} -p 127.0.0.1:${PORT}:80 busybox sh -c '${APP_SCRIPT}'` },
-        { sh: () => `${tslab()} container ps | grep -E 'NAMES|${APP}'` },
-        { sh: () => `${tslab()} container inspect ${APP} | grep -E '"(Pid|Status|MergedDir|LogPath)"'` },
+        { sh: (lab) => `${lab.cli()} container run -d --runtime "${lab.host.runtime}" --name ${APP} -p 127.0.0.1:${PORT}:80 busybox sh -c '${APP_SCRIPT}'` },
+        { sh: (lab) => `${lab.cli()} container ps | grep -E 'NAMES|${APP}'` },
+        { sh: (lab) => `${lab.cli()} container inspect ${APP} | grep -E '"(Pid|Status|MergedDir|LogPath)"'` },
       ],
       checks: [
         {
@@ -90,7 +73,7 @@ export default {
       title: 'exec joins the init\'s namespaces',
       say: 'exec does not start a new container: it enters the namespaces of the running init (setns), ' +
         'so its process sees the same PID, network, mount, UTS and IPC namespaces.',
-      run: [{ sh: () => `${tslab()} container exec ${APP} sh -c 'for n in pid net mnt uts ipc; do readlink /proc/self/ns/$n; done'` }],
+      run: [{ sh: (lab) => `${lab.cli()} container exec ${APP} sh -c 'for n in pid net mnt uts ipc; do readlink /proc/self/ns/$n; done'` }],
       checks: [
         {
           title: 'inside, an exec\'d process has the init\'s five namespace links',
@@ -98,7 +81,7 @@ export default {
           hint: (seen) => `exec's namespaces differ from the init's: ${seen}. An exec that does not setns into every namespace runs half outside.`,
           verify: async (lab) => {
             const pid = (await inspect(lab, APP))?.State.Pid ?? 0;
-            const mine = (await lab.outside(`${tslab()} container exec ${APP} sh -c 'for n in pid net mnt uts ipc; do readlink /proc/self/ns/$n; done'`)).out.trim();
+            const mine = (await lab.outside(`${lab.cli()} container exec ${APP} sh -c 'for n in pid net mnt uts ipc; do readlink /proc/self/ns/$n; done'`)).out.trim();
             const init = (await lab.outside(`for n in pid net mnt uts ipc; do readlink /proc/${pid}/ns/$n; done`)).out.trim();
             const host = (await lab.outside('readlink /proc/self/ns/pid')).out.trim();
             return lab.expect.that(mine !== '' && mine === init && !mine.includes(host), 'the init\'s links, not the host\'s', mine.replace(/\n/g, ' '));
@@ -110,7 +93,7 @@ export default {
       title: 'logs is the log file',
       say: 'A detached container\'s stdout and stderr go straight into one file (inspect\'s LogPath); ' +
         'logs prints that file. No process relays the output.',
-      run: [{ sh: () => `${tslab()} container logs ${APP}` }],
+      run: [{ sh: (lab) => `${lab.cli()} container logs ${APP}` }],
       checks: [
         {
           title: 'logs prints what the log file on the host holds: both lines',
@@ -118,7 +101,7 @@ export default {
           hint: 'logs and the file differ: logs does not read the container\'s log file.',
           verify: async (lab) => {
             const file = lab.readFile((await inspect(lab, APP))?.LogPath ?? '/nonexistent');
-            const logs = await lab.pollUntil(async () => (await lab.outside(`${tslab()} container logs ${APP}`)).out, (o) => o.includes('and on stderr'), 10_000);
+            const logs = await lab.pollUntil(async () => (await lab.outside(`${lab.cli()} container logs ${APP}`)).out, (o) => o.includes('and on stderr'), 10_000);
             return lab.expect.that(file.includes('started on stdout') && file.includes('and on stderr') && logs.trim() === file.trim(),
               'the same two lines in both', `file: ${JSON.stringify(file)}, logs: ${JSON.stringify(logs)}`);
           },
@@ -130,8 +113,8 @@ export default {
       say: 'port lists the published ports; each is a DNAT rule in the host\'s nftables, commented with ' +
         'the container\'s id.',
       run: [
-        { sh: () => `${tslab()} container port ${APP}`, saveAs: 'port' },
-        { sh: () => `nft list ruleset | grep "tslab:$(${tslab()} container inspect ${APP} | sed -n 's/.*"Id": "\\(.*\\)".*/\\1/p')" | grep dnat` },
+        { sh: (lab) => `${lab.cli()} container port ${APP}`, saveAs: 'port' },
+        { sh: (lab) => `nft list ruleset | grep "tslab:$(${lab.cli()} container inspect ${APP} | sed -n 's/.*"Id": "\\(.*\\)".*/\\1/p')" | grep dnat` },
       ],
       checks: [
         {
@@ -152,7 +135,7 @@ export default {
       say: 'pause writes the cgroup freezer (v1 freezer.state, v2 cgroup.freeze); the kernel stops ' +
         'scheduling every task of the cgroup. unpause thaws it.',
       // mayFail: a pause that cannot freeze is the check's failure to report, not the step's
-      run: [{ sh: () => `${tslab()} container pause ${APP}`, mayFail: true }],
+      run: [{ sh: (lab) => `${lab.cli()} container pause ${APP}`, mayFail: true }],
       checks: [
         {
           title: 'after pause the init\'s cgroup is FROZEN',
@@ -171,8 +154,8 @@ export default {
         'ends it, 128+15. PID 1 of a namespace ignores signals it has no handler for, which is why the ' +
         'app traps TERM; without that, stop would SIGKILL it after the grace period.',
       run: [
-        { sh: () => `${tslab()} container unpause ${APP}`, mayFail: true },
-        { sh: () => `${tslab()} container stop -t 20 ${APP}` },
+        { sh: (lab) => `${lab.cli()} container unpause ${APP}`, mayFail: true },
+        { sh: (lab) => `${lab.cli()} container stop -t 20 ${APP}` },
       ],
       checks: [
         {
@@ -191,8 +174,8 @@ export default {
       say: 'kill sends SIGKILL (its default), which no process can catch: the monitor reaps a death by ' +
         'signal 9 and records 128+9.',
       run: [
-        { sh: (lab) => `${tslab()} container run -d --network none --runtime "${lab.host.runtime}" --name ${VICTIM} busybox sleep 100000` },
-        { sh: () => `${tslab()} container kill ${VICTIM}` },
+        { sh: (lab) => `${lab.cli()} container run -d --network none --runtime "${lab.host.runtime}" --name ${VICTIM} busybox sleep 100000` },
+        { sh: (lab) => `${lab.cli()} container kill ${VICTIM}` },
       ],
       checks: [
         {
@@ -209,7 +192,7 @@ export default {
     {
       title: 'rm: the rule and the overlay go',
       say: 'rm deletes what run made: the bundle, the upper layer and, for the published port, its rule.',
-      run: [{ sh: () => `${tslab()} container inspect ${APP} | sed -n 's/.*"Id": "\\(.*\\)".*/\\1/p'`, saveAs: 'appId' }, { sh: () => removeBox(APP) }],
+      run: [{ sh: (lab) => `${lab.cli()} container inspect ${APP} | sed -n 's/.*"Id": "\\(.*\\)".*/\\1/p'`, saveAs: 'appId' }, { sh: (lab) => lab.removeContainer(APP) }],
       checks: [
         {
           title: 'after rm no nft rule names the container and its overlay is unmounted',
@@ -226,8 +209,8 @@ export default {
     },
   ],
   cleanup: [
-    { sh: () => removeBox(APP), mayFail: true },
-    { sh: () => removeBox(VICTIM), mayFail: true },
+    { sh: (lab) => lab.removeContainer(APP), mayFail: true },
+    { sh: (lab) => lab.removeContainer(VICTIM), mayFail: true },
   ],
   controls: [{
     // the runtime moves the init back to the root cgroups after start: pause freezes an empty cgroup

@@ -1,31 +1,17 @@
 import type { LabContext, LabDefinition } from '../../../src/labs/format.js';
 
-// The steps drive the tslab CLI that runs this lab (bin/tslab), or the tslab on PATH, with a data
-// root of this run's own: its containers, names and logs touch nothing else on the host.
+// The steps drive the tslab CLI that runs this lab (lab.cli), with a data root of this
+// run's own: its containers, names and logs touch nothing else on the host.
 const ROOT = `${process.env.TMPDIR ?? '/tmp'}/tslab-lab-shim-root-${process.pid}`;
-function tslab(): string {
-  const entry = process.argv[1] ?? '';
-  const cli = /(^|\/)tslab$/.test(entry)
-    ? `"${process.execPath}" "${entry}"`
-    : `"$(command -v tslab || echo '${process.cwd()}/bin/tslab')"`;
-  return `TSLAB_DATA_ROOT="${ROOT}" ${cli}`;
-}
-/**
- * remove a container once its monitor has finished: kill it, wait until the monitor unmounted its
- * root, then rm (an rm -f racing the monitor's own unmount fails with EINVAL)
- */
-const removeBox = (name: string): string =>
-  `id=$(${tslab()} container inspect ${name} 2>/dev/null | sed -n 's/.*"Id": "\\(.*\\)".*/\\1/p'); ` +
-  `[ -n "$id" ] || exit 0; ${tslab()} container kill ${name} >/dev/null 2>&1; n=0; ` +
-  `while grep -q "/containers/$id/rootfs " /proc/mounts && [ $n -lt 300 ]; do sleep 0.1; n=$((n+1)); done; ` +
-  `${tslab()} container rm -f ${name}`;
+const OWN = { dataRoot: ROOT };
+const tslab = (lab: LabContext): string => lab.cli(OWN);
 /** `tslab container …` with the runtime under test */
-const run = (lab: { host: { runtime: string } }, args: string): string =>
-  `${tslab()} container run -d --network none --runtime "${lab.host.runtime}" ${args}`;
+const run = (lab: LabContext, args: string): string =>
+  `${tslab(lab)} container run -d --network none --runtime "${lab.host.runtime}" ${args}`;
 
 /** the container's State as `tslab container inspect` reports it */
 async function state(lab: LabContext, name: string): Promise<{ Status?: string; Pid?: number; ExitCode?: number }> {
-  const r = await lab.outside(`${tslab()} container inspect ${name}`);
+  const r = await lab.outside(`${tslab(lab)} container inspect ${name}`);
   if (r.code !== 0) return {};
   return (JSON.parse(r.out) as { State: { Status: string; Pid: number; ExitCode: number } }[])[0]!.State;
 }
@@ -52,7 +38,7 @@ export default {
         'nearest child subreaper, the monitor. `run -d` prints the id and the CLI exits too.',
       run: [
         { sh: (lab) => run(lab, '--name shim-demo busybox sleep 100000'), saveAs: 'id' },
-        { sh: () => `pid=$(${tslab()} container inspect shim-demo | sed -n 's/.*"Pid": \\([0-9]*\\).*/\\1/p'); ps -o pid,ppid,args -p $pid; ps -o pid,ppid,args -p $(ps -o ppid= -p $pid)` },
+        { sh: (lab) => `pid=$(${tslab(lab)} container inspect shim-demo | sed -n 's/.*"Pid": \\([0-9]*\\).*/\\1/p'); ps -o pid,ppid,args -p $pid; ps -o pid,ppid,args -p $(ps -o ppid= -p $pid)` },
       ],
       checks: [
         {
@@ -87,7 +73,7 @@ export default {
           from: 'inside',
           hint: 'PPid is not 0: the container shares the host\'s PID namespace, so its parent is visible.',
           verify: async (lab) => lab.expect.matches(
-            (await lab.outside(`${tslab()} container exec shim-demo cat /proc/1/status`)).out, /^PPid:\s*0$/m),
+            (await lab.outside(`${tslab(lab)} container exec shim-demo cat /proc/1/status`)).out, /^PPid:\s*0$/m),
         },
       ],
     },
@@ -96,7 +82,7 @@ export default {
       say: 'Follow the logs (a client that stays attached), then SIGKILL it. Nothing holds the container ' +
         'but the monitor, so it keeps running: the engine is not a process you must keep alive.',
       run: [
-        { sh: () => `${tslab()} container logs -f shim-demo >/dev/null 2>&1 </dev/null & echo $!`, saveAs: 'client' },
+        { sh: (lab) => `${tslab(lab)} container logs -f shim-demo >/dev/null 2>&1 </dev/null & echo $!`, saveAs: 'client' },
         { sh: (lab) => `kill -9 ${lab.memo.client}; while kill -0 ${lab.memo.client} 2>/dev/null; do sleep 0.1; done; echo client ${lab.memo.client} killed` },
       ],
       checks: [
@@ -143,8 +129,8 @@ export default {
     },
   ],
   cleanup: [
-    { sh: () => removeBox('shim-demo'), mayFail: true },
-    { sh: () => removeBox('shim-exit'), mayFail: true },
+    { sh: (lab) => lab.removeContainer('shim-demo', OWN), mayFail: true },
+    { sh: (lab) => lab.removeContainer('shim-exit', OWN), mayFail: true },
     { sh: () => `rm -rf --one-file-system "${ROOT}"` },
   ],
   controls: [{

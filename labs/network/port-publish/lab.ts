@@ -1,15 +1,6 @@
 import type { LabDefinition } from '../../../src/labs/format.js';
 
-// Host steps call the tslab CLI that runs this lab (bin/tslab), with the same data root; when the
-// runner is not the CLI (a test harness), the tslab on PATH or ./bin/tslab.
-function tslab(): string {
-  const entry = process.argv[1] ?? '';
-  const cli = /(^|\/)tslab$/.test(entry)
-    ? `"${process.execPath}" "${entry}"`
-    : `"$(command -v tslab || echo '${process.cwd()}/bin/tslab')"`;
-  const root = process.env.TSLAB_DATA_ROOT ? `TSLAB_DATA_ROOT="${process.env.TSLAB_DATA_ROOT}" ` : '';
-  return `${root}${cli}`;
-}
+// Host steps call the tslab CLI that runs this lab (lab.cli), with the same data root.
 
 const PORT = 18080;
 // The default network, as `tslab container run -p` uses; the lab makes no network of its own.
@@ -37,7 +28,7 @@ export default {
         'nft transaction (each rule is a traced nft.rule event): DNAT in the nat prerouting and output ' +
         'hooks, and a masquerade for connections that come from 127.0.0.1.',
       run: [
-        { sh: (lab) => `${tslab()} network connect ${NET} ${lab.container('web').id} --pid $PID_WEB -p 127.0.0.1:${PORT}:80` },
+        { sh: (lab) => `${lab.cli()} network connect ${NET} ${lab.container('web').id} --pid $PID_WEB -p 127.0.0.1:${PORT}:80` },
         { sh: (lab) => `nft list ruleset | grep 'tslab:${lab.container('web').id}'` },
       ],
       checks: [
@@ -78,12 +69,12 @@ export default {
       say: 'A packet from 127.0.0.1 may not leave through a real device ("martian source") unless the ' +
         'device has route_localnet=1, which tslab sets on its bridges. And the container would answer ' +
         'to 127.0.0.1, its own loopback, so the source is masqueraded to the bridge address.',
-      run: [{ sh: () => `b=$(${tslab()} network inspect ${NET} | sed -n 's/.*"bridge": "\\(.*\\)".*/\\1/p'); sysctl net.ipv4.conf.$b.route_localnet` }],
+      run: [{ sh: (lab) => `b=$(${lab.cli()} network inspect ${NET} | sed -n 's/.*"bridge": "\\(.*\\)".*/\\1/p'); sysctl net.ipv4.conf.$b.route_localnet` }],
     },
     {
       title: 'Disconnect: the rules go with the container',
       say: 'network disconnect deletes the veth pair and the rules (by the handles nft gave them).',
-      run: [{ sh: (lab) => `${tslab()} network disconnect ${lab.container('web').id}; nft list ruleset | grep -c 'tslab:${lab.container('web').id}' || true` }],
+      run: [{ sh: (lab) => `${lab.cli()} network disconnect ${lab.container('web').id}; nft list ruleset | grep -c 'tslab:${lab.container('web').id}' || true` }],
       checks: [
         {
           title: `127.0.0.1:${PORT} no longer answers`,
@@ -95,7 +86,7 @@ export default {
     },
   ],
   cleanup: [
-    { sh: (lab) => `${tslab()} network disconnect ${lab.container('web').id}` },
+    { sh: (lab) => `${lab.cli()} network disconnect ${lab.container('web').id}` },
   ],
   // negative control: the lab must fail when this isolation is removed
   controls: [{

@@ -1,35 +1,18 @@
 import type { LabContext, LabDefinition } from '../../../src/labs/format.js';
 
-// The steps drive the tslab CLI that runs this lab (bin/tslab), or the tslab on PATH, with its data
-// root: networks share the host's address pool, so they must be made where every other one is.
+// The steps drive the tslab CLI that runs this lab (lab.cli), with its data root:
+// networks share the host's address pool, so they must be made where every other one is.
 // Names carry this run's pid: runs on other checkouts share the kernel.
-function tslab(): string {
-  const entry = process.argv[1] ?? '';
-  const cli = /(^|\/)tslab$/.test(entry)
-    ? `"${process.execPath}" "${entry}"`
-    : `"$(command -v tslab || echo '${process.cwd()}/bin/tslab')"`;
-  const root = process.env.TSLAB_DATA_ROOT ? `TSLAB_DATA_ROOT="${process.env.TSLAB_DATA_ROOT}" ` : '';
-  return `${root}${cli}`;
-}
-/**
- * remove a container once its monitor has finished: kill it, wait until the monitor unmounted its
- * root, then rm (an rm -f racing the monitor's own unmount fails with EINVAL)
- */
-const removeBox = (name: string): string =>
-  `id=$(${tslab()} container inspect ${name} 2>/dev/null | sed -n 's/.*"Id": "\\(.*\\)".*/\\1/p'); ` +
-  `[ -n "$id" ] || exit 0; ${tslab()} container kill ${name} >/dev/null 2>&1; n=0; ` +
-  `while grep -q "/containers/$id/rootfs " /proc/mounts && [ $n -lt 300 ]; do sleep 0.1; n=$((n+1)); done; ` +
-  `${tslab()} container rm -f ${name}`;
 
 const NET = `labnet${process.pid}`;
 const WEB = `web-${process.pid}`;
 const CLIENT = `client-${process.pid}`;
-const exec = (name: string, sh: string): string => `${tslab()} container exec ${name} sh -c '${sh}'`;
+const exec = (lab: LabContext, name: string, sh: string): string => `${lab.cli()} container exec ${name} sh -c '${sh}'`;
 const fetchWeb = `printf "GET / HTTP/1.0\\r\\n\\r\\n" | nc -w 3 ${WEB} 8080 | tail -n 1`;
 
 /** the network as `tslab network inspect` reports it */
 async function network(lab: LabContext): Promise<{ bridge?: string; containers?: { name: string; address: string; hostVeth: string }[] }> {
-  const r = await lab.outside(`${tslab()} network inspect ${NET}`);
+  const r = await lab.outside(`${lab.cli()} network inspect ${NET}`);
   return r.code === 0 ? (JSON.parse(r.out) as object[])[0]! : {};
 }
 
@@ -46,10 +29,10 @@ export default {
       say: 'The network is a bridge device and a subnet. The server runs httpd on port 8080; the client ' +
         'only sleeps. Each gets eth0 in its own network namespace, its peer veth enslaved to the bridge.',
       run: [
-        { sh: () => `${tslab()} network create ${NET}` },
-        { sh: (lab) => `${tslab()} container run -d --runtime "${lab.host.runtime}" --network ${NET} --name ${WEB} busybox sh -c 'mkdir -p /www && echo "hello from ${WEB}" > /www/index.html && exec httpd -f -p 8080 -h /www'` },
-        { sh: (lab) => `${tslab()} container run -d --runtime "${lab.host.runtime}" --network ${NET} --name ${CLIENT} busybox sleep 100000` },
-        { sh: () => `ip -br link show master $(${tslab()} network inspect ${NET} | sed -n 's/.*"bridge": "\\(.*\\)".*/\\1/p')` },
+        { sh: (lab) => `${lab.cli()} network create ${NET}` },
+        { sh: (lab) => `${lab.cli()} container run -d --runtime "${lab.host.runtime}" --network ${NET} --name ${WEB} busybox sh -c 'mkdir -p /www && echo "hello from ${WEB}" > /www/index.html && exec httpd -f -p 8080 -h /www'` },
+        { sh: (lab) => `${lab.cli()} container run -d --runtime "${lab.host.runtime}" --network ${NET} --name ${CLIENT} busybox sleep 100000` },
+        { sh: (lab) => `ip -br link show master $(${lab.cli()} network inspect ${NET} | sed -n 's/.*"bridge": "\\(.*\\)".*/\\1/p')` },
       ],
       checks: [
         {
@@ -72,7 +55,7 @@ export default {
             const want = (net.containers ?? []).map((c) => c.address.split('/')[0]).sort().join(' ');
             const seen: string[] = [];
             for (const c of [WEB, CLIENT]) {
-              seen.push(/inet (\S+)\//.exec((await lab.outside(exec(c, 'ip -4 -o addr show eth0'))).out)?.[1] ?? 'none');
+              seen.push(/inet (\S+)\//.exec((await lab.outside(exec(lab, c, 'ip -4 -o addr show eth0'))).out)?.[1] ?? 'none');
             }
             return lab.expect.equal(seen.sort().join(' '), want || 'no leases');
           },
@@ -85,8 +68,8 @@ export default {
         '127.0.0.11 for the same job). The client connects to "' + WEB + '": the name becomes the ' +
         'server\'s address, and the SYN crosses the bridge.',
       run: [
-        { sh: () => exec(CLIENT, 'cat /etc/hosts') },
-        { sh: () => exec(CLIENT, fetchWeb), mayFail: true },
+        { sh: (lab) => exec(lab, CLIENT, 'cat /etc/hosts') },
+        { sh: (lab) => exec(lab, CLIENT, fetchWeb), mayFail: true },
       ],
       checks: [
         {
@@ -95,7 +78,7 @@ export default {
           hint: 'The name does not resolve, or to another address: /etc/hosts inside does not list the peer.',
           verify: async (lab) => {
             const web = (await network(lab)).containers?.find((c) => c.name === WEB)?.address.split('/')[0] ?? 'no lease';
-            const line = (await lab.outside(exec(CLIENT, `grep -w ${WEB} /etc/hosts`))).out.trim();
+            const line = (await lab.outside(exec(lab, CLIENT, `grep -w ${WEB} /etc/hosts`))).out.trim();
             return lab.expect.equal(line.split(/\s+/)[0] ?? '', web);
           },
         },
@@ -104,16 +87,16 @@ export default {
           from: 'inside',
           hint: 'No answer: is httpd listening inside the server, and are both containers on one bridge?',
           verify: async (lab) => lab.expect.equal(
-            await lab.pollUntil(async () => (await lab.outside(exec(CLIENT, fetchWeb))).out.trim(), (o) => o === `hello from ${WEB}`, 15_000),
+            await lab.pollUntil(async () => (await lab.outside(exec(lab, CLIENT, fetchWeb))).out.trim(), (o) => o === `hello from ${WEB}`, 15_000),
             `hello from ${WEB}`),
         },
       ],
     },
   ],
   cleanup: [
-    { sh: () => removeBox(CLIENT), mayFail: true },
-    { sh: () => removeBox(WEB), mayFail: true },
-    { sh: () => `${tslab()} network rm ${NET}`, mayFail: true },
+    { sh: (lab) => lab.removeContainer(CLIENT), mayFail: true },
+    { sh: (lab) => lab.removeContainer(WEB), mayFail: true },
+    { sh: (lab) => `${lab.cli()} network rm ${NET}`, mayFail: true },
   ],
   controls: [{
     // without a network namespace the engine refuses to attach the container: the lab fails at its first step

@@ -1,15 +1,6 @@
 import type { LabContext, LabDefinition } from '../../../src/labs/format.js';
 
-// Host steps call the tslab CLI that runs this lab (bin/tslab), with the same data root; when the
-// runner is not the CLI (a test harness), the tslab on PATH or ./bin/tslab.
-function tslab(): string {
-  const entry = process.argv[1] ?? '';
-  const cli = /(^|\/)tslab$/.test(entry)
-    ? `"${process.execPath}" "${entry}"`
-    : `"$(command -v tslab || echo '${process.cwd()}/bin/tslab')"`;
-  const root = process.env.TSLAB_DATA_ROOT ? `TSLAB_DATA_ROOT="${process.env.TSLAB_DATA_ROOT}" ` : '';
-  return `${root}${cli}`;
-}
+// Host steps call the tslab CLI that runs this lab (lab.cli), with the same data root.
 
 // The default network, as `tslab container run` uses: bridge tslab0 (see docs/networking.md). The
 // lab makes no network of its own, so nothing of it outlives the containers but what disconnect removes.
@@ -18,7 +9,7 @@ const NET = 'bridge';
 interface NetworkView { bridge: string; subnet: string; gateway: string; containers: Array<{ id: string; address: string; hostVeth: string }> }
 
 async function inspect(lab: LabContext): Promise<NetworkView> {
-  const res = await lab.outside(`${tslab()} network inspect ${NET}`);
+  const res = await lab.outside(`${lab.cli()} network inspect ${NET}`);
   return (JSON.parse(res.stdout) as NetworkView[])[0]!;
 }
 
@@ -36,8 +27,8 @@ export default {
         'namespace, host end enslaved to the bridge), and from inside (setns): lo up, RTM_NEWADDR, eth0 up, ' +
         'RTM_NEWROUTE default via the bridge. Add --trace FILE before "network" to see each message.',
       run: [
-        { sh: (lab) => `${tslab()} network connect ${NET} ${lab.container('a').id} --pid $PID_A` },
-        { sh: (lab) => `${tslab()} network connect ${NET} ${lab.container('b').id} --pid $PID_B` },
+        { sh: (lab) => `${lab.cli()} network connect ${NET} ${lab.container('a').id} --pid $PID_A` },
+        { sh: (lab) => `${lab.cli()} network connect ${NET} ${lab.container('b').id} --pid $PID_B` },
       ],
     },
     {
@@ -46,7 +37,7 @@ export default {
         'On the host, that other end is a link whose master is the bridge.',
       run: [
         { in: 'a', sh: 'ip -o link show eth0; ip -o -4 addr show eth0; ip route' },
-        { sh: () => `ip -o link show master $(${tslab()} network inspect ${NET} | sed -n 's/.*"bridge": "\\(.*\\)".*/\\1/p')` },
+        { sh: (lab) => `ip -o link show master $(${lab.cli()} network inspect ${NET} | sed -n 's/.*"bridge": "\\(.*\\)".*/\\1/p')` },
       ],
       checks: [
         {
@@ -114,7 +105,7 @@ export default {
     },
   ],
   cleanup: [
-    { sh: (lab) => `${tslab()} network disconnect ${lab.container('a').id} ${lab.container('b').id}` },
+    { sh: (lab) => `${lab.cli()} network disconnect ${lab.container('a').id} ${lab.container('b').id}` },
   ],
   // negative control: the lab must fail when this isolation is removed
   controls: [{

@@ -1,31 +1,17 @@
 import type { LabContext, LabDefinition } from '../../../src/labs/format.js';
 
-// The steps drive the tslab CLI that runs this lab (bin/tslab), or the tslab on PATH, with a data
-// root of this run's own: its containers and layers touch nothing else on the host.
+// The steps drive the tslab CLI that runs this lab (lab.cli), with a data root of this
+// run's own: its containers and layers touch nothing else on the host.
 const ROOT = `${process.env.TMPDIR ?? '/tmp'}/tslab-lab-layer-root-${process.pid}`;
-function tslab(): string {
-  const entry = process.argv[1] ?? '';
-  const cli = /(^|\/)tslab$/.test(entry)
-    ? `"${process.execPath}" "${entry}"`
-    : `"$(command -v tslab || echo '${process.cwd()}/bin/tslab')"`;
-  return `TSLAB_DATA_ROOT="${ROOT}" ${cli}`;
-}
-/**
- * remove a container once its monitor has finished: kill it, wait until the monitor unmounted its
- * root, then rm (an rm -f racing the monitor's own unmount fails with EINVAL)
- */
-const removeBox = (name: string): string =>
-  `id=$(${tslab()} container inspect ${name} 2>/dev/null | sed -n 's/.*"Id": "\\(.*\\)".*/\\1/p'); ` +
-  `[ -n "$id" ] || exit 0; ${tslab()} container kill ${name} >/dev/null 2>&1; n=0; ` +
-  `while grep -q "/containers/$id/rootfs " /proc/mounts && [ $n -lt 300 ]; do sleep 0.1; n=$((n+1)); done; ` +
-  `${tslab()} container rm -f ${name}`;
+const OWN = { dataRoot: ROOT };
+const tslab = (lab: LabContext): string => lab.cli(OWN);
 const runBox = (lab: LabContext, name: string): string =>
-  `${tslab()} container run -d --network none --runtime "${lab.host.runtime}" --name ${name} busybox sleep 100000`;
-const exec = (name: string, sh: string): string => `${tslab()} container exec ${name} sh -c '${sh}'`;
+  `${tslab(lab)} container run -d --network none --runtime "${lab.host.runtime}" --name ${name} busybox sleep 100000`;
+const exec = (lab: LabContext, name: string, sh: string): string => `${tslab(lab)} container exec ${name} sh -c '${sh}'`;
 
 /** the overlay folders `container inspect` reports (GraphDriver.Data) */
 async function layers(lab: LabContext, name: string): Promise<{ UpperDir?: string; LowerDir?: string }> {
-  const r = await lab.outside(`${tslab()} container inspect ${name}`);
+  const r = await lab.outside(`${tslab(lab)} container inspect ${name}`);
   if (r.code !== 0) return {};
   return (JSON.parse(r.out) as { GraphDriver: { Data: { UpperDir: string; LowerDir: string } } }[])[0]!.GraphDriver.Data;
 }
@@ -44,15 +30,15 @@ export default {
         'read-only lower layers: the kernel copies up or records a whiteout in the upperdir instead.',
       run: [
         { sh: (lab) => runBox(lab, 'layered') },
-        { sh: () => exec('layered', 'echo "made in the container" > /new.txt && rm /bin/ls && ls /new.txt /bin/ls; true') },
-        { sh: () => `${tslab()} container inspect layered | grep -E '"(LowerDir|UpperDir)"'` },
+        { sh: (lab) => exec(lab, 'layered', 'echo "made in the container" > /new.txt && rm /bin/ls && ls /new.txt /bin/ls; true') },
+        { sh: (lab) => `${tslab(lab)} container inspect layered | grep -E '"(LowerDir|UpperDir)"'` },
       ],
       checks: [
         {
           title: 'inside, /new.txt exists and /bin/ls is gone',
           from: 'inside',
           hint: 'The changes did not happen inside: is the root read-only?',
-          verify: async (lab) => lab.expect.equal((await lab.outside(exec('layered', 'cat /new.txt; test -e /bin/ls && echo ls-present || echo ls-gone'))).out.trim(), 'made in the container\nls-gone'),
+          verify: async (lab) => lab.expect.equal((await lab.outside(exec(lab, 'layered', 'cat /new.txt; test -e /bin/ls && echo ls-present || echo ls-gone'))).out.trim(), 'made in the container\nls-gone'),
         },
         {
           title: 'the upperdir holds /new.txt, and /bin/ls there is a whiteout (a 0:0 character device)',
@@ -80,7 +66,7 @@ export default {
       title: 'container diff reads the upperdir',
       say: 'diff lists what the upperdir holds: A for added, C for a directory whose contents changed ' +
         '(it was copied up), D for a whiteout.',
-      run: [{ sh: () => `${tslab()} container diff layered`, saveAs: 'diff' }],
+      run: [{ sh: (lab) => `${tslab(lab)} container diff layered`, saveAs: 'diff' }],
       checks: [
         {
           title: 'diff lists A /new.txt and D /bin/ls',
@@ -98,8 +84,8 @@ export default {
       say: '`rm` unmounts the overlay and deletes the bundle with its upperdir. A new container from the ' +
         'same image gets a new, empty upperdir: /bin/ls is back and /new.txt never existed.',
       run: [
-        { sh: () => `${tslab()} container inspect layered | sed -n 's/.*"UpperDir": "\\(.*\\)".*/\\1/p'`, saveAs: 'upper' },
-        { sh: () => removeBox('layered') },
+        { sh: (lab) => `${tslab(lab)} container inspect layered | sed -n 's/.*"UpperDir": "\\(.*\\)".*/\\1/p'`, saveAs: 'upper' },
+        { sh: (lab) => lab.removeContainer('layered', OWN) },
         { sh: (lab) => runBox(lab, 'fresh') },
       ],
       checks: [
@@ -113,20 +99,20 @@ export default {
           title: 'inside a new container from the same image, /bin/ls is back and /new.txt is absent',
           from: 'inside',
           hint: 'The new container sees the old one\'s changes: they reached the image.',
-          verify: async (lab) => lab.expect.equal((await lab.outside(exec('fresh', 'test -e /bin/ls && echo ls-present; test -e /new.txt && echo new-present; true'))).out.trim(), 'ls-present'),
+          verify: async (lab) => lab.expect.equal((await lab.outside(exec(lab, 'fresh', 'test -e /bin/ls && echo ls-present; test -e /new.txt && echo new-present; true'))).out.trim(), 'ls-present'),
         },
         {
           title: 'the new container\'s diff is empty of /new.txt and /bin/ls',
           from: 'outside',
           hint: 'The new container\'s diff lists the old changes: it shares a layer with the old one.',
-          verify: async (lab) => lab.expect.excludes((await lab.outside(`${tslab()} container diff fresh`)).out, '/new.txt'),
+          verify: async (lab) => lab.expect.excludes((await lab.outside(`${tslab(lab)} container diff fresh`)).out, '/new.txt'),
         },
       ],
     },
   ],
   cleanup: [
-    { sh: () => removeBox('layered'), mayFail: true },
-    { sh: () => removeBox('fresh'), mayFail: true },
+    { sh: (lab) => lab.removeContainer('layered', OWN), mayFail: true },
+    { sh: (lab) => lab.removeContainer('fresh', OWN), mayFail: true },
     { sh: () => `rm -rf --one-file-system "${ROOT}"` },
   ],
   controls: [{

@@ -1,33 +1,19 @@
 import type { LabContext, LabDefinition } from '../../../src/labs/format.js';
 
-// The steps drive the tslab CLI that runs this lab (bin/tslab), or the tslab on PATH, with a data
-// root of this run's own: its volume and containers touch nothing else on the host.
+// The steps drive the tslab CLI that runs this lab (lab.cli), with a data root of this
+// run's own: its volume and containers touch nothing else on the host.
 const ROOT = `${process.env.TMPDIR ?? '/tmp'}/tslab-lab-volume-root-${process.pid}`;
+const OWN = { dataRoot: ROOT };
+const tslab = (lab: LabContext): string => lab.cli(OWN);
 const VOL = 'notes';
 const DATA = `${ROOT}/volumes/${VOL}/_data`;
-function tslab(): string {
-  const entry = process.argv[1] ?? '';
-  const cli = /(^|\/)tslab$/.test(entry)
-    ? `"${process.execPath}" "${entry}"`
-    : `"$(command -v tslab || echo '${process.cwd()}/bin/tslab')"`;
-  return `TSLAB_DATA_ROOT="${ROOT}" ${cli}`;
-}
-/**
- * remove a container once its monitor has finished: kill it, wait until the monitor unmounted its
- * root, then rm (an rm -f racing the monitor's own unmount fails with EINVAL)
- */
-const removeBox = (name: string): string =>
-  `id=$(${tslab()} container inspect ${name} 2>/dev/null | sed -n 's/.*"Id": "\\(.*\\)".*/\\1/p'); ` +
-  `[ -n "$id" ] || exit 0; ${tslab()} container kill ${name} >/dev/null 2>&1; n=0; ` +
-  `while grep -q "/containers/$id/rootfs " /proc/mounts && [ $n -lt 300 ]; do sleep 0.1; n=$((n+1)); done; ` +
-  `${tslab()} container rm -f ${name}`;
 const runWithVolume = (lab: LabContext, name: string): string =>
-  `${tslab()} container run -d --network none --runtime "${lab.host.runtime}" --name ${name} -v ${VOL}:/data busybox sleep 100000`;
-const exec = (name: string, sh: string): string => `${tslab()} container exec ${name} sh -c '${sh}'`;
+  `${tslab(lab)} container run -d --network none --runtime "${lab.host.runtime}" --name ${name} -v ${VOL}:/data busybox sleep 100000`;
+const exec = (lab: LabContext, name: string, sh: string): string => `${tslab(lab)} container exec ${name} sh -c '${sh}'`;
 
 /** "device inode" of a path as stat(2) reports it, seen from inside a container */
 async function statInside(lab: LabContext, name: string, path: string): Promise<string> {
-  return (await lab.outside(exec(name, `stat -c "%d %i" ${path}`))).out.trim();
+  return (await lab.outside(exec(lab, name, `stat -c "%d %i" ${path}`))).out.trim();
 }
 
 export default {
@@ -44,8 +30,8 @@ export default {
       run: [
         { sh: (lab) => runWithVolume(lab, 'writer') },
         { sh: (lab) => runWithVolume(lab, 'reader') },
-        { sh: () => `${tslab()} volume ls` },
-        { sh: () => exec('writer', 'grep " /data " /proc/self/mountinfo') },
+        { sh: (lab) => `${tslab(lab)} volume ls` },
+        { sh: (lab) => exec(lab, 'writer', 'grep " /data " /proc/self/mountinfo') },
       ],
       checks: [
         {
@@ -74,15 +60,15 @@ export default {
       say: 'The writer appends a line; the reader reads it at once: there is no copy, one file in one ' +
         'file system, reached through two mounts.',
       run: [
-        { sh: () => exec('writer', 'echo "written by the writer" > /data/note.txt') },
-        { sh: () => exec('reader', 'cat /data/note.txt'), mayFail: true },
+        { sh: (lab) => exec(lab, 'writer', 'echo "written by the writer" > /data/note.txt') },
+        { sh: (lab) => exec(lab, 'reader', 'cat /data/note.txt'), mayFail: true },
       ],
       checks: [
         {
           title: 'inside the reader, /data/note.txt holds the writer\'s line',
           from: 'inside',
           hint: 'The reader does not see the file: its /data is not the writer\'s.',
-          verify: async (lab) => lab.expect.equal((await lab.outside(exec('reader', 'cat /data/note.txt'))).out.trim(), 'written by the writer'),
+          verify: async (lab) => lab.expect.equal((await lab.outside(exec(lab, 'reader', 'cat /data/note.txt'))).out.trim(), 'written by the writer'),
         },
         {
           title: 'the file is in the volume\'s folder on the host, not in either container\'s layer',
@@ -97,10 +83,10 @@ export default {
       say: 'rm deletes each container\'s bundle and upper layer. A named volume belongs to no container: ' +
         'it stays until `volume rm`, and a new container that names it finds the note.',
       run: [
-        { sh: () => removeBox('writer') },
-        { sh: () => removeBox('reader') },
-        { sh: () => `${tslab()} volume ls; ls -l "${DATA}"` },
-        { sh: (lab) => `${tslab()} container run --rm --network none --runtime "${lab.host.runtime}" -v ${VOL}:/data busybox cat /data/note.txt`, saveAs: 'later', mayFail: true },
+        { sh: (lab) => lab.removeContainer('writer', OWN) },
+        { sh: (lab) => lab.removeContainer('reader', OWN) },
+        { sh: (lab) => `${tslab(lab)} volume ls; ls -l "${DATA}"` },
+        { sh: (lab) => `${tslab(lab)} container run --rm --network none --runtime "${lab.host.runtime}" -v ${VOL}:/data busybox cat /data/note.txt`, saveAs: 'later', mayFail: true },
       ],
       checks: [
         {
@@ -120,7 +106,7 @@ export default {
     {
       title: 'volume rm ends it',
       say: 'Only an explicit `volume rm` deletes the folder (and it refuses while a container uses it).',
-      run: [{ sh: () => `${tslab()} volume rm ${VOL} && ${tslab()} volume ls` }],
+      run: [{ sh: (lab) => `${tslab(lab)} volume rm ${VOL} && ${tslab(lab)} volume ls` }],
       checks: [
         {
           title: 'after volume rm the folder is gone from the host',
@@ -132,8 +118,8 @@ export default {
     },
   ],
   cleanup: [
-    { sh: () => removeBox('writer'), mayFail: true },
-    { sh: () => removeBox('reader'), mayFail: true },
+    { sh: (lab) => lab.removeContainer('writer', OWN), mayFail: true },
+    { sh: (lab) => lab.removeContainer('reader', OWN), mayFail: true },
     { sh: () => `rm -rf --one-file-system "${ROOT}"` },
   ],
   controls: [{
