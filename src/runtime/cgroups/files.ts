@@ -56,7 +56,7 @@ export async function waitUntil(what: string, done: () => boolean, timeoutMs = 1
 }
 
 /** The sub-cgroups below dir, deepest first (each before its parent). */
-function subCgroups(dir: string): string[] {
+export function subCgroups(dir: string): string[] {
   let entries;
   try {
     entries = readdirSync(dir, { withFileTypes: true });
