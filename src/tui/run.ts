@@ -149,12 +149,15 @@ async function runInk(source: EventSource, title: string): Promise<TuiResult> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   process.on('SIGHUP', onSignal);
-  // a closed terminal fails our writes (EIO) before or after its SIGHUP: never a crash nor a hang
+  // a closed terminal fails our writes (EIO) before or after its SIGHUP, and the lines we leave
+  // below once the TUI is gone: never a crash nor a hang
+  let shown = true;
   const ignoreGoneTerminal = (err: NodeJS.ErrnoException): void => {
     if (err.code !== 'EIO' && err.code !== 'EPIPE') throw err;
-    onSignal();
+    if (shown) onSignal();
   };
   process.stdout.on('error', ignoreGoneTerminal);
+  process.stderr.on('error', ignoreGoneTerminal);
   try {
     const app = render(
       React.createElement(App, { source: watched, title, color: process.stdout.isTTY === true && !process.env.NO_COLOR, onDone: (r: TuiResult) => { result = r; } }),
@@ -166,7 +169,7 @@ async function runInk(source: EventSource, title: string): Promise<TuiResult> {
     };
     await app.waitUntilExit();
   } finally {
-    process.stdout.off('error', ignoreGoneTerminal);
+    shown = false;
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     process.off('SIGHUP', onSignal);

@@ -7,8 +7,8 @@
 // back (its pid namespace, its gid) stops it at once, saying so; `delete --force` must then recover.
 //
 // By default a sample taken from the trace runs: the first occurrence of every distinct step of
-// each process, plus its last occurrence when there are several (~70 faults, about a minute).
-// TSLAB_FAULT_SWEEP=full runs every occurrence of every step (~250 faults).
+// each process, plus its last occurrence when there are several (~75 faults, under a minute here).
+// TSLAB_FAULT_SWEEP=full runs every occurrence of every step (~240 faults, ~2.5 min here).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
