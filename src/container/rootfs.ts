@@ -47,13 +47,24 @@ export function mountRootfs(dir: string, lowerDirs: string[]): void {
   }
 }
 
+/**
+ * Unmounts the container's root. The shim and a concurrent `rm` may unmount it between our look and
+ * our umount2: EINVAL (no longer a mount point) or ENOENT then mean it is already gone.
+ */
 export function unmountRootfs(dir: string): void {
   const { rootfs } = rootfsPaths(dir);
   if (!isMounted(rootfs)) return;
+  const alreadyGone = (err: unknown): boolean => ['EINVAL', 'ENOENT'].includes(String((err as { errno?: unknown }).errno)) && !isMounted(rootfs);
   try {
     sys.umount2(rootfs, 0);
-  } catch {
+    return;
+  } catch (err) {
+    if (alreadyGone(err)) return;
+  }
+  try {
     sys.umount2(rootfs, MNT.MNT_DETACH); // something still holds it: detach now, freed when released
+  } catch (err) {
+    if (!alreadyGone(err)) throw err;
   }
 }
 

@@ -16,7 +16,7 @@ import { EngineContainer, MissingImageError, RuntimeCli, runOutside } from '../c
 import { packageRoot } from '../oci/runtime-cli.js';
 import { ENV } from '../env.js';
 import { RuntimeTraceReader } from './runtime-trace.js';
-import { writeOwner } from './gc.js';
+import { noteContainer, writeOwner } from './gc.js';
 import { runTask } from './tasks.js';
 import { cliCommand, removeContainerCommand } from './lab-cli.js';
 import { writeRunStatus } from './status.js';
@@ -229,6 +229,7 @@ export async function runLab(ref: LabRef, options: RunLabOptions): Promise<LabRe
       stopIfAborted();
       const id = `${prefix}${ref.name}-${name}-${rand()}`;
       const outputFile = join(scratch, `${name}.output`);
+      noteContainer(scratch, id);
       const engine = new EngineContainer({
         id, image: def.image, bundle: join(scratch, name), runtime, outputFile,
         spec: (rootfs, netMounts) => labSpec(withScratchMounts(def, scratch), { rootfs, cgroupsPath: `/${id}` }, netMounts),

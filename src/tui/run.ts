@@ -8,7 +8,7 @@ import type { TraceEvent } from '../tracer/event.js';
 import type { TuiResult } from './App.js';
 import { LiveSource } from './sources/live.js';
 import { ReplaySource } from './sources/replay.js';
-import type { EventSource } from './sources/source.js';
+import type { EventSource, SourceHandlers } from './sources/source.js';
 import { plainLine } from './plain.js';
 import { loadInkForTerminal } from './load-ink.js';
 import { exitStatus } from '../runtime/lifecycle/signals.js';
@@ -115,20 +115,64 @@ async function runInk(source: EventSource, title: string): Promise<TuiResult> {
   const { render } = await loadInkForTerminal();
   const [{ default: React }, { App }] = await Promise.all([import('react'), import('./App.js')]);
   let result: TuiResult = { code: null, signal: null, output: [], quit: false };
-  const onSigint = (): void => source.stop();
-  process.on('SIGINT', onSigint);
-  process.on('SIGTERM', onSigint);
-  process.on('SIGHUP', onSigint); // the terminal closed: stop the container and clean up all the same
+  // A signal (the terminal closed: SIGHUP; kill: SIGTERM) stops the command, which cleans up all the
+  // same; then nobody is left to press q, so the TUI ends as soon as the command has.
+  let ended: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  let leaving = false;
+  let leave = (): void => {};
+  let initPid: number | undefined; // as the TUI's model finds it: the stop may have to SIGKILL it
+  const start = (handlers: SourceHandlers): void => source.start({
+    ...handlers,
+    events: (batch) => {
+      for (const e of batch) if (e.stage === 'init' && e.pid > 1) initPid ??= e.pid;
+      handlers.events(batch);
+    },
+    exit: (code, signal) => {
+      ended = { code, signal };
+      handlers.exit(code, signal);
+      if (leaving) leave();
+    },
+  });
+  // the source as it is, but for start(), which also tells us when the command ended
+  const watched = new Proxy(source, {
+    get: (target, prop) => {
+      if (prop === 'start') return start;
+      const value: unknown = Reflect.get(target, prop, target);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  const onSignal = (): void => {
+    leaving = true;
+    source.stop({ initPid });
+    if (ended || source.kind === 'replay') leave();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', onSignal);
+  // a closed terminal fails our writes (EIO) before or after its SIGHUP, and the lines we leave
+  // below once the TUI is gone: never a crash nor a hang
+  let shown = true;
+  const ignoreGoneTerminal = (err: NodeJS.ErrnoException): void => {
+    if (err.code !== 'EIO' && err.code !== 'EPIPE') throw err;
+    if (shown) onSignal();
+  };
+  process.stdout.on('error', ignoreGoneTerminal);
+  process.stderr.on('error', ignoreGoneTerminal);
   try {
     const app = render(
-      React.createElement(App, { source, title, color: process.stdout.isTTY === true && !process.env.NO_COLOR, onDone: (r: TuiResult) => { result = r; } }),
+      React.createElement(App, { source: watched, title, color: process.stdout.isTTY === true && !process.env.NO_COLOR, onDone: (r: TuiResult) => { result = r; } }),
       { exitOnCtrlC: false },
     );
+    leave = () => {
+      if (ended) result = { ...result, code: ended.code, signal: ended.signal };
+      app.unmount();
+    };
     await app.waitUntilExit();
   } finally {
-    process.off('SIGINT', onSigint);
-    process.off('SIGTERM', onSigint);
-    process.off('SIGHUP', onSigint);
+    shown = false;
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    process.off('SIGHUP', onSignal);
   }
   // The screen is gone with the TUI: leave what the command printed, and how it ended, in the terminal.
   if (result.output.length > 0) process.stdout.write(result.output.join('\n') + '\n');

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import type { Command } from 'commander';
 import { UsageError, requireRoot } from '../../errors.js';
+import { reportFailure } from '../log.js';
 import { collect, type RunFlags } from '../../container/options.js';
 import { createContainer, prepareBundle } from '../../container/create.js';
 import { dataRoot, find, logPath, refresh } from '../../container/state.js';
@@ -334,11 +335,19 @@ export function registerContainer(program: Command, binName: string): void {
   container.command('rm <containers...>').alias('remove').description('remove containers (named volumes stay)')
     .option('-f, --force', 'kill running containers first')
     .action((names: string[], opts: { force?: boolean }) => {
+      // as docker rm: a name that fails is reported and the others are still removed; exit 1 at the end
+      let failed = false;
       for (const n of names) {
-        removeContainer(find(n), opts.force ?? false);
-        out(`${n}\n`);
+        try {
+          removeContainer(find(n), opts.force ?? false);
+          out(`${n}\n`);
+        } catch (err) {
+          reportFailure(err, 'tslab');
+          failed = true;
+        }
       }
       collectNetworks(dataRoot());
+      if (failed) process.exitCode = 1;
     });
 
   // The createRuntime hook of `run -t` (src/container/create.ts): the runtime gives the

@@ -74,8 +74,8 @@ function interruptible(): { signal: AbortSignal; abort: () => void; done: () => 
 
 /** Removes what earlier runs left when their runner died, and says so. */
 async function sweep(prefix: string): Promise<void> {
-  for (const dir of await collectStaleRuns(prefix)) {
-    process.stderr.write(`tslab: removed the containers and mounts of an interrupted lab run (${dir})\n`);
+  for (const what of await collectStaleRuns(prefix)) {
+    process.stderr.write(`tslab: removed what an interrupted lab run left: ${what}\n`);
   }
 }
 

@@ -1,5 +1,6 @@
 // Small helpers shared by both cgroup implementations.
-import { existsSync, readFileSync, rmdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { writeKernelFile } from '../sys/index.js';
 import { tracer } from '../../tracer/tracer.js';
 
@@ -54,17 +55,18 @@ export async function waitUntil(what: string, done: () => boolean, timeoutMs = 1
   }
 }
 
-/** Kills what is left in the cgroup, waits for it to empty, and removes the directory. */
-export async function removeCgroupDir(dir: string): Promise<void> {
-  if (!existsSync(dir)) return;
-  for (const pid of readPids(dir)) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
+/** The sub-cgroups below dir, deepest first (each before its parent). */
+export function subCgroups(dir: string): string[] {
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return [];
   }
-  await waitUntil(`${dir} to empty`, () => readPids(dir).length === 0);
+  return entries.filter((e) => e.isDirectory()).flatMap((e) => [...subCgroups(join(dir, e.name)), join(dir, e.name)]);
+}
+
+function rmdirCgroup(dir: string): void {
   tracer.step({ kind: 'syscall', step: 'rmdir', args: { path: dir }, summary: `rmdir ${dir}` }, () => {
     // rmdir of a cgroup can race with the last task's exit (EBUSY): retry briefly
     for (let i = 0; ; i++) {
@@ -79,6 +81,30 @@ export async function removeCgroupDir(dir: string): Promise<void> {
       }
     }
   });
+}
+
+/**
+ * Kills what is left in the cgroup, waits for it to empty, removes its empty sub-cgroups and the
+ * directory. A sub-cgroup that still holds processes (someone else's) is left, as runc leaves it:
+ * returns what stood in the way, so the caller can say so and go on.
+ */
+export async function removeCgroupDir(dir: string): Promise<string | undefined> {
+  if (!existsSync(dir)) return undefined;
+  for (const pid of readPids(dir)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  try {
+    await waitUntil(`${dir} to empty`, () => readPids(dir).length === 0);
+    for (const sub of subCgroups(dir)) rmdirCgroup(sub);
+    rmdirCgroup(dir);
+    return undefined;
+  } catch (err) {
+    return `cgroup ${dir} is left in place: ${(err as Error).message}`;
+  }
 }
 
 /**

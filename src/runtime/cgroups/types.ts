@@ -34,6 +34,7 @@ export interface CgroupManager {
   /**
    * Kills what is left and removes the directories, but leaves those in `keep` as they are: cgroups
    * that held processes before the container came (cgroupsPath naming someone else's), as runc does.
+   * Returns one line for each directory it could not remove (a sub-cgroup still in use), and why.
    */
-  destroy(keep?: string[]): Promise<void>;
+  destroy(keep?: string[]): Promise<string[]>;
 }

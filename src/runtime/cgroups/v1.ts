@@ -170,10 +170,13 @@ export class CgroupV1 implements CgroupManager {
     return stats;
   }
 
-  async destroy(keep: string[] = []): Promise<void> {
+  async destroy(keep: string[] = []): Promise<string[]> {
+    const left: string[] = [];
     for (const dir of this.dirs()) {
-      if (keep.includes(dir)) continue;
-      if (existsSync(dir) && statSync(dir).isDirectory()) await removeCgroupDir(dir);
+      if (keep.includes(dir) || !existsSync(dir) || !statSync(dir).isDirectory()) continue;
+      const problem = await removeCgroupDir(dir);
+      if (problem) left.push(problem);
     }
+    return left;
   }
 }

@@ -135,7 +135,8 @@ export class CgroupV2 implements CgroupManager {
     };
   }
 
-  async destroy(keep: string[] = []): Promise<void> {
-    if (!keep.includes(this.dir)) await removeCgroupDir(this.dir);
+  async destroy(keep: string[] = []): Promise<string[]> {
+    const left = keep.includes(this.dir) ? undefined : await removeCgroupDir(this.dir);
+    return left ? [left] : [];
   }
 }

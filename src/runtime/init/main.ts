@@ -1,6 +1,6 @@
 // The container's init: a Node process started by the runtime that acts on itself, step by step,
 // until it becomes the container's program with execve. See docs/process-model.md.
-import { openSync } from 'node:fs';
+import { constants, openSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tracer, fdSink } from '../../tracer/tracer.js';
 import { CLONE, sys, writeKernelFile } from '../sys/index.js';
@@ -38,6 +38,32 @@ function sysctl(settings: Record<string, string> | undefined): void {
   for (const [key, value] of Object.entries(settings ?? {})) {
     if (key.includes('..') || key.includes('\0')) throw new Error(`linux.sysctl: "${key}" is not a sysctl name`);
     writeKernelFile(`/proc/sys/${key.replace(/\./g, '/')}`, value, 'sysctl.write', `sysctl ${key} = ${value}`);
+  }
+}
+
+/**
+ * Blocks until `start` opens exec.fifo for reading. The runtime stopped reading our pipe at created,
+ * so when this fails the error can only reach a `start` reading the fifo: it is sent there if one
+ * comes within ~0.2 s (a later start finds us gone at this step and says so).
+ */
+function openExecFifo(path: string): number {
+  const fifo = `/proc/self/fd/${FIFO_FD}`;
+  try {
+    return tracer.step({ kind: 'syscall', step: 'open', args: { path, flags: 'O_WRONLY' },
+      summary: 'open exec.fifo O_WRONLY (blocks until start)' }, () => openSync(fifo, 'w'));
+  } catch (err) {
+    const e = err as Error;
+    e.message = `the init's open of exec.fifo, where it waits for start: ${e.message}`;
+    // `run` opens its end right after created: give it a moment (ENXIO until a reader is there)
+    for (let tries = 0; tries < 100; tries++) {
+      try {
+        redirectUp(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK));
+        break;
+      } catch {
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2);
+      }
+    }
+    throw e;
   }
 }
 
@@ -95,8 +121,7 @@ function main(): void {
 
   // 4. Created: wait for `start`, which opens the fifo for reading. From then on our events go to it.
   sendUp({ msg: 'created' });
-  const fifo = tracer.step({ kind: 'syscall', step: 'open', args: { path: config.fifo, flags: 'O_WRONLY' },
-    summary: `open exec.fifo O_WRONLY (blocks until start)` }, () => openSync(`/proc/self/fd/${FIFO_FD}`, 'w'));
+  const fifo = openExecFifo(config.fifo);
   redirectUp(fifo);
   tracer.clearSinks();
   tracer.addSink(fdSink(fifo));

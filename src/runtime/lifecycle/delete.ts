@@ -35,7 +35,9 @@ export async function deleteContainer(root: string, id: string, force: boolean):
     }
     await waitUntil(`container ${id} to exit`, () => !processAlive(state.pid, state.pidStartTime));
   }
-  await cgroup.destroy(state.cgroupPreexisting);
+  // as runc: a cgroup that cannot be removed is reported, and the container is deleted all the same
+  // (a state folder left behind would look like a container that still exists)
+  const left = await cgroup.destroy(state.cgroupPreexisting);
   let spec;
   try {
     spec = readSavedSpec(root, id);
@@ -45,6 +47,7 @@ export async function deleteContainer(root: string, id: string, force: boolean):
   const dir = stateDir(root, id);
   if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
   tracer.point('lifecycle', 'state.deleted', { id }, `deleted ${id}`);
+  for (const line of left) process.stderr.write(`warning: container "${id}": ${line}\n`);
   // poststop hooks: a failure is a warning, and the remaining hooks still run (runtime-spec).
   await runHooks('poststop', spec?.hooks?.poststop, { ...ociState({ ...state, status: 'stopped' }) }, { warnOnly: true });
 }

@@ -5,7 +5,7 @@
 // - user: a multithreaded process cannot create one, so a single-threaded trampoline
 //   (util-linux `unshare --user`) makes it and execs the init; we then write its uid/gid maps.
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync, readlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readlinkSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { tracer } from '../../tracer/tracer.js';
 import { CLONE, sys, writeKernelFile } from '../sys/index.js';
@@ -15,7 +15,7 @@ import { handleInitLine } from './init-lines.js';
 import { CONFIG_FD, CONSOLE_FD, CONTROL_FD, COVERAGE_FD, ENV_CONSOLE_FD, ENV_EXE_FD, ENV_UP_PATH, EVENTS_FD, EXE_FD } from '../init/config.js';
 import { ENV } from '../../env.js';
 import { Socket } from 'node:net';
-import { sealedExecutable, spawnUnreachable } from './unreachable-spawn.js';
+import { sealedExecutable, spawnUnreachable, stopAtOnce } from './unreachable-spawn.js';
 
 const O_PATH = 0o10000000;
 
@@ -308,10 +308,8 @@ function spawnWithPidNamespace(options: SpawnInitOptions, program: string, args:
     try {
       sys.setns(ownPidNs, CLONE.CLONE_NEWPID, `/proc/self/ns/pid (${readlinkSync('/proc/self/ns/pid')})`);
     } catch (err) {
-      // Nothing asynchronous can run any more (it needs threads): say why and stop at once. The
-      // init gets EOF on its pipe and exits; `delete --force` removes what create had made.
-      writeSync(2, `tslab-runtime: ${(err as Error).message}: cannot return to our own pid namespace, stopping (delete --force cleans up)\n`);
-      process.exit(1);
+      // Nothing asynchronous can run any more (it needs threads)
+      stopAtOnce(err, 'cannot return to our own pid namespace');
     }
     closeSync(ownPidNs);
   }

@@ -39,7 +39,7 @@ async function drainFifo(fifo: string, state: ContainerState): Promise<string | 
       if (n === 0) {
         if (connected) break;
         if (!processAlive(state.pid, state.pidStartTime)) {
-          failure ??= 'the init exited before it could start the program';
+          failure ??= 'the init exited at its open of exec.fifo (the step where it waits for start), before the program started';
           break;
         }
         if (Date.now() > deadline) throw new Error(`container "${state.id}": the init did not answer start within 30 s`);

@@ -10,6 +10,7 @@
 // 2. The binary is exec'd from a read-only bind mount that is in no mount namespace (open_tree):
 //    a process that may open /proc/<pid>/exe (CAP_SYS_PTRACE) can read it but never write through
 //    it (EROFS), not while it runs, not after. No copy: ~0.1 ms per process, no memory.
+import { writeSync } from 'node:fs';
 import { PR, sys } from '../sys/index.js';
 
 const sealed = new Map<string, number>();
@@ -44,6 +45,20 @@ export function spawnUnreachable<T>(spawnIt: () => T, setgidExec = true): T {
   try {
     return spawnIt();
   } finally {
-    sys.setEgidOfThisThread(egid);
+    try {
+      sys.setEgidOfThisThread(egid);
+    } catch (err) {
+      stopAtOnce(err, 'cannot take our effective gid back');
+    }
   }
+}
+
+/**
+ * A step that puts the runtime back as it was failed (its pid namespace, its gid): nothing may run
+ * on in that state, not even the event loop. Says why and exits; the children get EOF on their
+ * pipes and exit, and `delete --force` removes what a create had made.
+ */
+export function stopAtOnce(err: unknown, why: string): never {
+  writeSync(2, `tslab-runtime: ${(err as Error).message}: ${why}, stopping (delete --force cleans up after a create)\n`);
+  process.exit(1);
 }
