@@ -1,5 +1,5 @@
-// The fixed cost every `tslab` command pays: `tslab --version` and `tslab image ls` (an empty
-// store) against a bare `node -e 0` and `tslab-runtime --version`, alternating in one run.
+// The fixed cost every `tslab` command pays: `tslab --version`, `tslab image ls` (an empty
+// store) and `tslab lab list` (the curriculum's catalogue) against a bare `node -e 0` and `tslab-runtime --version`, alternating in one run.
 //   node dist/bench/cli-startup.js [iterations]
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,6 +18,7 @@ try {
     { name: 'node -e 0', cmd: process.execPath, args: ['-e', '0'] },
     { name: 'tslab --version', cmd: process.execPath, args: [bin('tslab'), '--version'], env },
     { name: 'tslab image ls', cmd: process.execPath, args: [bin('tslab'), 'image', 'ls'], env },
+    { name: 'tslab lab list', cmd: process.execPath, args: [bin('tslab'), 'lab', 'list'], env },
     { name: 'tslab-runtime --version', cmd: process.execPath, args: [bin('tslab-runtime'), '--version'], env },
   ], iterations, { memory: true });
   report(`tslab CLI start-up, ${iterations} alternating runs each (median)`, results, 'node -e 0');
