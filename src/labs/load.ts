@@ -1,6 +1,7 @@
 // Loading a lab definition. lab.ts is compiled on its own with TypeScript's transpiler (it imports
 // only types), with a source map, so a syntax error and a throwing check both name lab.ts:line.
-// Without the typescript package, the build's dist/labs/**/lab.js is used instead.
+// A shipped lab that the build compiled and that is unchanged since (or any, without the typescript
+// package) loads from the build's dist/labs/**/lab.js instead, its source map naming lab.ts.
 import { readFileSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -122,7 +123,9 @@ function validate(ref: LabRef, value: unknown): LabDefinition {
 
 export async function loadLab(ref: LabRef): Promise<LabDefinition> {
   let module: { default?: unknown };
-  const ts = ref.file.endsWith('ts') ? await loadTypescript() : null;
+  // a shipped lab the build compiled, unchanged since: loading TypeScript alone costs ~1 s
+  const built = ref.file.endsWith('ts') ? builtCopy(ref) : undefined;
+  const ts = ref.file.endsWith('ts') && !built ? await loadTypescript() : null;
   if (ts) {
     const tmp = join(tmpdir(), `tslab-lab-load-${process.pid}-${++loads}.mjs`);
     const code = await compile(ref, ts, tmp);
@@ -135,7 +138,7 @@ export async function loadLab(ref: LabRef): Promise<LabDefinition> {
       rmSync(tmp, { force: true });
     }
   } else {
-    const file = ref.file.endsWith('ts') ? builtCopy(ref) : ref.file;
+    const file = ref.file.endsWith('ts') ? built : ref.file;
     if (!file) throw new LabError(ref.id, shown(ref.file), 'cannot compile lab.ts: the typescript package is missing and dist/ has no build of it');
     try {
       module = (await import(pathToFileURL(file).href)) as { default?: unknown };

@@ -1,9 +1,11 @@
 // --version of both programs: engines parse the runtime's ("… version X", "commit: …", "spec: …"),
-// people read tslab's. The commit is the checkout's own.
+// people read tslab's. The commit is the checkout's own. tslab runs from its bundle.
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { run, TSLAB, TSLAB_RUNTIME } from '../helpers/runtimes.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -25,5 +27,20 @@ describe('--version', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^tslab version \d+\.\d+\.\d+\ncommit: /);
     if (head) expect(r.stdout).toContain(`commit: ${head}`);
+  });
+
+  it('tslab runs from its bundle dist/tslab.cjs (the build writes it), not from the modules in dist/src', async () => {
+    // V8's coverage names every script the process compiled
+    const dumps = mkdtempSync(join(tmpdir(), 'tslabt-version-'));
+    try {
+      const r = await run(TSLAB, ['--version'], { env: { ...process.env, NODE_V8_COVERAGE: dumps } });
+      expect(r.code, r.stderr).toBe(0);
+      const urls = readdirSync(dumps).flatMap((f) => (JSON.parse(readFileSync(join(dumps, f), 'utf8')) as { result: Array<{ url: string }> }).result.map((s) => s.url));
+      const dist = pathToFileURL(join(ROOT, 'dist')).href;
+      expect(urls).toContain(`${dist}/tslab.cjs`);
+      expect(urls.filter((u) => u.startsWith(`${dist}/src/`))).toEqual([]);
+    } finally {
+      rmSync(dumps, { recursive: true, force: true });
+    }
   });
 });
