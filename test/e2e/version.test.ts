@@ -33,7 +33,7 @@ describe('--version', () => {
     // V8's coverage names every script the process compiled
     const dumps = mkdtempSync(join(tmpdir(), 'tslabt-version-'));
     try {
-      const r = await run(TSLAB, ['--version'], { env: { ...process.env, NODE_V8_COVERAGE: dumps } });
+      const r = await run(TSLAB, ['--version'], { env: { ...process.env, NODE_V8_COVERAGE: dumps, TSLAB_UNBUNDLED: '' } });
       expect(r.code, r.stderr).toBe(0);
       const urls = readdirSync(dumps).flatMap((f) => (JSON.parse(readFileSync(join(dumps, f), 'utf8')) as { result: Array<{ url: string }> }).result.map((s) => s.url));
       const dist = pathToFileURL(join(ROOT, 'dist')).href;
