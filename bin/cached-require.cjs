@@ -1,4 +1,4 @@
-// require() of a bundle with V8's code cache beside it (BUNDLE.cache): compiling the ~750 kB CLI
+// require() of a bundle with V8's code cache beside it (BUNDLE.cache): compiling the ~900 kB CLI
 // bundle costs ~10 ms per start, the cache turns that into a deserialisation. The cache is written
 // on the first run (scripts/bundle.mjs makes that run) and again whenever V8 rejects it (another
 // Node version); a read-only install just runs without one. Same semantics as require().

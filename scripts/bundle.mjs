@@ -49,12 +49,18 @@ const tuiStaysEsm = {
  * defined outside the cached script (globalThis.__tslabImport; a plain require falls back to import()).
  */
 async function buildCached(options) {
-  const { outputFiles: [out] } = await build({
+  const { outputFiles } = await build({
     ...common, ...options, write: false,
     banner: { js: `${common.banner.js}\nconst __tslabImport = globalThis.__tslabImport ?? ((s) => import(s));` },
   });
+  // with source maps on there are two outputs, the map first: write both, the code rewritten
+  const out = outputFiles.find((f) => f.path.endsWith('.cjs'));
+  const map = outputFiles.find((f) => f.path.endsWith('.cjs.map'));
+  if (!out || !map) throw new Error(`esbuild gave no .cjs and .cjs.map for ${options.outfile}`);
+  // the rewrite adds no line, so the map's lines hold (only columns right of a rewritten import( shift)
   const text = out.text.replace(/\bimport\(/g, '__tslabImport(').replace('?? ((s) => __tslabImport(s));', '?? ((s) => import(s));');
   writeFileSync(out.path, text);
+  writeFileSync(map.path, map.contents);
   // a fresh build has a fresh code cache: the first run writes it
   rmSync(`${out.path}.cache`, { force: true });
 }

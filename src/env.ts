@@ -27,6 +27,8 @@ export const ENV = {
   COMMIT: 'TSLAB_COMMIT',
   /** sh: the container monitor is the shell program even where perl exists. */
   SHIM: 'TSLAB_SHIM',
+  /** 1: bin/tslab runs the modules in dist/src, not its bundle dist/tslab.cjs (to compare or test the two). */
+  UNBUNDLED: 'TSLAB_UNBUNDLED',
   /** npm run test:coverage: where the processes a test starts write their V8 coverage (test/child-coverage.ts). */
   CHILD_COVERAGE: 'TSLAB_CHILD_COVERAGE',
 

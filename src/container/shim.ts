@@ -1,5 +1,5 @@
 // The monitor of a container, small enough to leave one per detached container. Its programs are
-// src/container/monitor.pl and monitor.sh (copied beside the built module by scripts/bundle.mjs).
+// src/container/monitor.pl and monitor.sh, run from the package's sources.
 //
 // With perl (perl-base is part of every Debian/Ubuntu system) the monitor makes itself a child
 // subreaper (prctl PR_SET_CHILD_SUBREAPER), runs the runtime's `create`, waits for tslab's word on
@@ -17,8 +17,9 @@
 // shares the monitor's stdio (tslab's pipes), the monitor ignores ^C (tslab forwards it to the
 // container) and exits with the container's status.
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { ENV } from '../env.js';
+import { packageRoot } from '../oci/runtime-cli.js';
 
 /** prctl's system call number, for perl's syscall(). */
 const PRCTL_NR: Record<string, number> = { x64: 157, arm64: 167, riscv64: 167, arm: 172, s390x: 172, ppc64: 171, ia32: 172 };
@@ -29,13 +30,14 @@ export interface ShimCommand {
   extraEnv: Record<string, string>;
 }
 
-/** A monitor program: beside this module (src/container, or dist/src/container after the build), else in the sources. */
+/**
+ * A monitor program, read from the package's sources: the same file whether this module runs from
+ * src, dist/src or a bundle in dist (a build copies nothing, so a fresh clone after `npm ci` has it).
+ */
 export function monitorProgram(file: 'monitor.pl' | 'monitor.sh'): string {
-  for (const candidate of [`./${file}`, `../../../src/container/${file}`]) {
-    const path = fileURLToPath(new URL(candidate, import.meta.url));
-    if (existsSync(path)) return path;
-  }
-  throw new Error(`the container monitor ${file} is missing beside ${fileURLToPath(import.meta.url)}: rebuild tslab (npm run build)`);
+  const path = join(packageRoot(), 'src', 'container', file);
+  if (!existsSync(path)) throw new Error(`the container monitor ${path} is missing: reinstall tslab`);
+  return path;
 }
 
 /** The monitor to spawn for one container; TSLAB_SHIM=sh forces the shell one. */

@@ -1,6 +1,8 @@
 // Loading a lab definition. lab.ts is compiled on its own with TypeScript's transpiler (it imports
 // only types), with a source map, so a syntax error and a throwing check both name lab.ts:line.
-// Without the typescript package, the build's dist/labs/**/lab.js is used instead.
+// A shipped lab that the build compiled and that is unchanged since (or any, without the typescript
+// package) loads from the build's dist/labs/**/lab.js instead. Positions are mapped back here
+// (locate), not by Node's source-map support, which would read the map of every lab on load.
 import { readFileSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -9,8 +11,6 @@ import type { LabRef } from './catalog.js';
 import type { LabDefinition } from './format.js';
 import { packageRoot } from '../oci/runtime-cli.js';
 import { decodeMappings, originalPosition, type LineMap } from './sourcemap.js';
-
-process.setSourceMapsEnabled(true);
 
 /** A lab that cannot be used: says which lab, and where in its file when known. */
 export class LabError extends Error {
@@ -75,13 +75,25 @@ async function compile(ref: LabRef, ts: Ts, target: string): Promise<string> {
 }
 
 /** dist/labs/<…>/lab.js built by tsc, when it is at least as new as the source. */
-function builtCopy(ref: LabRef): string | undefined {
+function builtCopy(file: string): string | undefined {
   const root = packageRoot();
-  const rel = relative(root, ref.file);
+  const rel = relative(root, file);
   if (rel.startsWith('..')) return undefined;
   const built = join(root, 'dist', rel.replace(/\.m?ts$/, '.js'));
-  if (!existsSync(built) || statSync(built).mtimeMs < statSync(ref.file).mtimeMs) return undefined;
+  if (!existsSync(built) || statSync(built).mtimeMs < statSync(file).mtimeMs) return undefined;
   return built;
+}
+
+/** The build's copy of `file` at `path` with tsc's map beside it, read once a stack names it. */
+function builtCopyMap(path: string, file: string): { source: string; map: LineMap } | undefined {
+  if (!file.endsWith('ts') || builtCopy(file) !== path) return undefined;
+  try {
+    const entry = { source: file, map: decodeMappings((JSON.parse(readFileSync(`${path}.map`, 'utf8')) as { mappings: string }).mappings) };
+    compiled.set(path, entry);
+    return entry;
+  } catch {
+    return undefined;
+  }
 }
 
 function validate(ref: LabRef, value: unknown): LabDefinition {
@@ -122,7 +134,9 @@ function validate(ref: LabRef, value: unknown): LabDefinition {
 
 export async function loadLab(ref: LabRef): Promise<LabDefinition> {
   let module: { default?: unknown };
-  const ts = ref.file.endsWith('ts') ? await loadTypescript() : null;
+  // a shipped lab the build compiled, unchanged since: loading TypeScript alone costs ~1 s
+  const built = ref.file.endsWith('ts') ? builtCopy(ref.file) : undefined;
+  const ts = ref.file.endsWith('ts') && !built ? await loadTypescript() : null;
   if (ts) {
     const tmp = join(tmpdir(), `tslab-lab-load-${process.pid}-${++loads}.mjs`);
     const code = await compile(ref, ts, tmp);
@@ -135,7 +149,7 @@ export async function loadLab(ref: LabRef): Promise<LabDefinition> {
       rmSync(tmp, { force: true });
     }
   } else {
-    const file = ref.file.endsWith('ts') ? builtCopy(ref) : ref.file;
+    const file = ref.file.endsWith('ts') ? built : ref.file;
     if (!file) throw new LabError(ref.id, shown(ref.file), 'cannot compile lab.ts: the typescript package is missing and dist/ has no build of it');
     try {
       module = (await import(pathToFileURL(file).href)) as { default?: unknown };
@@ -155,8 +169,8 @@ export function locate(err: unknown, file: string): string | undefined {
     if (!m) continue;
     const path = m[1]!.startsWith('file://') ? fileURLToPath(m[1]!) : m[1]!;
     if (path === file || m[1] === url || path.endsWith(`:${file}`)) return `${shown(file)}:${m[2]}:${m[3]}`;
-    // a frame in the compiled copy (source maps not applied by whoever printed the stack)
-    const copy = compiled.get(path);
+    // a frame in the compiled or the built copy (source maps not applied by whoever printed the stack)
+    const copy = compiled.get(path) ?? builtCopyMap(path, file);
     if (copy?.source === file) {
       const at = originalPosition(copy.map, Number(m[2]), Number(m[3]));
       if (at) return `${shown(file)}:${at.line}:${at.column}`;

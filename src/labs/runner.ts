@@ -19,12 +19,10 @@ import { RuntimeTraceReader } from './runtime-trace.js';
 import { noteContainer, writeOwner } from './gc.js';
 import { runTask } from './tasks.js';
 import { cliCommand, removeContainerCommand } from './lab-cli.js';
-import { writeRunStatus } from './status.js';
+import { DEFAULT_PREFIX, writeRunStatus } from './status.js';
 import { pollUntil, waitFor } from './wait.js';
 import { memorySink, tracer } from '../tracer/tracer.js';
 import { cgroupMode, cgroupOf } from '../runtime/cgroups/index.js';
-
-export const DEFAULT_PREFIX = 'tslab-lab-';
 
 /** A bind mount's source "$SCRATCH/…" is a host folder of this lab run (made here, removed with it). */
 function withScratchMounts(def: ContainerDef, scratch: string): ContainerDef {

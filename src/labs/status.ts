@@ -7,6 +7,9 @@ import { join } from 'node:path';
 import { UsageError } from '../errors.js';
 import { processAlive } from '../runtime/proc.js';
 
+/** The prefix of every lab run's container ids, cgroups and scratch folders, unless one is given. */
+export const DEFAULT_PREFIX = 'tslab-lab-';
+
 export interface RunStatus {
   lab: string;
   title: string;

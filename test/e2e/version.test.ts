@@ -1,10 +1,12 @@
 // --version of both programs: engines parse the runtime's ("… version X", "commit: …", "spec: …"),
-// people read tslab's. The commit is the checkout's own.
+// people read tslab's. The commit is the checkout's own. tslab runs from its bundle (and what it loads).
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { run, TSLAB, TSLAB_RUNTIME } from '../helpers/runtimes.js';
+import { scriptsOf } from '../helpers/scripts.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const head = existsSync(`${ROOT}/.git`) ? execFileSync('git', ['-C', ROOT, 'rev-parse', 'HEAD'], { encoding: 'utf8' }).trim() : undefined;
@@ -25,5 +27,21 @@ describe('--version', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^tslab version \d+\.\d+\.\d+\ncommit: /);
     if (head) expect(r.stdout).toContain(`commit: ${head}`);
+  });
+
+  it('tslab runs from its bundle dist/tslab.cjs (the build writes it), not from the modules in dist/src', async () => {
+    const r = await scriptsOf(['--version']);
+    expect(r.code, r.stderr).toBe(0);
+    const dist = pathToFileURL(join(ROOT, 'dist')).href;
+    expect(r.urls).toContain(`${dist}/tslab.cjs`);
+    expect(r.urls.filter((u) => u.startsWith(`${dist}/src/`))).toEqual([]);
+  });
+
+  it('tslab lab list loads the shipped labs from their build, without the TypeScript compiler', async () => {
+    const r = await scriptsOf(['lab', 'list']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('foundations/one-kernel');
+    expect(r.urls).toContain(pathToFileURL(join(ROOT, 'dist/labs/foundations/one-kernel/lab.js')).href);
+    expect(r.urls.filter((u) => u.includes('/node_modules/typescript/'))).toEqual([]);
   });
 });

@@ -4,8 +4,6 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError, requireRoot } from '../../errors.js';
 import { collect } from '../../container/options.js';
-import { buildImage } from '../../build/builder.js';
-import { createBuildProgress } from '../../build/progress.js';
 
 interface BuildFlags {
   file?: string;
@@ -50,6 +48,8 @@ function define(cmd: Command): Command {
       // --trace FILE: the runtimes of the RUN steps append their steps to the same file
       const trace = (command.optsWithGlobals() as { trace?: string }).trace;
       if (trace) process.env.TSLAB_TRACE = resolve(trace);
+      // the builder loads only for a build, not for every `tslab image …` (commands/index.ts)
+      const [{ buildImage }, { createBuildProgress }] = await Promise.all([import('../../build/builder.js'), import('../../build/progress.js')]);
       const progress = createBuildProgress(process.stderr, flags.quiet ?? false);
       const result = await buildImage({
         context, ...(flags.file ? { dockerfile: flags.file } : {}), tags: flags.tag ?? [], buildArgs: buildArgs(flags.buildArg),

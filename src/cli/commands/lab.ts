@@ -1,5 +1,6 @@
 // Lab commands: `tslab run <lab>` narrates one lab, `tslab test [LAB…]` runs labs headless for CI,
-// `tslab lab list` shows them all, `tslab lab gc` cleans up after runs whose runner died.
+// `tslab lab list` shows them all, `tslab lab gc` cleans up after runs whose runner died. The
+// runner, the clean-up and the HTML report load in the actions that use them (commands/index.ts).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { createInterface } from 'node:readline/promises';
@@ -8,8 +9,7 @@ import { Option, type Command } from 'commander';
 import { requireRoot, UsageError } from '../../errors.js';
 import { labsRoot, resolveLab, selectLabs, type LabRef } from '../../labs/catalog.js';
 import { loadCourse } from '../../labs/course.js';
-import { findLabContainer, runningLabs } from '../../labs/status.js';
-import { shellInside } from '../../container/shell.js';
+import { DEFAULT_PREFIX, findLabContainer, runningLabs } from '../../labs/status.js';
 import { cgroupOf } from '../../runtime/cgroups/index.js';
 import { markCompleted, progressFile, readProgress } from '../../labs/progress.js';
 import { labPassed, type LabResult } from '../../labs/events.js';
@@ -18,11 +18,8 @@ import { narrateSink } from '../../labs/reporters/narrate.js';
 import { plainReport, totals } from '../../labs/reporters/summary.js';
 import { tapReport } from '../../labs/reporters/tap.js';
 import { junitReport } from '../../labs/reporters/junit.js';
-import { writeHtmlReports, writeMatrixHtml } from '../../labs/reporters/html.js';
 import { matrixJunit, matrixText, type RuntimeRun } from '../../labs/reporters/matrix.js';
-import { DEFAULT_PREFIX, runLab } from '../../labs/runner.js';
 import { pausePrompts } from '../../labs/pause.js';
-import { collectStaleRuns } from '../../labs/gc.js';
 import { resolveRuntime } from '../../oci/runtime-cli.js';
 import { loadInkForTerminal } from '../../tui/load-ink.js';
 import { ENV } from '../../env.js';
@@ -74,8 +71,9 @@ function interruptible(): { signal: AbortSignal; abort: () => void; done: () => 
 
 /** Removes what earlier runs left when their runner died, and says so. */
 async function sweep(prefix: string): Promise<void> {
-  for (const what of await collectStaleRuns(prefix)) {
-    process.stderr.write(`tslab: removed what an interrupted lab run left: ${what}\n`);
+  for (const what of await (await import('../../labs/gc.js')).collectStaleRuns(prefix)) {
+    process.stderr.write(`tslab: removed what an interrupted lab run left: ${what}
+`);
   }
 }
 
@@ -127,6 +125,7 @@ export function registerLab(program: Command, binName: string): void {
       const interactive = opts.pause === true && process.stdin.isTTY === true;
       const rl = interactive ? createInterface({ input: process.stdin, output: process.stdout }) : undefined;
       const narrate = narrateSink((s) => process.stdout.write(s), { color, steps: opts.steps });
+      const { runLab } = await import('../../labs/runner.js');
       try {
         const result = await runLab(ref, {
           signal: stop.signal,
@@ -186,6 +185,7 @@ export function registerLab(program: Command, binName: string): void {
           const { runLabsInParallel } = await import('../../labs/parallel.js');
           run.results = await runLabsInParallel(refs, { jobs, runtime: path, prefix, signal: stop.signal, onResult: say });
         } else {
+          const { runLab } = await import('../../labs/runner.js');
           for (const ref of refs) {
             if (stop.signal.aborted) break;
             const result = await runLab(ref, { runtime: path, prefix, signal: stop.signal });
@@ -211,6 +211,8 @@ export function registerLab(program: Command, binName: string): void {
         if (matrix) process.stdout.write(matrixText(runs));
       } else process.stdout.write(report);
       if (opts.report) {
+        // the HTML report brings the trace export and every explanation: only when asked for
+        const { writeHtmlReports, writeMatrixHtml } = await import('../../labs/reporters/html.js');
         if (matrix) writeMatrixHtml(runs, opts.report);
         else writeHtmlReports(results, opts.report);
       }
@@ -223,7 +225,7 @@ export function registerLab(program: Command, binName: string): void {
     .option('--name-prefix <prefix>', 'prefix of the runs to look at', DEFAULT_PREFIX)
     .action(async (opts: { namePrefix: string }) => {
       requireRoot('tslab lab gc');
-      const removed = await collectStaleRuns(checkPrefix(opts.namePrefix));
+      const removed = await (await import('../../labs/gc.js')).collectStaleRuns(checkPrefix(opts.namePrefix));
       process.stdout.write(removed.length ? `${removed.map((d) => `removed ${d}`).join('\n')}\n` : 'nothing to remove\n');
     });
   lab.command('status')
@@ -249,6 +251,7 @@ export function registerLab(program: Command, binName: string): void {
       requireRoot('tslab lab shell');
       const found = findLabContainer(checkPrefix(opts.namePrefix), labArg, container);
       process.stderr.write(`tslab: a shell in container ${found.name} of lab ${found.run.lab} (exit or Ctrl-D to leave)\n`);
+      const { shellInside } = await import('../../container/shell.js');
       process.exitCode = await shellInside(found.pid, cgroupOf(found.pid).procsFiles(), `[${found.run.lab.split('/').pop()} ${found.name}] # `);
     });
   lab.command('list')

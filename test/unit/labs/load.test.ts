@@ -1,5 +1,6 @@
 // Loading lab definitions: the real labs load and are well formed; broken ones name file and line.
 import { afterEach, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -73,5 +74,19 @@ describe('loading labs', () => {
   it('reports an error thrown while the module is evaluated, with its line', async () => {
     const ref = labFrom('const x: number = 1;\nthrow new Error("at load time");\nexport default {};\n');
     await expect(loadLab(ref)).rejects.toThrow(/lab\.ts:2:\d+: at load time/);
+  });
+
+  it('maps a frame in the build\'s copy of a shipped lab (dist/labs/…/lab.js) back to its lab.ts', () => {
+    // in a plain node (the CLI's case): vitest would apply the source maps itself
+    const script = `
+      const { findLabs } = await import(${JSON.stringify(new URL('../../../dist/src/labs/catalog.js', import.meta.url).href)});
+      const { loadLab, locate } = await import(${JSON.stringify(new URL('../../../dist/src/labs/load.js', import.meta.url).href)});
+      const ref = findLabs(process.argv[1] + '/foundations/one-kernel', process.argv[1])[0];
+      const lab = await loadLab(ref);
+      // no lab to check against: the check's own line throws (reading lab.expect)
+      try { await lab.steps[0].checks[0].verify({}); } catch (e) { console.log(e.stack.split('\\n')[1].trim(), '->', locate(e, ref.file)); }`;
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script, LABS], { encoding: 'utf8' }).trim();
+    // the stack names the build's copy; the first check's verify is on line 26 of its lab.ts
+    expect(out).toMatch(/dist\/labs\/foundations\/one-kernel\/lab\.js:\d+:\d+\)? -> .*one-kernel\/lab\.ts:26:\d+$/);
   });
 });
