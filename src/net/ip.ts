@@ -44,6 +44,14 @@ export function parseSubnet(cidr: string): Subnet {
   return { base, prefix };
 }
 
+/**
+ * A route's destination as a subnet, whatever its length: hosts carry /32 and /31 routes (a DHCP
+ * server's classless routes to its DNS or metadata server), which no network may shadow either.
+ */
+export function routeSubnet(dst: string, dstLen: number): Subnet {
+  return { base: (ipToInt(dst) & maskOf(dstLen)) >>> 0, prefix: dstLen };
+}
+
 export function formatSubnet(s: Subnet): string {
   return `${intToIp(s.base)}/${s.prefix}`;
 }

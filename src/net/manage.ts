@@ -3,7 +3,7 @@
 import { deleteBridge, ensureBridgeWith } from './bridge.js';
 import { deleteTable } from './ports.js';
 import { listEndpoints } from './endpoints.js';
-import { parseSubnet, type Subnet } from './ip.js';
+import { routeSubnet, type Subnet } from './ip.js';
 import { removeLeaseFile } from './ipam.js';
 import { withNetworkLock } from './lock.js';
 import { rtnl, withNetlink } from './netlink/index.js';
@@ -21,7 +21,7 @@ export function createNetwork(opts: CreateOptions, settings = loadSettings()): N
     // Subnets routed on this host (not via a gateway, not the default route): a new one must not shadow them.
     const hostSubnets: Subnet[] = rtnl.listRoutes(nl)
       .filter((r) => r.dst && r.dstLen >= 8 && r.table === 254)
-      .map((r) => parseSubnet(`${r.dst}/${r.dstLen}`));
+      .map((r) => routeSubnet(r.dst!, r.dstLen));
     const net = defineNetwork(settings, { ...opts, hostSubnets });
     try {
       ensureBridgeWith(nl, net, settings.root);

@@ -14,7 +14,7 @@ import { rtnl, withNetlink } from '../../../src/net/netlink/index.js';
 import { isNetworkLockHeld } from '../../../src/net/lock.js';
 import { memorySink, tracer } from '../../../src/tracer/tracer.js';
 import {
-  ipJson, linkExists, nftTableText, nsenter, removeDataRoot, startFakeContainer, testNetworking, uniqueName, waitFor,
+  ip, ipJson, linkExists, nftTableText, nsenter, removeDataRoot, startFakeContainer, testNetworking, uniqueName, waitFor,
   type FakeContainer,
 } from './helpers.js';
 
@@ -177,6 +177,23 @@ describe.skipIf(!isRoot)('attaching containers to a bridge (needs root)', () => 
       expect(Object.keys(readLeases(w.settings.root, 'bridge', w.settings.subnet).leases)).toEqual([alive.address]);
       expect(listEndpoints(w.settings.root).map((e) => e.id)).toEqual([alive.id]);
       expect(linkExists(alive.hostVeth)).toBe(true);
+    });
+  });
+
+  it('a host route of /32 (as DHCP leaves to its DNS server) is a subnet a new network must not shadow', async () => {
+    await withWorld(async (w) => {
+      const [link, peer] = [uniqueName(), uniqueName()];
+      const pool = w.settings.userSubnetPool.replace(/\.0\/24$/, '');
+      // a veth pair as the route's device: every kernel with container networking has veth
+      ip(['link', 'add', link, 'type', 'veth', 'peer', 'name', peer]);
+      try {
+        ip(['link', 'set', link, 'up']);
+        ip(['route', 'add', `${pool}.7/32`, 'dev', link]);
+        // the pool holds one /24 and the route sits in it: nothing is free, and the error says so
+        expect(() => createNetwork({ name: uniqueName() }, w.settings)).toThrow(/no free \/24 left/);
+      } finally {
+        ip(['link', 'del', link]);
+      }
     });
   });
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { allocate, readLeases, release } from '../../../src/net/ipam.js';
-import { broadcastOf, gatewayOf, intToIp, ipToInt, overlaps, parseSubnet } from '../../../src/net/ip.js';
+import { broadcastOf, gatewayOf, intToIp, ipToInt, overlaps, parseSubnet, routeSubnet } from '../../../src/net/ip.js';
 import { baseTableScript, parseEcho, parseListing, parsePortSpec, portRules, portsClash } from '../../../src/net/ports.js';
 import { renderHosts, renderResolvConf } from '../../../src/net/files.js';
 import { detachContainer, hostVethName, prepareContainer } from '../../../src/net/attach.js';
@@ -21,6 +21,14 @@ describe('IPv4 arithmetic', () => {
     expect(() => ipToInt('10.256.0.1')).toThrow(/IPv4/);
     expect(overlaps(parseSubnet('10.88.0.0/16'), parseSubnet('10.88.5.0/24'))).toBe(true);
     expect(overlaps(parseSubnet('10.88.0.0/24'), parseSubnet('10.88.1.0/24'))).toBe(false);
+  });
+
+  it('takes a host route of any length as a subnet a new network must not shadow (a DHCP /32 route)', () => {
+    const host = routeSubnet('192.168.121.1', 32);
+    expect(host).toEqual({ base: ipToInt('192.168.121.1'), prefix: 32 });
+    expect(overlaps(host, parseSubnet('192.168.121.0/24'))).toBe(true);
+    expect(overlaps(host, parseSubnet('192.168.122.0/24'))).toBe(false);
+    expect(routeSubnet('10.1.2.3', 31)).toEqual({ base: ipToInt('10.1.2.2'), prefix: 31 });
   });
 });
 
