@@ -76,13 +76,18 @@ else
       install -m 0600 "$work/vagrant.pub" "$root/home/vagrant/.ssh/authorized_keys"
       chroot "$root" chown vagrant:vagrant /home/vagrant/.ssh/authorized_keys
       # DHCP on the first network card: the management network Vagrant reaches the guest by.
-      printf "[Match]\nName=en* eth*\n\n[Network]\nDHCP=yes\n" >"$root/etc/systemd/network/80-tslab-dhcp.network"
+      # No /32 routes to the DHCP server as DNS or NTP server: the Debian box (ifupdown, dhclient)
+      # adds none either, and tslab network create reads the routes of the host.
+      printf "[Match]\nName=en* eth*\n\n[Network]\nDHCP=yes\n\n[DHCPv4]\nRoutesToDNS=no\nRoutesToNTP=no\n" \
+        >"$root/etc/systemd/network/80-tslab-dhcp.network"
       # Not the CI VM: no job runner powering the guest off; a login on the serial console.
       rm -f "$root/etc/systemd/system/multi-user.target.wants/tslab-vm-boot.service" \
         "$root/etc/systemd/system/serial-getty@ttyS0.service" "$root/usr/sbin/policy-rc.d" "$root/etc/resolv.conf"
       echo tslab >"$root/etc/hostname"
       printf "127.0.0.1 localhost\n127.0.1.1 tslab\n::1 localhost\n" >"$root/etc/hosts"
       umount "$root/proc"
+      # Blocks apt freed (its downloads) still hold data: discard them, so the qcow2 leaves them out.
+      fstrim "$root" || true
       umount "$root"
     ' build-box "$work" >"$work/chroot.log" 2>&1; then
     tail -n 30 "$work/chroot.log" >&2
