@@ -76,10 +76,8 @@ else
       install -m 0600 "$work/vagrant.pub" "$root/home/vagrant/.ssh/authorized_keys"
       chroot "$root" chown vagrant:vagrant /home/vagrant/.ssh/authorized_keys
       # DHCP on the first network card: the management network Vagrant reaches the guest by.
-      # No /32 routes to the DHCP server as DNS or NTP server: the Debian box (ifupdown, dhclient)
-      # adds none either, and tslab network create reads the routes of the host.
-      printf "[Match]\nName=en* eth*\n\n[Network]\nDHCP=yes\n\n[DHCPv4]\nRoutesToDNS=no\nRoutesToNTP=no\n" \
-        >"$root/etc/systemd/network/80-tslab-dhcp.network"
+      # systemd-networkd also routes the gateway as a /32, as on most networkd hosts (Ubuntu).
+      printf "[Match]\nName=en* eth*\n\n[Network]\nDHCP=yes\n" >"$root/etc/systemd/network/80-tslab-dhcp.network"
       # Not the CI VM: no job runner powering the guest off; a login on the serial console.
       rm -f "$root/etc/systemd/system/multi-user.target.wants/tslab-vm-boot.service" \
         "$root/etc/systemd/system/serial-getty@ttyS0.service" "$root/usr/sbin/policy-rc.d" "$root/etc/resolv.conf"

@@ -10,7 +10,8 @@
 #   4. the synced folder: a file written, then edited on the host under labs/ is seen in the guest
 #   5. vagrant halt, vagrant destroy, the box removed, the daemons stopped by PID, nothing left
 # Environment: TSLAB_VAGRANT_ACCEL=kvm|tcg (default: the CI VM's KVM probe result for this host
-# boot if there is one, else tcg), TSLAB_VAGRANT_LABS (default labs/), TSLAB_VM_CACHE.
+# boot if there is one, else tcg), TSLAB_VAGRANT_LABS (default labs/), TSLAB_VAGRANT_LABS_TIMEOUT
+# (seconds, default 2400), TSLAB_VM_CACHE.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/../.." && pwd)
@@ -112,7 +113,9 @@ inside() {
   # Under software emulation two labs at once starve each other's commands past their 30 s limits.
   [ "$accel" = kvm ] || lab_cmd+=" --jobs 1"
   say "vagrant ssh -c '$lab_cmd'; output follows"
-  vagrant ssh -c "$lab_cmd" 2>&1 | indent || die "labs failed in the guest (vagrant ssh -c '$lab_cmd')"
+  # A bound on the whole run keeps .ci/run inside its budget if a lab hangs (default 40 min).
+  timeout "${TSLAB_VAGRANT_LABS_TIMEOUT:-2400}" vagrant ssh -c "$lab_cmd" 2>&1 | indent \
+    || die "labs failed in the guest, or ran past TSLAB_VAGRANT_LABS_TIMEOUT (vagrant ssh -c '$lab_cmd')"
   echo "labs $(elapsed "$t")" >>"$state/times"
   say "labs passed in the guest on $cgroup_fs ($(elapsed "$t"))"
 
