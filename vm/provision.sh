@@ -42,7 +42,7 @@ apt_install() {
 
 # 1. System packages: the same list as CI (.ci/run), minus what only the CI host needs: its VM,
 # and the engines (docker, containerd, podman, buildah) that its tests drive; labs need none.
-host_only='^(buildah|containerd|debootstrap|docker.io|e2fsprogs|podman|qemu-system-x86|qemu-utils|vagrant)$'
+host_only='^(buildah|containerd|debootstrap|dnsmasq-base|docker.io|e2fsprogs|iptables|libvirt-.*|podman|qemu-system-x86|qemu-utils|vagrant|vagrant-libvirt)$'
 mapfile -t packages < <(sed -n '/^packages=(/,/^)/{/^  *[a-z0-9]/p}' "$repo/.ci/run" | tr -d ' ' | grep -Ev "$host_only")
 [ ${#packages[@]} -gt 0 ] || die "could not read the package list from $repo/.ci/run"
 missing=()

@@ -32,7 +32,7 @@ mirror=${TSLAB_VM_MIRROR:-$(detect_mirror)}
 
 # The same system packages CI installs, minus the ones only the host needs: to run this VM, and
 # the engines its tests drive (their daemons would start at the guest's boot and take its 2 CPUs).
-host_only='^(buildah|containerd|debootstrap|docker.io|e2fsprogs|podman|qemu-system-x86|qemu-utils|vagrant)$'
+host_only='^(buildah|containerd|debootstrap|dnsmasq-base|docker.io|e2fsprogs|iptables|libvirt-.*|podman|qemu-system-x86|qemu-utils|vagrant|vagrant-libvirt)$'
 ci_packages=$(sed -n '/^packages=(/,/^)/{/^  *[a-z0-9]/p}' "$repo/.ci/run" | tr -d ' ' | grep -Ev "$host_only")
 [ -n "$ci_packages" ] || die "could not read the package list from .ci/run"
 guest_packages="linux-image-amd64 initramfs-tools libstdc++6 $(echo $ci_packages)"
