@@ -41,7 +41,8 @@ export default {
           from: 'inside',
           hint: 'Inside lists other interfaces than the host: it is in another network namespace.',
           verify: async (lab) => {
-            const names = (sh: string): string => sh.split('\n').map((l) => l.split(' ')[1] ?? '').sort().join(' ');
+            // names only: "veth1@if7:" names its peer by index or by name, depending on which netns ids the reader's ip knows
+            const names = (sh: string): string => sh.split('\n').map((l) => (l.split(' ')[1] ?? '').replace(/(@.*)?:$/, '')).sort().join(' ');
             // other programs add and remove interfaces on a busy host: compare until two reads agree
             const pair = async (): Promise<[string, string]> => [names((await lab.inside('c', 'ip -o link')).out), names((await lab.outside('ip -o link')).out)];
             const [inside, outside] = await lab.pollUntil(pair, ([a, b]) => a === b, 5000);
