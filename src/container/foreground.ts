@@ -1,6 +1,6 @@
 // `tslab container run` without -d: the container's output on our stdout/stderr and in its log, our
 // signals forwarded to it, its exit status ours.
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { exitStatus, forwardSignals } from '../runtime/lifecycle/signals.js';
 import { prepareWithNetwork } from './create.js';
 import { createAttachStart, spawnMonitor } from './monitor.js';
@@ -10,6 +10,7 @@ import { unmountRootfs } from './rootfs.js';
 import { dataRoot, monitorFile, runtimeFor, waitUntil } from './state.js';
 import { defaultRuntimePath } from '../oci/runtime-cli.js';
 import { removeContainer } from './verbs.js';
+import { relayOutput, type OutputRelay } from './output.js';
 
 /**
  * Runs a created container in the foreground, its output on our stdout/stderr and in the log.
@@ -19,9 +20,30 @@ import { removeContainer } from './verbs.js';
  * hook (see networkHook in create.ts). Resolves with the exit code.
  */
 export async function runForeground(record: ContainerRecord, io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream } = process): Promise<number> {
-  const root = dataRoot();
   const o = record.options;
   const dir = prepareWithNetwork(record, { networkHook: o.tty && o.network !== 'host' });
+  const runtime = runtimeFor(record);
+  const log = openSync(monitorFile(dir, 'log'), 'a');
+  // another runtime's container writes through its monitor, whose pipes must stay open: SIGPIPE its
+  // processes (an init without a handler ignores it, as the kernel has it for every pid namespace's init)
+  const relay = relayOutput(io, log, () => {
+    try {
+      runtime.kill(record.id, 'SIGPIPE', true);
+    } catch {
+      // not started yet, or already gone
+    }
+  });
+  try {
+    return await runWith(record, dir, relay);
+  } finally {
+    relay.close();
+    closeSync(log);
+  }
+}
+
+async function runWith(record: ContainerRecord, dir: string, relay: OutputRelay): Promise<number> {
+  const root = dataRoot();
+  const o = record.options;
   const runtime = runtimeFor(record);
   const notePid = (pid: number): void => {
     const current = readRecord(root, record.id);
@@ -35,22 +57,14 @@ export async function runForeground(record: ContainerRecord, io: { stdout: NodeJ
     record.state = { status: 'running', monitorPid: process.pid, startedAt: new Date().toISOString() };
     saveRecord(root, record);
     const { runInProcess } = await import('./run-in-process.js');
-    const log = openSync(monitorFile(dir, 'log'), 'a');
-    const { code, failure } = await runInProcess(record, dir, runtime.root, log, notePid, io).finally(() => closeSync(log));
+    const { code, failure } = await runInProcess(record, dir, runtime.root, notePid, relay);
     return finishForeground(record, dir, code, failure);
   }
   const child = o.tty ? runtime.spawnRun(dir, record.id, 'inherit') : spawnMonitor(record, dir, true);
   record.state = { status: 'running', monitorPid: process.pid, startedAt: new Date().toISOString() };
   saveRecord(root, record);
-  const log = openSync(monitorFile(dir, 'log'), 'a');
-  child.stdout?.on('data', (c: Buffer) => {
-    io.stdout.write(c);
-    writeSync(log, c);
-  });
-  child.stderr?.on('data', (c: Buffer) => {
-    io.stderr.write(c);
-    writeSync(log, c);
-  });
+  child.stdout?.on('data', relay.stdout);
+  child.stderr?.on('data', relay.stderr);
   // SIGHUP: the terminal closed, so the container hangs up too, then is cleaned up
   const stopForwarding = forwardSignals((signal) => runtime.kill(record.id, signal), ['SIGINT', 'SIGTERM', 'SIGHUP']);
   const closed = new Promise<number>((resolve) => {
@@ -78,7 +92,6 @@ export async function runForeground(record: ContainerRecord, io: { stdout: NodeJ
   }
   const code = await closed;
   stopForwarding();
-  closeSync(log);
   runtime.deleteForce(record.id);
   return finishForeground(record, dir, code, failure);
 }

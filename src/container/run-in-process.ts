@@ -3,13 +3,13 @@
 // spawns `tslab-runtime create`, `start` and `delete` — three Node boots fewer. The init is our
 // child, so we wait for it ourselves; no monitor is needed while we stay in the foreground.
 // Same order as the monitor's: create → attach the network to the init → start → wait → delete.
-import { writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { create, kill, remove, start } from '../runtime/lifecycle/in-process.js';
 import { exitStatus } from '../runtime/lifecycle/signals.js';
 import { attachNetwork, releaseNetwork } from './network.js';
 import type { ContainerRecord } from './record.js';
+import type { OutputRelay } from './output.js';
 
 export interface InProcessRun {
   code: number;
@@ -17,15 +17,16 @@ export interface InProcessRun {
   failure?: Error;
 }
 
-const ended = (s: Readable | null): Promise<void> => new Promise((r) => (s && !s.readableEnded ? s.once('close', r) : r()));
+// closed, not only ended: a stream destroyed when our reader went away never ends
+const ended = (s: Readable | null): Promise<void> => new Promise((r) => (s && !s.closed ? s.once('close', r) : r()));
 
 /**
  * Runs the bundle in `dir` to its end; its output goes to our stdout/stderr and the log fd.
  * `notePid` learns the init's pid (exec and pause need it). A create or start that fails prints
  * its error and ends with 255, as the monitor's does; the runtime state is gone either way.
  */
-export async function runInProcess(record: ContainerRecord, dir: string, runtimeRoot: string, log: number,
-  notePid: (pid: number) => void, io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream } = process): Promise<InProcessRun> {
+export async function runInProcess(record: ContainerRecord, dir: string, runtimeRoot: string,
+  notePid: (pid: number) => void, relay: OutputRelay): Promise<InProcessRun> {
   const o = record.options;
   let created = false;
   const forward = (signal: NodeJS.Signals): void => {
@@ -44,14 +45,11 @@ export async function runInProcess(record: ContainerRecord, dir: string, runtime
     });
     created = true;
     const { stdout, stderr } = init.child;
-    stdout?.on('data', (c: Buffer) => {
-      io.stdout.write(c);
-      writeSync(log, c);
-    });
-    stderr?.on('data', (c: Buffer) => {
-      io.stderr.write(c);
-      writeSync(log, c);
-    });
+    stdout?.on('data', relay.stdout);
+    stderr?.on('data', relay.stderr);
+    // our reader went away: close the container's end too, so its next write fails (EPIPE; SIGPIPE
+    // for any process but its init) and a program like `yes` ends as it would in a shell pipeline
+    relay.readerGone = (which) => (which === 'stdout' ? stdout : stderr)?.destroy();
     notePid(init.hostPid);
     try {
       attachNetwork(record, init.hostPid);

@@ -210,8 +210,9 @@ export class RuntimeCli {
     return r.code === 0 ? parseState(r.stdout) : undefined;
   }
 
-  kill(id: string, signal: string): void {
-    this.runSync(['kill', id, signal.replace(/^SIG/, '')], `sending ${signal}`);
+  /** all: every process of the container (runc's `kill --all`), not only its init */
+  kill(id: string, signal: string, all = false): void {
+    this.runSync(['kill', ...(all ? ['--all'] : []), id, signal.replace(/^SIG/, '')], `sending ${signal}`);
   }
 
   /** `delete --force`: succeeds for a container that is already gone (runc's convention). */

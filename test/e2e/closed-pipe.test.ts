@@ -17,3 +17,21 @@ describe('a reader that goes away', () => {
     expect(r.stderr).toMatch(/status=0/);
   });
 });
+
+describe('a foreground container whose reader goes away (needs root)', () => {
+  it.each(['tslab', 'runc'])('container run --rm --runtime %s … | head -1: the container ends, and --rm removes it', (runtime) => {
+    const name = `tslabt-pipe-${runtime}-${process.pid}`;
+    try {
+      // yes writes for ever: only a failed write (EPIPE, as in a shell pipeline) ends it
+      const r = spawnSync('bash', ['-c', `"${TSLAB}" container run --rm --name ${name} --runtime ${runtime} --network none busybox ` +
+        `sh -c 'yes; echo "yes ended" >&2' | head -1; echo "status=\${PIPESTATUS[0]}" >&2`], { encoding: 'utf8', timeout: 60_000 });
+      expect(r.stdout.trim(), r.stderr).toBe('y');
+      expect(r.stderr).toMatch(/status=\d+/);
+      expect(r.stderr).not.toMatch(/EPIPE|Error|at /);
+      const left = spawnSync(TSLAB, ['container', 'ls', '-a', '--filter', `name=${name}`, '-q'], { encoding: 'utf8' });
+      expect(left.stdout.trim()).toBe('');
+    } finally {
+      spawnSync(TSLAB, ['container', 'rm', '-f', name], { encoding: 'utf8' });
+    }
+  });
+});
