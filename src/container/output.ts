@@ -19,6 +19,8 @@ export function relayOutput(io: Io, log: number, readerGone: OutputRelay['reader
   const gone = new Set<NodeJS.WritableStream>();
   const listeners: Array<[NodeJS.WritableStream, (err: NodeJS.ErrnoException) => void]> = [];
   for (const stream of new Set([io.stdout, io.stderr])) {
+    // a sink that is no stream (the builder collects a RUN's output) cannot lose its reader
+    if (typeof stream.on !== 'function') continue;
     const onError = (err: NodeJS.ErrnoException): void => {
       if (err.code !== 'EPIPE' && err.code !== 'EIO') return; // the program's own handler reports it
       if (gone.has(stream)) return;
