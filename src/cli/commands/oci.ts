@@ -5,12 +5,9 @@ import { resolve } from 'node:path';
 import { defaultSpec } from '../../oci/spec.js';
 import { DEFAULT_ROOT, listStates, ociState, readState } from '../../runtime/state.js';
 import { runCall } from '../runtime-calls.js';
-import { createContainer } from '../../runtime/lifecycle/create.js';
-import { runContainer } from '../../runtime/lifecycle/run.js';
+import { createFromCli, runFromCli } from '../runtime-create.js';
 import { execInContainer } from '../../runtime/lifecycle/exec.js';
 import { controlFdFromEnv } from '../../runtime/lifecycle/in-process.js';
-import { loadBundle } from '../../runtime/lifecycle/bundle.js';
-import { checkConsoleSocket } from '../../runtime/console.js';
 import { cgroupManager } from '../../runtime/cgroups/index.js';
 import type { UpdateFlags } from '../../runtime/lifecycle/update.js';
 import { requireRoot, UsageError } from '../../errors.js';
@@ -62,17 +59,8 @@ function addRuntimeCommands(parent: Command, binName: string): void {
     .addOption(new Option('--no-pivot').hideHelp())
     .addOption(new Option('--no-new-keyring').hideHelp())
     .addOption(new Option('--preserve-fds <n>').hideHelp())
-    .action(async (id: string, opts: { bundle: string; pidFile?: string; consoleSocket?: string }, cmd: Command) => {
-      const g = globals(cmd);
-      requireRoot(`${binName} create`);
-      const loaded = loadBundle(opts.bundle);
-      checkConsoleSocket(loaded.spec, opts.consoleSocket, `${binName} create`);
-      const { init } = await createContainer({
-        root: g.root, id, bundle: opts.bundle, pidFile: opts.pidFile && resolve(opts.pidFile), controlFd: controlFdFromEnv(), loaded,
-        consoleSocket: opts.consoleSocket && resolve(opts.consoleSocket),
-      });
-      init.detach();
-    });
+    .action((id: string, opts: { bundle: string; pidFile?: string; consoleSocket?: string }, cmd: Command) =>
+      createFromCli({ root: globals(cmd).root, id, binName, bundle: opts.bundle, pidFile: opts.pidFile, consoleSocket: opts.consoleSocket }));
 
   parent.command('start <id>').description('run the program of a created container')
     .action((id: string, _opts: unknown, cmd: Command) => runCall('start', { root: globals(cmd).root, id, binName }));
@@ -107,9 +95,8 @@ function addRuntimeCommands(parent: Command, binName: string): void {
         process.exitCode = await runUnderTuiFromCli(process.argv.slice(2), { step: opts.step ?? false, title: `oci run ${id}` });
         return;
       }
-      process.exitCode = await runContainer({
-        root: g.root, id, bundle: opts.bundle, pidFile: opts.pidFile && resolve(opts.pidFile), detach: opts.detach,
-        keep: opts.keep, controlFd: controlFdFromEnv(), consoleSocket: opts.consoleSocket && resolve(opts.consoleSocket),
+      process.exitCode = await runFromCli({
+        root: g.root, id, binName, bundle: opts.bundle, pidFile: opts.pidFile, detach: opts.detach, keep: opts.keep, consoleSocket: opts.consoleSocket,
       });
     });
 
