@@ -1,6 +1,7 @@
 // `tslab container run --rm --network none busybox true` against podman's (runc, private storage)
 // on the same busybox image, alternating in one run; time and peak memory, with ratios.
 //   node dist/bench/container-run.js [iterations]        (root; podman and runc installed)
+//   (BENCH_NODE_FLAGS="--flag --flag2;--flag3" adds tslab with those Node flags, one candidate per set)
 // (podman's --ulimit: its default nofile and nproc are raised to the host's maxima, which runc
 // cannot raise.) Also times tslab with runc as its runtime (the shell-out path) when runc is installed.
 import { spawnSync } from 'node:child_process';
@@ -33,6 +34,9 @@ function main(): void {
     const candidates: Candidate[] = [
       { name: 'tslab', cmd: process.execPath, args: [tslab, 'container', 'run', '--rm', '--network', 'none', 'busybox', 'true'], env },
     ];
+    for (const flags of (process.env.BENCH_NODE_FLAGS ?? '').split(';').map((f) => f.trim()).filter(Boolean)) {
+      candidates.push({ name: `tslab ${flags}`, cmd: process.execPath, args: [...flags.split(/\s+/), tslab, 'container', 'run', '--rm', '--network', 'none', 'busybox', 'true'], env });
+    }
     if (runc) {
       candidates.push({
         name: 'tslab --runtime runc', cmd: process.execPath, env: { ...env, TSLAB_CONFIG: join(work, 'runc.json') },
