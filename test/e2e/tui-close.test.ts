@@ -4,13 +4,9 @@
 // the terminal closes while the container still runs: the TUI stops it, cleans up and exits.
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { tmpdir } from 'node:os';
-import { makeBundle, uniqueId } from '../helpers/bundle.js';
-import { TSLAB } from '../helpers/runtimes.js';
+import { existsSync, readdirSync } from 'node:fs';
 import { leftovers } from '../helpers/leftovers.js';
-import { descendants, hasTmux, shellWords, tmux, waitScreen } from '../helpers/tmux.js';
+import { descendants, hasTmux, ociRunInTmux, tmux, waitScreen } from '../helpers/tmux.js';
 import { poll } from './container-helpers.js';
 
 const isRoot = process.getuid?.() === 0;
@@ -20,16 +16,7 @@ afterEach(() => {
 });
 
 async function startInTmux(program: string[]): Promise<{ session: string; id: string; root: string; tui: number }> {
-  const id = uniqueId('reliab-close');
-  const root = mkdtempSync(join(tmpdir(), 'tslabt-reliab-close-'));
-  const bundle = makeBundle(program, undefined, id);
-  const session = `${id}-tmux`;
-  cleanups.push(() => rmSync(root, { recursive: true, force: true }));
-  cleanups.push(() => bundle.cleanup());
-  cleanups.push(() => void spawnSync(process.execPath, [TSLAB, 'oci', '--root', root, 'delete', '--force', id], { stdio: 'ignore' }));
-  cleanups.push(() => void spawnSync('tmux', ['kill-session', '-t', session], { stdio: 'ignore' }));
-  const command = shellWords([process.execPath, TSLAB, 'oci', '--root', root, 'run', '--step', '--bundle', bundle.dir, id]);
-  tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '24', '-e', 'TERM=xterm-256color', '-e', 'CI=true', `${command}; exec sleep 600`);
+  const { session, id, root } = ociRunInTmux('reliab-close', ['--step'], program, cleanups);
   const pane = Number(tmux('display-message', '-p', '-t', session, '#{pane_pid}').trim());
   // the pane's shell runs the TUI, which runs the runtime: the TUI is the pane's first child
   const tui = await poll('the TUI to start', () => descendants(pane)[0]);

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { makeBundle, uniqueId } from '../helpers/bundle.js';
 import { run, TSLAB } from '../helpers/runtimes.js';
-import { descendants, hasTmux, screen, shellWords, tmux, waitScreen as waitScreenFor } from '../helpers/tmux.js';
+import { descendants, hasTmux, ociRunInTmux, screen, tmux, waitScreen as waitScreenFor } from '../helpers/tmux.js';
 
 const waitScreen = (session: string, what: string, test: (s: string) => boolean, timeoutMs = 20_000): Promise<string> =>
   waitScreenFor(session, what, test, timeoutMs);
@@ -35,22 +35,7 @@ function cgroupsNamed(id: string): string[] {
 }
 
 function startInTmux(args: string[], program = ['/bin/sh', '-c', 'echo hello-from-tslabt-container; exit 7']): { session: string; id: string; root: string } {
-  const id = uniqueId('tui');
-  const root = mkdtempSync(join(tmpdir(), 'tslabt-tui-state-'));
-  const bundle = makeBundle(program, undefined, id);
-  const session = `${id}-tmux`;
-  cleanups.push(() => rmSync(root, { recursive: true, force: true }));
-  cleanups.push(() => bundle.cleanup());
-  cleanups.push(() => {
-    // the container must be gone even if the test failed half-way
-    spawnSync(process.execPath, [TSLAB, 'oci', '--root', root, 'delete', '--force', id], { stdio: 'ignore' });
-  });
-  cleanups.push(() => spawnSync('tmux', ['kill-session', '-t', session], { stdio: 'ignore' }));
-  const command = shellWords([process.execPath, TSLAB, 'oci', '--root', root, 'run', ...args, '--bundle', bundle.dir, id]);
-  // CI=true as CI systems set it: Ink would draw only the last frame, a blank step-through (a CI failure once)
-  tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '24', '-e', 'TERM=xterm-256color', '-e', 'CI=true',
-    `${command}; echo TSLAB-EXIT=$?; exec sleep 600`);
-  return { session, id, root };
+  return ociRunInTmux('tui', args, program, cleanups);
 }
 
 // Stepping to pivot_root is ~100 keys, each waiting for the screen: allow a slow, shared machine.

@@ -1,7 +1,11 @@
 // Driving a program in a real terminal: tmux sessions, their screen, and waiting for what a student
 // would wait for (polling with a deadline, never a fixed sleep).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { makeBundle, uniqueId } from './bundle.js';
+import { TSLAB } from './runtimes.js';
 
 export const hasTmux = spawnSync('tmux', ['-V']).status === 0;
 
@@ -38,4 +42,26 @@ export function descendants(pid: number): number[] {
     return [];
   }
   return children.flatMap((c) => [c, ...descendants(c)]);
+}
+
+/**
+ * `tslab oci run ARGS` of program, from a fresh bundle and state root, in a new 80x24 tmux session
+ * that prints TSLAB-EXIT=<code> when it ends and then stays open. What to undo (session, container,
+ * root, bundle) goes onto cleanups, to run last first.
+ */
+export function ociRunInTmux(tag: string, args: string[], program: string[], cleanups: Array<() => void>): { session: string; id: string; root: string } {
+  const id = uniqueId(tag);
+  const root = mkdtempSync(join(tmpdir(), `tslabt-${tag}-state-`));
+  const bundle = makeBundle(program, undefined, id);
+  const session = `${id}-tmux`;
+  cleanups.push(() => rmSync(root, { recursive: true, force: true }));
+  cleanups.push(() => bundle.cleanup());
+  // the container must be gone even if the test failed half-way
+  cleanups.push(() => void spawnSync(process.execPath, [TSLAB, 'oci', '--root', root, 'delete', '--force', id], { stdio: 'ignore' }));
+  cleanups.push(() => void spawnSync('tmux', ['kill-session', '-t', session], { stdio: 'ignore' }));
+  const command = shellWords([process.execPath, TSLAB, 'oci', '--root', root, 'run', ...args, '--bundle', bundle.dir, id]);
+  // CI=true as CI systems set it: Ink would draw only the last frame, a blank step-through (a CI failure once)
+  tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '24', '-e', 'TERM=xterm-256color', '-e', 'CI=true',
+    `${command}; echo TSLAB-EXIT=$?; exec sleep 600`);
+  return { session, id, root };
 }

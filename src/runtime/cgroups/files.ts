@@ -8,6 +8,22 @@ export function writeCgroupFile(dir: string, file: string, value: string): void 
   writeKernelFile(`${dir}/${file}`, value, 'cgroup.write', `write ${file} = ${value}`);
 }
 
+/** The freezer's file in a cgroup directory and the values it takes, v1 and v2. */
+const FREEZER = {
+  v1: { file: 'freezer.state', frozen: 'FROZEN', thawed: 'THAWED' },
+  v2: { file: 'cgroup.freeze', frozen: '1', thawed: '0' },
+} as const;
+
+/**
+ * Asks the kernel to freeze or thaw every task of the cgroup at dir (the freezer state file says
+ * when it is done). mode picks the file; without it, whichever of the two dir has (reaping a bare
+ * directory of either version). Throws when dir has neither.
+ */
+export function freezeDir(dir: string, frozen: boolean, mode?: 'v1' | 'v2'): void {
+  const freezer = FREEZER[mode ?? (existsSync(join(dir, FREEZER.v1.file)) ? 'v1' : 'v2')];
+  writeCgroupFile(dir, freezer.file, frozen ? freezer.frozen : freezer.thawed);
+}
+
 export function readNumber(path: string): number | undefined {
   try {
     const text = readFileSync(path, 'utf8').trim();

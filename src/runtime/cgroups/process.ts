@@ -4,9 +4,8 @@
 // limits). The one reader of a process's cgroups; creating them is the CgroupManager's job.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeKernelFile } from '../sys/index.js';
 import { CGROUP_ROOT, cgroupMode, unifiedMountPoint, v1Hierarchies } from './detect.js';
-import { parseKeyed } from './files.js';
+import { freezeDir, parseKeyed } from './files.js';
 import type { CgroupMode } from './types.js';
 
 /** A cgroup file named for both hierarchies; v1 names are `<controller>/<file>`, v2 names are plain. */
@@ -99,8 +98,7 @@ export class ProcessCgroup {
     if (dir === CGROUP_ROOT || (this.mode === 'v1' && dir === this.v1MountPoint('freezer'))) {
       throw new Error('the process is in the root cgroup: refusing to freeze the whole machine');
     }
-    if (this.mode === 'v2') writeKernelFile(join(dir, 'cgroup.freeze'), frozen ? '1' : '0', 'cgroup.write');
-    else writeKernelFile(join(dir, 'freezer.state'), frozen ? 'FROZEN' : 'THAWED', 'cgroup.write');
+    freezeDir(dir, frozen, this.mode);
   }
 
   /** The state the kernel reports: true once every task is frozen. */

@@ -2,10 +2,9 @@
 // (v1: one per controller, the named systemd one and the hybrid unified one; v2: the one), and
 // removed with whatever still runs in them: thawed first (a frozen task does not die of SIGKILL
 // until thawed), killed, emptied, removed deepest first.
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { findDirs } from '../find-dirs.js';
 import { readMountinfo } from '../mountinfo.js';
-import { readPids, removeCgroupDir, subCgroups, waitUntil, writeCgroupFile } from './files.js';
+import { freezeDir, readPids, removeCgroupDir, subCgroups, waitUntil } from './files.js';
 
 /** Every cgroup hierarchy's mount point. */
 function hierarchies(): string[] {
@@ -14,29 +13,12 @@ function hierarchies(): string[] {
 
 /** The cgroup directories whose name starts with prefix, up to `depth` levels down each hierarchy (not below one another). */
 export function cgroupsNamed(prefix: string, depth = 3): string[] {
-  const found: string[] = [];
-  const walk = (dir: string, level: number): void => {
-    let entries;
-    try {
-      entries = readdirSync(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      if (!e.isDirectory()) continue;
-      const path = join(dir, e.name);
-      if (e.name.startsWith(prefix)) found.push(path);
-      else if (level < depth) walk(path, level + 1);
-    }
-  };
-  for (const h of hierarchies()) walk(h, 1);
-  return found;
+  return findDirs(hierarchies(), (name) => name.startsWith(prefix), depth);
 }
 
 function thaw(dir: string): void {
   try {
-    if (existsSync(join(dir, 'freezer.state'))) writeCgroupFile(dir, 'freezer.state', 'THAWED');
-    else if (existsSync(join(dir, 'cgroup.freeze'))) writeCgroupFile(dir, 'cgroup.freeze', '0');
+    freezeDir(dir, false);
   } catch {
     // a v1 root-level or a removed cgroup: nothing to thaw
   }

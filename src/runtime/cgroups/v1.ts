@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import type { Resources, DeviceCgroup } from '../../oci/spec.js';
 import { tracer } from '../../tracer/tracer.js';
 import { v1Hierarchies, type V1Hierarchy } from './detect.js';
-import { blockBytes, readKeyed, readNumber, readPids, removeCgroupDir, waitUntil, writeCgroupFile } from './files.js';
+import { blockBytes, freezeDir, readKeyed, readNumber, readPids, removeCgroupDir, waitUntil, writeCgroupFile } from './files.js';
 import type { CgroupManager, CgroupStats } from './types.js';
 
 /** Devices every container needs whatever the config says (runc allows the same list). */
@@ -119,7 +119,7 @@ export class CgroupV1 implements CgroupManager {
   async freeze(): Promise<void> {
     const dir = this.dirOf('freezer');
     if (!dir) throw new Error('the freezer cgroup controller is not mounted: pause needs it');
-    writeCgroupFile(dir, 'freezer.state', 'FROZEN');
+    freezeDir(dir, true, 'v1');
     await waitUntil('freezer.state FROZEN', () => readFileSync(join(dir, 'freezer.state'), 'utf8').trim() === 'FROZEN');
   }
 
@@ -136,7 +136,7 @@ export class CgroupV1 implements CgroupManager {
   async thaw(): Promise<void> {
     const dir = this.dirOf('freezer');
     if (!dir) throw new Error('the freezer cgroup controller is not mounted: unpause needs it');
-    writeCgroupFile(dir, 'freezer.state', 'THAWED');
+    freezeDir(dir, false, 'v1');
     await waitUntil('freezer.state THAWED', () => readFileSync(join(dir, 'freezer.state'), 'utf8').trim() === 'THAWED');
   }
 

@@ -6,7 +6,7 @@ import { tracer } from '../../tracer/tracer.js';
 import { bpf, sys } from '../sys/index.js';
 import { CGROUP_ROOT } from './detect.js';
 import { containerDeviceRules, deviceFilterBytecode } from './device-filter.js';
-import { blockBytes, readKeyed, readNumber, readPids, removeCgroupDir, waitUntil, writeCgroupFile } from './files.js';
+import { blockBytes, freezeDir, readKeyed, readNumber, readPids, removeCgroupDir, waitUntil, writeCgroupFile } from './files.js';
 import type { CgroupManager, CgroupStats } from './types.js';
 
 const WANTED = ['cpu', 'cpuset', 'memory', 'pids', 'io'];
@@ -100,7 +100,7 @@ export class CgroupV2 implements CgroupManager {
   }
 
   async freeze(): Promise<void> {
-    writeCgroupFile(this.dir, 'cgroup.freeze', '1');
+    freezeDir(this.dir, true, 'v2');
     await waitUntil('cgroup.events frozen 1', () => readKeyed(join(this.dir, 'cgroup.events')).frozen === 1);
   }
 
@@ -113,7 +113,7 @@ export class CgroupV2 implements CgroupManager {
   }
 
   async thaw(): Promise<void> {
-    writeCgroupFile(this.dir, 'cgroup.freeze', '0');
+    freezeDir(this.dir, false, 'v2');
     await waitUntil('cgroup.events frozen 0', () => readKeyed(join(this.dir, 'cgroup.events')).frozen === 0);
   }
 

@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run, runcPath, TSLAB, TSLAB_RUNTIME, waitFor, type Result } from '../../helpers/runtimes.js';
 import { leftovers } from '../../helpers/leftovers.js';
+import { findDirs } from '../../../src/runtime/find-dirs.js';
+import { subCgroups } from '../../../src/runtime/cgroups/files.js';
 
 export const IMAGE = 'localhost/tslabt-eng-busybox:1';
 
@@ -110,23 +112,7 @@ export function memoryLimitFile(cgroupDir: string): string {
 
 /** Directories named `id` under `roots` (a runtime's state, an engine's bundle), to `depth` levels. */
 export function dirsNamed(id: string, roots: string[], depth = 5): string[] {
-  const found: string[] = [];
-  const walk = (dir: string, d: number): void => {
-    if (d > depth) return;
-    let entries;
-    try {
-      entries = readdirSync(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      if (!e.isDirectory()) continue;
-      if (e.name === id) found.push(join(dir, e.name));
-      else walk(join(dir, e.name), d + 1);
-    }
-  };
-  for (const r of roots) walk(r, 0);
-  return found;
+  return findDirs(roots, (name) => name === id, depth + 1);
 }
 
 /** What a removed container left: mounts or cgroups naming it, its process, its state directories. */
@@ -154,18 +140,13 @@ export type { Result };
 export function removeCgroupParent(prefix: string): void {
   const roots = existsSync('/sys/fs/cgroup/memory') ? readdirSync('/sys/fs/cgroup').map((h) => join('/sys/fs/cgroup', h)) : ['/sys/fs/cgroup'];
   const remove = (dir: string): void => {
-    let entries;
-    try {
-      entries = readdirSync(dir, { withFileTypes: true });
-    } catch {
-      return; // not made in this hierarchy
-    }
     // the engine's own cgroups below it (podman's conmon) first
-    for (const e of entries) if (e.isDirectory()) remove(join(dir, e.name));
-    try {
-      rmdirSync(dir);
-    } catch {
-      // still busy: the suite's teardown names it
+    for (const d of [...subCgroups(dir), dir]) {
+      try {
+        rmdirSync(d);
+      } catch {
+        // not made in this hierarchy, or still busy: the suite's teardown names it
+      }
     }
   };
   for (const root of roots) remove(join(root, prefix));

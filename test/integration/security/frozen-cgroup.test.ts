@@ -1,35 +1,19 @@
 // A container frozen from outside (someone wrote freezer.state / cgroup.freeze, not `pause`): state
 // says paused, as runc's does, and delete --force thaws it first, then leaves nothing (the probe saw
 // "running", a 10 s timeout, the process and 9 cgroup directories left).
-import { afterEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { makeBundle, uniqueId } from '../../helpers/bundle.js';
-import { run, runcPath, TSLAB_RUNTIME, waitFor } from '../../helpers/runtimes.js';
+import { describe, expect, it } from 'vitest';
+import { run, waitFor } from '../../helpers/runtimes.js';
+import { afterThisTest, cannotRun, oneContainer, OURS_AND_RUNC } from './one-container.js';
 import { leftovers } from '../../helpers/leftovers.js';
 import { cgroupManager } from '../../../src/runtime/cgroups/index.js';
 import { processAlive } from '../../../src/runtime/state.js';
 
-const isRoot = process.getuid?.() === 0;
-const runc = runcPath();
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const f of cleanups.splice(0).reverse()) await f();
-});
 
-describe.skipIf(!isRoot || !runc)('a cgroup frozen by someone else (ours and runc; needs root and runc)', { timeout: 60_000 }, () => {
-  it.each([['ours', TSLAB_RUNTIME], ['runc', runc ?? '']])('%s: state says paused, delete --force thaws and removes everything', async (name, rt) => {
-    const id = uniqueId(`sec-frz-${name}`);
-    const root = mkdtempSync(join(tmpdir(), 'tslabt-sec-frz-'));
-    const bundle = makeBundle(['sleep', '300'], undefined, id);
+describe.skipIf(cannotRun)('a cgroup frozen by someone else (ours and runc; needs root and runc)', { timeout: 60_000 }, () => {
+  it.each(OURS_AND_RUNC)('%s: state says paused, delete --force thaws and removes everything', async (name, rt) => {
+    const { id, root, bundle } = oneContainer(rt, `sec-frz-${name}`, ['sleep', '300']);
     const cgroup = cgroupManager(bundle.spec.linux!.cgroupsPath!);
-    cleanups.push(async () => {
-      await cgroup.thaw().catch(() => {});
-      await run(rt, ['--root', root, 'delete', '--force', id]);
-      rmSync(root, { recursive: true, force: true });
-      bundle.cleanup();
-    });
+    afterThisTest(() => cgroup.thaw().catch(() => {}));
     expect((await run(rt, ['--root', root, 'run', '--detach', '--bundle', bundle.dir, id])).code).toBe(0);
     const state = async (): Promise<{ status?: string; pid?: number }> => JSON.parse((await run(rt, ['--root', root, 'state', id])).stdout || '{}');
     const pid = await waitFor('the container to run', async () => ((await state()).status === 'running' ? (await state()).pid : undefined));
