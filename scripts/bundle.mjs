@@ -7,7 +7,7 @@
 // so a command pays for what it uses (src/cli/commands/index.ts).
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 
 const dist = resolve('dist');
@@ -44,6 +44,24 @@ const tuiStaysEsm = {
 };
 
 /**
+ * commander requires node:child_process at its top level for executable subcommands, which tslab
+ * has none of: that require loads child_process, net, dgram and the streams (~4 ms per start).
+ * Here it loads on the first spawn only.
+ */
+const commanderSpawnsLazily = {
+  name: 'commander-spawns-lazily',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]commander[\\/]lib[\\/]command\.js$/ }, (args) => {
+      const eager = "const childProcess = require('node:child_process');";
+      const text = readFileSync(args.path, 'utf8');
+      if (!text.includes(eager)) throw new Error(`${args.path}: no "${eager}" to make lazy (a new commander?)`);
+      const lazy = "const childProcess = { spawn: (...a) => require('node:child_process').spawn(...a) };";
+      return { contents: text.replace(eager, lazy), loader: 'js' };
+    });
+  },
+};
+
+/**
  * A bundle loaded through bin/cached-require.cjs: on Node 20 a function deserialised from a code
  * cache loses the script's dynamic-import callback, so every `import()` goes through a helper
  * defined outside the cached script (globalThis.__tslabImport; a plain require falls back to import()).
@@ -71,5 +89,5 @@ await build({ ...common, entryPoints: ['dist/src/cli/runtime-main.js'], outfile:
 await build({ ...common, entryPoints: ['dist/src/cli/runtime-fast.js'], outfile: 'dist/runtime-calls.cjs' });
 await build({ ...common, entryPoints: ['dist/src/runtime/init/main.js'], outfile: 'dist/init.cjs' });
 await build({ ...common, entryPoints: ['dist/src/runtime/init/exec-main.js'], outfile: 'dist/exec-init.cjs' });
-await buildCached({ entryPoints: ['dist/src/cli/main.js'], outfile: 'dist/tslab.cjs', plugins: [tuiStaysEsm] });
+await buildCached({ entryPoints: ['dist/src/cli/main.js'], outfile: 'dist/tslab.cjs', minifyWhitespace: true, plugins: [tuiStaysEsm, commanderSpawnsLazily] });
 execFileSync(process.execPath, ['bin/tslab', '--version'], { stdio: 'ignore', env: { PATH: process.env.PATH } });
