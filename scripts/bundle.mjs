@@ -7,6 +7,7 @@
 // so a command pays for what it uses (src/cli/commands/index.ts).
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 
@@ -62,6 +63,29 @@ const commanderSpawnsLazily = {
 };
 
 /**
+ * Node's modules that are not in its start-up snapshot cost milliseconds to load (child_process
+ * with net, dgram and the streams: ~5 ms), and most commands never call them: a listing does not
+ * spawn. In the CLI bundle each of these loads on the first use of one of its exports. The export
+ * names are this Node's, read here; the bundle is built by the Node that runs it (npm ci).
+ */
+const LAZY_BUILTINS = ['child_process', 'crypto', 'net', 'zlib', 'worker_threads', 'stream', 'stream/promises', 'readline', 'readline/promises', 'tty'];
+const builtinsLoadOnUse = {
+  name: 'builtins-load-on-use',
+  setup(b) {
+    const filter = new RegExp(`^(node:)?(${LAZY_BUILTINS.join('|')})$`);
+    b.onResolve({ filter }, (args) => (args.namespace === 'lazy-builtin' ? undefined : { path: args.path.replace(/^(node:)?/, 'node:'), namespace: 'lazy-builtin' }));
+    b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => {
+      const names = Object.keys(createRequire(import.meta.url)(args.path));
+      return {
+        loader: 'js',
+        contents: `let real;
+for (const name of ${JSON.stringify(names)}) Object.defineProperty(exports, name, { enumerable: true, get: () => (real ??= require(${JSON.stringify(args.path)}))[name] });`,
+      };
+    });
+  },
+};
+
+/**
  * A bundle loaded through bin/cached-require.cjs: on Node 20 a function deserialised from a code
  * cache loses the script's dynamic-import callback, so every `import()` goes through a helper
  * defined outside the cached script (globalThis.__tslabImport; a plain require falls back to import()).
@@ -89,5 +113,10 @@ await build({ ...common, entryPoints: ['dist/src/cli/runtime-main.js'], outfile:
 await build({ ...common, entryPoints: ['dist/src/cli/runtime-fast.js'], outfile: 'dist/runtime-calls.cjs' });
 await build({ ...common, entryPoints: ['dist/src/runtime/init/main.js'], outfile: 'dist/init.cjs' });
 await build({ ...common, entryPoints: ['dist/src/runtime/init/exec-main.js'], outfile: 'dist/exec-init.cjs' });
-await buildCached({ entryPoints: ['dist/src/cli/main.js'], outfile: 'dist/tslab.cjs', minifyWhitespace: true, plugins: [tuiStaysEsm, commanderSpawnsLazily] });
+await buildCached({ entryPoints: ['dist/src/cli/main.js'], outfile: 'dist/tslab.cjs', minifyWhitespace: true, plugins: [tuiStaysEsm, commanderSpawnsLazily, builtinsLoadOnUse] });
 execFileSync(process.execPath, ['bin/tslab', '--version'], { stdio: 'ignore', env: { PATH: process.env.PATH } });
+// the shipped labs' titles, so that `tslab lab list` need not load every lab (src/labs/title-index.ts)
+const { findLabs } = await import('../dist/src/labs/catalog.js');
+const { writeLabIndex } = await import('../dist/src/labs/title-index.js');
+const shipped = resolve('labs');
+await writeLabIndex(findLabs(shipped, shipped), resolve(dist, 'labs/index.json'));

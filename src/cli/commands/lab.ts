@@ -13,7 +13,7 @@ import { DEFAULT_PREFIX, findLabContainer, runningLabs } from '../../labs/status
 import { cgroupOf } from '../../runtime/cgroups/index.js';
 import { markCompleted, progressFile, readProgress } from '../../labs/progress.js';
 import { labPassed, type LabResult } from '../../labs/events.js';
-import { loadLab } from '../../labs/load.js';
+import { LabTitles } from '../../labs/title-index.js';
 import { narrateSink } from '../../labs/reporters/narrate.js';
 import { plainReport, totals } from '../../labs/reporters/summary.js';
 import { tapReport } from '../../labs/reporters/tap.js';
@@ -259,6 +259,8 @@ export function registerLab(program: Command, binName: string): void {
     .option('--dir <dir>', 'where the labs are', undefined)
     .action(async (opts: { dir?: string }) => {
       const course = loadCourse(opts.dir ?? labsRoot());
+      // titles of unchanged shipped labs from the build's index, the others by loading them
+      const titles = new LabTitles();
       const done = readProgress().labs;
       const width = Math.max(0, ...course.map((c) => c.ref.id.length));
       let area: string | undefined;
@@ -269,7 +271,7 @@ export function registerLab(program: Command, binName: string): void {
         }
         let title: string;
         try {
-          title = (await loadLab(entry.ref)).title;
+          title = await titles.titleOf(entry.ref);
         } catch (err) {
           title = `(cannot load: ${(err as Error).message})`;
           process.exitCode = 1;
