@@ -8,6 +8,16 @@ import { ENV } from '../env.js';
 
 export type Registrar = (program: Command, binName: string) => void;
 
+/** The first word of argv that is not an option (the value of --trace is not a word). */
+export function commandWord(argv: string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--trace') i++;
+    else if (!a.startsWith('-')) return a;
+  }
+  return undefined;
+}
+
 export async function runProgram(argv: string[], binName: 'tslab' | 'tslab-runtime', registrars: Registrar[]): Promise<void> {
   // A reader that went away (`tslab lab list | head -1`, EPIPE) or a closed terminal (EIO) ends the
   // command quietly, not with a stack trace — unless the command listens for it itself: a lab or a
@@ -27,7 +37,11 @@ export async function runProgram(argv: string[], binName: 'tslab' | 'tslab-runti
     .option('--trace <file>', 'write every trace event of this command to FILE (JSON lines)')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
-  if (binName === 'tslab') program.version(`tslab version ${VERSION}\ncommit: ${process.env[ENV.COMMIT] ?? commit()}`, '-V, --version');
+  if (binName === 'tslab') {
+    // the commit is read from .git only when it is printed: -V before any command word
+    const printed = commandWord(argv) === undefined && argv.some((a) => a === '-V' || a === '--version');
+    program.version(`tslab version ${VERSION}${printed ? `\ncommit: ${process.env[ENV.COMMIT] ?? commit()}` : ''}`, '-V, --version');
+  }
   for (const register of registrars) register(program, binName);
 
   let closeTrace: () => void = () => {};
