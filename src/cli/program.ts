@@ -18,16 +18,39 @@ export function commandWord(argv: string[]): string | undefined {
   return undefined;
 }
 
+/**
+ * Calls `use` with process.stdout or process.stderr when it is first used. Node creates each on
+ * first use, and a pipe or a terminal costs ~2 ms to create: a command that never writes to
+ * stderr need not pay for it.
+ */
+function whenCreated(name: 'stdout' | 'stderr', use: (stream: NodeJS.WriteStream) => void): void {
+  const node = Object.getOwnPropertyDescriptor(process, name);
+  if (!node?.get || !node.configurable) {
+    use(process[name]);
+    return;
+  }
+  Object.defineProperty(process, name, {
+    configurable: true,
+    enumerable: node.enumerable,
+    get(): NodeJS.WriteStream {
+      const stream = node.get!.call(process) as NodeJS.WriteStream;
+      Object.defineProperty(process, name, { configurable: true, enumerable: node.enumerable, get: node.get });
+      use(stream);
+      return stream;
+    },
+  });
+}
+
 export async function runProgram(argv: string[], binName: 'tslab' | 'tslab-runtime', registrars: Registrar[]): Promise<void> {
   // A reader that went away (`tslab lab list | head -1`, EPIPE) or a closed terminal (EIO) ends the
   // command quietly, not with a stack trace — unless the command listens for it itself: a lab or a
   // container in the foreground must still remove what it made (its SIGHUP handler does).
-  for (const stream of [process.stdout, process.stderr]) {
-    stream.on('error', (err: NodeJS.ErrnoException) => {
+  for (const name of ['stdout', 'stderr'] as const) {
+    whenCreated(name, (stream) => stream.on('error', (err: NodeJS.ErrnoException) => {
       if (err.code !== 'EPIPE' && err.code !== 'EIO') throw err;
       if (stream.listenerCount('error') > 1) return;
       process.exit(0);
-    });
+    }));
   }
   const program = new Command(binName);
   program
