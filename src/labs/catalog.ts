@@ -1,7 +1,7 @@
 // Finding labs: a lab is a folder with a lab.ts (or lab.js). Users name one by path or by a name
 // that is unique under labs/ (`pid-namespace`, `labs/pid-namespace`, `namespaces/pid-namespace`).
 import { existsSync, readdirSync, statSync, type Dirent } from 'node:fs';
-import { basename, join, relative, resolve, sep } from 'node:path';
+import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { UsageError } from '../errors.js';
 import { packageRoot } from '../oci/runtime-cli.js';
 
@@ -29,7 +29,9 @@ export function labsRoot(): string {
 }
 
 function refFor(dir: string, root: string, file = definitionFile(dir)!): LabRef {
-  const rel = relative(root, dir);
+  // a folder the walk found below the root: its path past the root (path.relative resolves both
+  // against the cwd, for every lab `lab list` shows)
+  const rel = dir.startsWith(`${root}${sep}`) && isAbsolute(root) ? dir.slice(root.length + 1) : relative(root, dir);
   const id = rel && !rel.startsWith('..') ? rel.split(sep).join('/') : relative(process.cwd(), dir) || basename(dir);
   return { name: basename(dir), id, dir, file };
 }
@@ -47,6 +49,7 @@ function isDirectory(entry: Dirent, path: string): boolean {
 /** Every lab at or below `dir`, sorted by path. One readdir per folder (`tslab lab list` walks them all). */
 export function findLabs(dir: string, root = labsRoot()): LabRef[] {
   const found: LabRef[] = [];
+  const base = resolve(root);
   const walk = (d: string): void => {
     let entries: Dirent[];
     try {
@@ -57,7 +60,7 @@ export function findLabs(dir: string, root = labsRoot()): LabRef[] {
     const names = new Set(entries.map((e) => e.name));
     const definition = DEFINITION_FILES.find((f) => names.has(f));
     if (definition) {
-      found.push(refFor(d, root, join(d, definition)));
+      found.push(refFor(d, base, join(d, definition)));
       return;
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
