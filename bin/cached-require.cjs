@@ -5,13 +5,19 @@
 // On Node 20 a function deserialised from a code cache loses the script's dynamic-import callback
 // (ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING), so the bundle's `import()` calls go through
 // globalThis.__tslabImport (scripts/bundle.mjs rewrites them), defined here, outside the script.
+// The CLI's command groups are bundles of their own that the entry bundle requires through
+// globalThis.__tslabRequire, this function: each with its own code cache.
 const { readFileSync, renameSync, writeFileSync } = require('node:fs');
 const { dirname, resolve } = require('node:path');
 const { pathToFileURL } = require('node:url');
 const Module = require('node:module');
 const vm = require('node:vm');
 
+/** file → its module's exports: like require(), each file runs once */
+const loaded = new Map();
+
 module.exports = function cachedRequire(file) {
+  if (loaded.has(file)) return loaded.get(file);
   const cacheFile = `${file}.cache`;
   let cachedData;
   try {
@@ -20,6 +26,7 @@ module.exports = function cachedRequire(file) {
     // no cache yet
   }
   // relative specifiers are the bundle's; bare ones resolve from this package's node_modules alike
+  globalThis.__tslabRequire ??= cachedRequire;
   globalThis.__tslabImport = (specifier) => import(specifier.startsWith('.') ? pathToFileURL(resolve(dirname(file), specifier)).href : specifier);
   const script = new vm.Script(Module.wrap(readFileSync(file, 'utf8')), {
     filename: file, cachedData, importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
@@ -31,6 +38,7 @@ module.exports = function cachedRequire(file) {
   req.resolve = (id, o) => Module._resolveFilename(id, mod, false, o);
   script.runInThisContext().call(mod.exports, mod.exports, req, mod, file, dirname(file));
   mod.loaded = true;
+  loaded.set(file, mod.exports);
   if (cachedData === undefined || script.cachedDataRejected) {
     // at exit, so that the functions this run compiled are in it too
     process.once('exit', () => {

@@ -7,8 +7,9 @@
 // so a command pays for what it uses (src/cli/commands/index.ts).
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, relative, resolve } from 'node:path';
+import { createRequire } from 'node:module';
+import { copyFileSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, relative, resolve } from 'node:path';
 
 const dist = resolve('dist');
 
@@ -44,6 +45,47 @@ const tuiStaysEsm = {
 };
 
 /**
+ * commander requires node:child_process at its top level for executable subcommands, which tslab
+ * has none of: that require loads child_process, net, dgram and the streams (~4 ms per start).
+ * Here it loads on the first spawn only.
+ */
+const commanderSpawnsLazily = {
+  name: 'commander-spawns-lazily',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]commander[\\/]lib[\\/]command\.js$/ }, (args) => {
+      const eager = "const childProcess = require('node:child_process');";
+      const text = readFileSync(args.path, 'utf8');
+      if (!text.includes(eager)) throw new Error(`${args.path}: no "${eager}" to make lazy (a new commander?)`);
+      const lazy = "const childProcess = { spawn: (...a) => require('node:child_process').spawn(...a) };";
+      return { contents: text.replace(eager, lazy), loader: 'js' };
+    });
+  },
+};
+
+/**
+ * Node's modules that are not in its start-up snapshot cost milliseconds to load (child_process
+ * with net, dgram and the streams: ~10 ms, crypto ~4 ms), and most commands never call them: a listing does not
+ * spawn. In the CLI bundle each of these loads on the first use of one of its exports. The export
+ * names are this Node's, read here; the bundle is built by the Node that runs it (npm ci).
+ */
+const LAZY_BUILTINS = ['child_process', 'crypto', 'net', 'zlib', 'worker_threads', 'stream', 'stream/promises', 'readline', 'readline/promises', 'tty'];
+const builtinsLoadOnUse = {
+  name: 'builtins-load-on-use',
+  setup(b) {
+    const filter = new RegExp(`^(node:)?(${LAZY_BUILTINS.join('|')})$`);
+    b.onResolve({ filter }, (args) => (args.namespace === 'lazy-builtin' ? undefined : { path: args.path.replace(/^(node:)?/, 'node:'), namespace: 'lazy-builtin' }));
+    b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => {
+      const names = Object.keys(createRequire(import.meta.url)(args.path));
+      return {
+        loader: 'js',
+        contents: `let real;
+for (const name of ${JSON.stringify(names)}) Object.defineProperty(exports, name, { enumerable: true, get: () => (real ??= require(${JSON.stringify(args.path)}))[name] });`,
+      };
+    });
+  },
+};
+
+/**
  * A bundle loaded through bin/cached-require.cjs: on Node 20 a function deserialised from a code
  * cache loses the script's dynamic-import callback, so every `import()` goes through a helper
  * defined outside the cached script (globalThis.__tslabImport; a plain require falls back to import()).
@@ -71,5 +113,86 @@ await build({ ...common, entryPoints: ['dist/src/cli/runtime-main.js'], outfile:
 await build({ ...common, entryPoints: ['dist/src/cli/runtime-fast.js'], outfile: 'dist/runtime-calls.cjs' });
 await build({ ...common, entryPoints: ['dist/src/runtime/init/main.js'], outfile: 'dist/init.cjs' });
 await build({ ...common, entryPoints: ['dist/src/runtime/init/exec-main.js'], outfile: 'dist/exec-init.cjs' });
-await buildCached({ entryPoints: ['dist/src/cli/main.js'], outfile: 'dist/tslab.cjs', plugins: [tuiStaysEsm] });
+// The tslab CLI in bundles: dist/tslab.cjs holds commander, the program and the command index; each
+// command group (src/cli/commands/index.ts) is a bundle of its own, dist/tslab-GROUP.cjs, required
+// (with its code cache) when its command runs. A command thus reads, deserialises and runs only
+// its own code: one bundle of everything cost each command ~5 ms more. Modules that must be one per
+// process — the tracer and its sinks, the error classes the program tests with instanceof,
+// commander's classes — are the entry's: it lists every module it holds in
+// globalThis.__tslabShared, and a group's import of one of them is that entry. A module of several
+// groups is copied into each; that is harmless, as one process runs one command's action, and
+// `tslab --help` (which loads every group) only registers commands.
+const commandsDir = resolve('dist/src/cli/commands');
+/** command file → its group's bundle: a group of two files is one bundle (image + build, container + container-more) */
+const GROUP_OF = { build: 'image', 'container-more': 'container' };
+const groupOf = (file) => GROUP_OF[basename(file, '.js')] ?? basename(file, '.js');
+
+/** In the entry: `import('./commands/X.js')` requires dist/tslab-GROUP.cjs. */
+const groupsApart = {
+  name: 'command-groups-apart',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/(commands\/)?[a-z-]+\.js$/ }, (args) => {
+      const file = resolve(args.resolveDir, args.path);
+      if (args.kind !== 'dynamic-import' || dirname(file) !== commandsDir || basename(file) === 'index.js') return undefined;
+      return { path: file, namespace: 'command-group' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'command-group' }, (args) => ({
+      loader: 'js',
+      contents: `module.exports = (globalThis.__tslabRequire ?? require)(require('node:path').join(__dirname, ${JSON.stringify(`tslab-${groupOf(args.path)}.cjs`)}));`,
+    }));
+  },
+};
+
+/** In a group: an import of a module the entry holds is the entry's (globalThis.__tslabShared). */
+function entryModules(shared) {
+  return {
+    name: 'entry-modules',
+    setup(b) {
+      b.onResolve({ filter: /.*/ }, async (args) => {
+        if (args.pluginData?.entryModules || args.namespace !== 'file') return undefined;
+        const r = await b.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: { entryModules: true } });
+        if (r.errors.length || r.external) return undefined;
+        const key = relative(process.cwd(), r.path);
+        // not named .mjs: the stand-in is CommonJS whatever the module it stands for
+        return shared.has(key) ? { path: `${key}.from-entry`, namespace: 'entry-module', pluginData: { key } } : undefined;
+      });
+      b.onLoad({ filter: /.*/, namespace: 'entry-module' }, (args) => ({
+        loader: 'js',
+        contents: `const m = globalThis.__tslabShared?.[${JSON.stringify(args.pluginData.key)}];
+if (!m) throw new Error('this bundle runs under dist/tslab.cjs, which holds ${args.pluginData.key}');
+module.exports = m;`,
+      }));
+    },
+  };
+}
+
+const cliPlugins = [tuiStaysEsm, commanderSpawnsLazily, builtinsLoadOnUse];
+// first the entry alone, for the list of its modules; then with that list, which it publishes
+const probe = await build({ ...common, entryPoints: ['dist/src/cli/main.js'], outfile: 'dist/tslab.cjs', write: false, metafile: true, plugins: [...cliPlugins, groupsApart] });
+const shared = new Set(Object.keys(probe.metafile.inputs).filter((f) => !f.includes(':')));
+const publish = [...shared].map((f, i) => `import * as m${i} from ${JSON.stringify(resolve(f))};`).join('\n');
+await buildCached({
+  stdin: {
+    contents: `export * from './main.js';\n${publish}\nglobalThis.__tslabShared = { ${[...shared].map((f, i) => `${JSON.stringify(f)}: m${i}`).join(', ')} };\n`,
+    resolveDir: resolve('dist/src/cli'), sourcefile: 'tslab-entry.js', loader: 'js',
+  },
+  outfile: 'dist/tslab.cjs', minifyWhitespace: true, plugins: [...cliPlugins, groupsApart],
+});
+const groups = new Map();
+for (const f of readdirSync(commandsDir).filter((f) => f.endsWith('.js') && f !== 'index.js')) {
+  groups.set(groupOf(f), [...(groups.get(groupOf(f)) ?? []), f]);
+}
+for (const [group, files] of groups) {
+  await buildCached({
+    stdin: { contents: files.map((f) => `export * from './${f}';`).join('\n'), resolveDir: commandsDir, sourcefile: `${group}-group.js`, loader: 'js' },
+    outfile: `dist/tslab-${group}.cjs`, minifyWhitespace: true, plugins: [entryModules(shared), ...cliPlugins],
+  });
+}
+// the code caches: the entry's of a --version, each group's of the registration (--help loads all)
 execFileSync(process.execPath, ['bin/tslab', '--version'], { stdio: 'ignore', env: { PATH: process.env.PATH } });
+execFileSync(process.execPath, ['bin/tslab', '--help'], { stdio: 'ignore', env: { PATH: process.env.PATH } });
+// the shipped labs' titles, so that `tslab lab list` need not load every lab (src/labs/title-index.ts)
+const { findLabs } = await import('../dist/src/labs/catalog.js');
+const { writeLabIndex } = await import('../dist/src/labs/title-index.js');
+const shipped = resolve('labs');
+await writeLabIndex(findLabs(shipped, shipped), resolve(dist, 'labs/index.json'));

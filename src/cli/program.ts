@@ -8,16 +8,49 @@ import { ENV } from '../env.js';
 
 export type Registrar = (program: Command, binName: string) => void;
 
+/** The first word of argv that is not an option (the value of --trace is not a word). */
+export function commandWord(argv: string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--trace') i++;
+    else if (!a.startsWith('-')) return a;
+  }
+  return undefined;
+}
+
+/**
+ * Calls `use` with process.stdout or process.stderr when it is first used. Node creates each on
+ * first use, and a pipe or a terminal costs ~2 ms to create: a command that never writes to
+ * stderr need not pay for it.
+ */
+function whenCreated(name: 'stdout' | 'stderr', use: (stream: NodeJS.WriteStream) => void): void {
+  const node = Object.getOwnPropertyDescriptor(process, name);
+  if (!node?.get || !node.configurable) {
+    use(process[name]);
+    return;
+  }
+  Object.defineProperty(process, name, {
+    configurable: true,
+    enumerable: node.enumerable,
+    get(): NodeJS.WriteStream {
+      const stream = node.get!.call(process) as NodeJS.WriteStream;
+      Object.defineProperty(process, name, { configurable: true, enumerable: node.enumerable, get: node.get });
+      use(stream);
+      return stream;
+    },
+  });
+}
+
 export async function runProgram(argv: string[], binName: 'tslab' | 'tslab-runtime', registrars: Registrar[]): Promise<void> {
   // A reader that went away (`tslab lab list | head -1`, EPIPE) or a closed terminal (EIO) ends the
   // command quietly, not with a stack trace — unless the command listens for it itself: a lab or a
   // container in the foreground must still remove what it made (its SIGHUP handler does).
-  for (const stream of [process.stdout, process.stderr]) {
-    stream.on('error', (err: NodeJS.ErrnoException) => {
+  for (const name of ['stdout', 'stderr'] as const) {
+    whenCreated(name, (stream) => stream.on('error', (err: NodeJS.ErrnoException) => {
       if (err.code !== 'EPIPE' && err.code !== 'EIO') throw err;
       if (stream.listenerCount('error') > 1) return;
       process.exit(0);
-    });
+    }));
   }
   const program = new Command(binName);
   program
@@ -27,7 +60,11 @@ export async function runProgram(argv: string[], binName: 'tslab' | 'tslab-runti
     .option('--trace <file>', 'write every trace event of this command to FILE (JSON lines)')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
-  if (binName === 'tslab') program.version(`tslab version ${VERSION}\ncommit: ${process.env[ENV.COMMIT] ?? commit()}`, '-V, --version');
+  if (binName === 'tslab') {
+    // the commit is read from .git only when it is printed: -V before any command word
+    const printed = commandWord(argv) === undefined && argv.some((a) => a === '-V' || a === '--version');
+    program.version(`tslab version ${VERSION}${printed ? `\ncommit: ${process.env[ENV.COMMIT] ?? commit()}` : ''}`, '-V, --version');
+  }
   for (const register of registrars) register(program, binName);
 
   let closeTrace: () => void = () => {};

@@ -1,7 +1,7 @@
 // Finding labs: a lab is a folder with a lab.ts (or lab.js). Users name one by path or by a name
 // that is unique under labs/ (`pid-namespace`, `labs/pid-namespace`, `namespaces/pid-namespace`).
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { basename, join, relative, resolve, sep } from 'node:path';
+import { existsSync, readdirSync, statSync, type Dirent } from 'node:fs';
+import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { UsageError } from '../errors.js';
 import { packageRoot } from '../oci/runtime-cli.js';
 
@@ -28,34 +28,46 @@ export function labsRoot(): string {
   return existsSync(here) ? here : join(packageRoot(), 'labs');
 }
 
-function refFor(dir: string, root: string): LabRef {
-  const rel = relative(root, dir);
+function refFor(dir: string, root: string, file = definitionFile(dir)!): LabRef {
+  // a folder the walk found below the root: its path past the root (path.relative resolves both
+  // against the cwd, for every lab `lab list` shows)
+  const rel = dir.startsWith(`${root}${sep}`) && isAbsolute(root) ? dir.slice(root.length + 1) : relative(root, dir);
   const id = rel && !rel.startsWith('..') ? rel.split(sep).join('/') : relative(process.cwd(), dir) || basename(dir);
-  return { name: basename(dir), id, dir, file: definitionFile(dir)! };
+  return { name: basename(dir), id, dir, file };
 }
 
-/** Every lab at or below `dir`, sorted by path. */
+function isDirectory(entry: Dirent, path: string): boolean {
+  if (entry.isDirectory()) return true;
+  if (!entry.isSymbolicLink()) return false;
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false; // dangling or unreadable: not a lab
+  }
+}
+
+/** Every lab at or below `dir`, sorted by path. One readdir per folder (`tslab lab list` walks them all). */
 export function findLabs(dir: string, root = labsRoot()): LabRef[] {
   const found: LabRef[] = [];
+  const base = resolve(root);
   const walk = (d: string): void => {
-    if (definitionFile(d)) {
-      found.push(refFor(d, root));
-      return;
-    }
-    let entries: string[];
+    let entries: Dirent[];
     try {
-      entries = readdirSync(d).sort();
+      entries = readdirSync(d, { withFileTypes: true });
     } catch {
       return;
     }
+    const names = new Set(entries.map((e) => e.name));
+    const definition = DEFINITION_FILES.find((f) => names.has(f));
+    if (definition) {
+      found.push(refFor(d, base, join(d, definition)));
+      return;
+    }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const e of entries) {
-      if (e === 'node_modules' || e.startsWith('.')) continue;
-      const p = join(d, e);
-      try {
-        if (statSync(p).isDirectory()) walk(p);
-      } catch {
-        // vanished or unreadable: not a lab
-      }
+      if (e.name === 'node_modules' || e.name.startsWith('.')) continue;
+      const p = join(d, e.name);
+      if (isDirectory(e, p)) walk(p);
     }
   };
   walk(resolve(dir));

@@ -6,13 +6,10 @@ import type { Command } from 'commander';
 import { UsageError, requireRoot } from '../../errors.js';
 import { collect } from '../../container/options.js';
 import { dataRoot, find, refresh } from '../../container/state.js';
-import { startDetached } from '../../container/monitor.js';
 import { stopContainer, killContainer } from '../../container/verbs.js';
 import { containerDir, listRecords, saveRecord, validateName, type ContainerRecord } from '../../container/record.js';
-import { copyFromContainer, copyToContainer } from '../../container/cp.js';
 import { containerProcesses, readStats, type ContainerStats } from '../../container/processes.js';
 import { updateContainer, type UpdateFlags } from '../../container/update.js';
-import { commitContainer } from '../../build/commit.js';
 import { collectNetworks } from '../../container/network.js';
 import { table } from '../../image/format.js';
 import { formatBytes } from '../../image/progress.js';
@@ -82,6 +79,8 @@ export function registerContainerMore(program: Command, binName: string): void {
     .option('--no-pause', 'do not freeze a running container while reading its changes')
     .action(async (name: string, image: string | undefined, opts: { change?: string[]; message?: string; author?: string; pause: boolean }) => {
       requireRoot('tslab container commit');
+      // the layer writer and tar (commit, cp) load in their actions: `container ls` needs neither
+      const { commitContainer } = await import('../../build/commit.js');
       const r = await commitContainer(find(name), image, {
         changes: opts.change ?? [], pause: opts.pause, ...(opts.message ? { message: opts.message } : {}), ...(opts.author ? { author: opts.author } : {}),
       });
@@ -95,6 +94,7 @@ export function registerContainerMore(program: Command, binName: string): void {
       const d = splitTarget(dest);
       if (s.container && d.container) throw new UsageError('copying between two containers is not supported: copy to the host first');
       if (!s.container && !d.container) throw new UsageError('one side must be CONTAINER:PATH, e.g. tslab container cp web:/etc/hostname .');
+      const { copyFromContainer, copyToContainer } = await import('../../container/cp.js');
       if (s.container) {
         if (dest === '-' && process.stdout.isTTY) throw new UsageError('refusing to write a tar to a terminal: redirect stdout');
         await copyFromContainer(find(s.container), s.path, dest, process.stdout);
@@ -115,7 +115,7 @@ export function registerContainerMore(program: Command, binName: string): void {
         const record = find(n);
         await stopContainer(record, t);
         await monitorGone(record);
-        await startDetached(find(n));
+        await (await import('../../container/monitor.js')).startDetached(find(n));
         out(`${n}\n`);
       }
     });

@@ -7,10 +7,12 @@ import type { Command } from 'commander';
 import { UsageError, requireRoot } from '../../errors.js';
 import { reportFailure } from '../log.js';
 import { collect, type RunFlags } from '../../container/options.js';
-import { createContainer, prepareBundle } from '../../container/create.js';
+// creating and starting a container (the image store, snapshots, the spec, the monitor) loads in
+// the actions that do it: the listings and the other verbs do without
+const create = (): Promise<typeof import('../../container/create.js')> => import('../../container/create.js');
 import { dataRoot, find, logPath, refresh } from '../../container/state.js';
-import { startDetached } from '../../container/monitor.js';
-import { runForeground } from '../../container/foreground.js';
+const monitor = (): Promise<typeof import('../../container/monitor.js')> => import('../../container/monitor.js');
+const foreground = (): Promise<typeof import('../../container/foreground.js')> => import('../../container/foreground.js');
 import { execInContainer, killContainer, removeContainer, setPaused, stopContainer } from '../../container/verbs.js';
 import { containerDir, listRecords, type ContainerRecord } from '../../container/record.js';
 import { diffUpper, isMounted, rootfsPaths, unmountRootfs } from '../../container/rootfs.js';
@@ -218,14 +220,14 @@ export function registerContainer(program: Command, binName: string): void {
         return;
       }
       collectNetworks(dataRoot());
-      const record = await createContainer(image, command, flags);
+      const record = await (await create()).createContainer(image, command, flags);
       try {
         if (record.options.detach) {
-          await startDetached(record);
+          await (await monitor()).startDetached(record);
           out(`${record.id}\n`);
           return;
         }
-        process.exitCode = await runForeground(record);
+        process.exitCode = await (await foreground()).runForeground(record);
       } catch (err) {
         // a run that could not start (a refused port, a failed attach) leaves no --rm container behind
         if (record.options.autoRemove && existsSync(containerDir(dataRoot(), record.id))) removeContainer(record, true);
@@ -236,7 +238,7 @@ export function registerContainer(program: Command, binName: string): void {
   runOptions(container.command('create').description('create a container without starting it'))
     .action(async (image: string, command: string[], flags: RunFlags) => {
       checkImageArg(image);
-      const record = await createContainer(image, command, flags);
+      const record = await (await create()).createContainer(image, command, flags);
       out(`${record.id}\n`);
     });
 
@@ -253,10 +255,10 @@ export function registerContainer(program: Command, binName: string): void {
           continue;
         }
         if (opts.attach) {
-          process.exitCode = await runForeground(record);
+          process.exitCode = await (await foreground()).runForeground(record);
           return;
         }
-        await startDetached(record);
+        await (await monitor()).startDetached(record);
         out(`${n}\n`);
       }
     });
@@ -407,7 +409,7 @@ export function registerContainer(program: Command, binName: string): void {
       const dir = containerDir(dataRoot(), r.id);
       const rootfs = rootfsPaths(dir).rootfs;
       const mountedHere = !isMounted(rootfs);
-      if (mountedHere) prepareBundle(r);
+      if (mountedHere) (await create()).prepareBundle(r);
       try {
         const sink = opts.output ? createWriteStream(opts.output) : process.stdout;
         const tar = spawn('tar', ['--numeric-owner', '--xattrs', '-C', rootfs, '-cf', '-', '.'], { stdio: ['ignore', 'pipe', 'inherit'] });

@@ -9,9 +9,10 @@
 // `await import(…)` inside the action that uses them, so that other commands never load them.
 // The whole CLI is one CommonJS bundle (scripts/bundle.mjs, dist/tslab.cjs); an `import()` there
 // runs the module's top level on first use only.
-import type { Registrar } from '../program.js';
+import { commandWord, type Registrar } from '../program.js';
 
 export type { Registrar };
+export { commandWord };
 
 export interface CommandGroup {
   /** the top-level words the registrar adds to the program */
@@ -38,16 +39,6 @@ function both(first: Registrar, second: Registrar): Registrar {
     first(program, binName);
     second(program, binName);
   };
-}
-
-/** The first word of argv that is not an option (the value of --trace is not a word). */
-export function commandWord(argv: string[]): string | undefined {
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--trace') i++;
-    else if (!a.startsWith('-')) return a;
-  }
-  return undefined;
 }
 
 /** The registrars `tslab ARGV` needs: its command's, none for a bare --version, else all. */

@@ -10,19 +10,15 @@ import { requireRoot, UsageError } from '../../errors.js';
 import { labsRoot, resolveLab, selectLabs, type LabRef } from '../../labs/catalog.js';
 import { loadCourse } from '../../labs/course.js';
 import { DEFAULT_PREFIX, findLabContainer, runningLabs } from '../../labs/status.js';
-import { cgroupOf } from '../../runtime/cgroups/index.js';
 import { markCompleted, progressFile, readProgress } from '../../labs/progress.js';
 import { labPassed, type LabResult } from '../../labs/events.js';
-import { loadLab } from '../../labs/load.js';
-import { narrateSink } from '../../labs/reporters/narrate.js';
-import { plainReport, totals } from '../../labs/reporters/summary.js';
-import { tapReport } from '../../labs/reporters/tap.js';
-import { junitReport } from '../../labs/reporters/junit.js';
-import { matrixJunit, matrixText, type RuntimeRun } from '../../labs/reporters/matrix.js';
-import { pausePrompts } from '../../labs/pause.js';
+import { LabTitles } from '../../labs/title-index.js';
 import { resolveRuntime } from '../../oci/runtime-cli.js';
-import { loadInkForTerminal } from '../../tui/load-ink.js';
 import { ENV } from '../../env.js';
+import type { RuntimeRun } from '../../labs/reporters/matrix.js';
+
+// the reporters, the pause prompts and the cgroups load in the actions that use them: `lab list`
+// needs none of them
 
 interface RunOptions { runtime?: string; namePrefix: string; pause?: boolean; steps?: boolean; plain?: boolean; next?: boolean; step?: boolean; solve?: boolean }
 interface TestOptions { runtime: string[]; namePrefix: string; reporter: string; output?: string; report?: string; jobs: string; resultFile?: string }
@@ -124,6 +120,8 @@ export function registerLab(program: Command, binName: string): void {
       const color = process.stdout.isTTY === true;
       const interactive = opts.pause === true && process.stdin.isTTY === true;
       const rl = interactive ? createInterface({ input: process.stdin, output: process.stdout }) : undefined;
+      const { narrateSink } = await import('../../labs/reporters/narrate.js');
+      const { pausePrompts } = await import('../../labs/pause.js');
       const narrate = narrateSink((s) => process.stdout.write(s), { color, steps: opts.steps });
       const { runLab } = await import('../../labs/runner.js');
       try {
@@ -200,6 +198,10 @@ export function registerLab(program: Command, binName: string): void {
         writeFileSync(opts.resultFile, JSON.stringify(results));
         return;
       }
+      const [{ plainReport, totals }, { tapReport }, { junitReport }, { matrixJunit, matrixText }] = await Promise.all([
+        import('../../labs/reporters/summary.js'), import('../../labs/reporters/tap.js'),
+        import('../../labs/reporters/junit.js'), import('../../labs/reporters/matrix.js'),
+      ]);
       const report = opts.reporter === 'tap' ? tapReport(results)
         : opts.reporter === 'junit' ? (matrix ? matrixJunit(runs) : junitReport(results))
         : matrix ? `${runs.map((r) => `== runtime ${r.label}\n${plainReport(r.results)}`).join('\n')}\n${matrixText(runs)}` : plainReport(results);
@@ -252,6 +254,7 @@ export function registerLab(program: Command, binName: string): void {
       const found = findLabContainer(checkPrefix(opts.namePrefix), labArg, container);
       process.stderr.write(`tslab: a shell in container ${found.name} of lab ${found.run.lab} (exit or Ctrl-D to leave)\n`);
       const { shellInside } = await import('../../container/shell.js');
+      const { cgroupOf } = await import('../../runtime/cgroups/index.js');
       process.exitCode = await shellInside(found.pid, cgroupOf(found.pid).procsFiles(), `[${found.run.lab.split('/').pop()} ${found.name}] # `);
     });
   lab.command('list')
@@ -259,6 +262,8 @@ export function registerLab(program: Command, binName: string): void {
     .option('--dir <dir>', 'where the labs are', undefined)
     .action(async (opts: { dir?: string }) => {
       const course = loadCourse(opts.dir ?? labsRoot());
+      // titles of unchanged shipped labs from the build's index, the others by loading them
+      const titles = new LabTitles();
       const done = readProgress().labs;
       const width = Math.max(0, ...course.map((c) => c.ref.id.length));
       let area: string | undefined;
@@ -269,7 +274,7 @@ export function registerLab(program: Command, binName: string): void {
         }
         let title: string;
         try {
-          title = (await loadLab(entry.ref)).title;
+          title = await titles.titleOf(entry.ref);
         } catch (err) {
           title = `(cannot load: ${(err as Error).message})`;
           process.exitCode = 1;
