@@ -71,5 +71,7 @@ await build({ ...common, entryPoints: ['dist/src/cli/runtime-main.js'], outfile:
 await build({ ...common, entryPoints: ['dist/src/cli/runtime-fast.js'], outfile: 'dist/runtime-calls.cjs' });
 await build({ ...common, entryPoints: ['dist/src/runtime/init/main.js'], outfile: 'dist/init.cjs' });
 await build({ ...common, entryPoints: ['dist/src/runtime/init/exec-main.js'], outfile: 'dist/exec-init.cjs' });
+// the worker thread that unpacks a layer (src/image/unpack-worker.ts): one per layer pulled
+await build({ ...common, entryPoints: ['dist/src/image/unpack-worker.js'], outfile: 'dist/unpack-worker.cjs' });
 await buildCached({ entryPoints: ['dist/src/cli/main.js'], outfile: 'dist/tslab.cjs', plugins: [tuiStaysEsm] });
 execFileSync(process.execPath, ['bin/tslab', '--version'], { stdio: 'ignore', env: { PATH: process.env.PATH } });
