@@ -118,6 +118,11 @@ class ParentFolders {
     return path;
   }
 
+  /** `path` is a folder (not a symlink) at `components`: a parent of later entries. */
+  remember(components: string[], path: string): void {
+    if (this.enabled) this.known.set(components.join('/'), path);
+  }
+
   /** The host path of the parent folder, not created. */
   resolve(components: string[]): string {
     return this.known.get(components.join('/')) ?? resolveInRoot(this.root, components);
@@ -254,6 +259,7 @@ export async function applyLayer(tar: Readable, root: string, options: ApplyOpti
           if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
           if (!removeExisting(path, true)) mkdirSync(path, { mode: 0o700 });
         }
+        parents.remember(components, path);
         dirs.push({ path, mode, mtime });
         break;
       }
