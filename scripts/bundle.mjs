@@ -113,6 +113,8 @@ await build({ ...common, entryPoints: ['dist/src/cli/runtime-main.js'], outfile:
 await build({ ...common, entryPoints: ['dist/src/cli/runtime-fast.js'], outfile: 'dist/runtime-calls.cjs' });
 await build({ ...common, entryPoints: ['dist/src/runtime/init/main.js'], outfile: 'dist/init.cjs' });
 await build({ ...common, entryPoints: ['dist/src/runtime/init/exec-main.js'], outfile: 'dist/exec-init.cjs' });
+// the worker thread that unpacks a layer (src/image/unpack-worker.ts): one per layer pulled
+await build({ ...common, entryPoints: ['dist/src/image/unpack-worker.js'], outfile: 'dist/unpack-worker.cjs' });
 // The tslab CLI in bundles: dist/tslab.cjs holds commander, the program and the command index; each
 // command group (src/cli/commands/index.ts) is a bundle of its own, dist/tslab-GROUP.cjs, required
 // (with its code cache) when its command runs. A command thus reads, deserialises and runs only

@@ -13,7 +13,8 @@ import { RegistryClient, RegistryError } from './registry/client.js';
 import { CredentialStore } from './registry/credentials.js';
 import { createProgress, silentProgress, type Progress } from './progress.js';
 import { ensureSnapshots } from './snapshots.js';
-import type { ImageStore } from './store.js';
+import { layerStreams } from './layer-stream.js';
+import type { ImageStore, IngestWatcher } from './store.js';
 import { collectGarbage } from './gc.js';
 
 export interface PullOptions {
@@ -91,7 +92,7 @@ class CountingStream extends Transform {
   }
 }
 
-export async function fetchBlob(client: RegistryClient, store: ImageStore, d: Descriptor, progress: Progress): Promise<void> {
+export async function fetchBlob(client: RegistryClient, store: ImageStore, d: Descriptor, progress: Progress, watch?: () => IngestWatcher | undefined): Promise<void> {
   if (store.hasBlob(d.digest)) {
     progress.done(d.digest, 'already present');
     return;
@@ -107,7 +108,7 @@ export async function fetchBlob(client: RegistryClient, store: ImageStore, d: De
         progress.advance(d.digest, n);
       }));
       res.body.on('error', (err) => counted.destroy(err));
-      await store.ingest(counted, d.digest, d.size);
+      await store.ingest(counted, d.digest, d.size, 'blob', watch?.());
       progress.done(d.digest);
       return;
     } catch (err) {
@@ -165,7 +166,14 @@ export async function pullImage(store: ImageStore, input: string, options: PullO
       if (imageConfig.os && imageConfig.architecture && (imageConfig.os !== want.os || imageConfig.architecture !== want.architecture) && !isIndexType(top.mediaType)) {
         progress.line(`warning: ${name} is ${imageConfig.os}/${imageConfig.architecture}, not ${formatPlatform(want)}`);
       }
-      await inParallel(manifest.layers, options.concurrency ?? 3, (layer) => fetchBlob(client, store, layer, progress));
+      // each layer unpacks as it downloads; what that could not do, ensureSnapshots does below
+      const streams = layerStreams(store, manifest, imageConfig);
+      try {
+        await inParallel(manifest.layers.map((layer, i) => ({ layer, i })), options.concurrency ?? 3,
+          ({ layer, i }) => fetchBlob(client, store, layer, progress, () => streams.watcher(i)));
+      } finally {
+        await streams.settled();
+      }
       progress.finish();
       store.putBlob(manifestBytes, descriptor.digest);
       await ensureSnapshots(store, manifest, imageConfig);

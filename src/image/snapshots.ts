@@ -6,6 +6,7 @@ import { createReadStream, existsSync, mkdirSync, readFileSync, readdirSync, ren
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { availableParallelism } from 'node:os';
+import type { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import { chainIds, digestHex, VerifyingStream } from './digest.js';
 import { layerCompression, type Descriptor, type ImageConfig, type Manifest } from './media.js';
@@ -50,9 +51,12 @@ export function imageChainIds(config: ImageConfig): string[] {
   return chainIds(config.rootfs?.diff_ids ?? []);
 }
 
-/** Unpacks one layer blob into the snapshot for `chainId` (no-op when it exists). */
+/**
+ * Unpacks one layer blob into the snapshot for `chainId` (no-op when it exists). `blob` reads the
+ * compressed layer instead of the stored blob file (one still downloading, see layer-stream.ts).
+ */
 export async function unpackSnapshot(
-  store: ImageStore, layer: Descriptor, diffId: string, chainId: string, parentChain: string[],
+  store: ImageStore, layer: Descriptor, diffId: string, chainId: string, parentChain: string[], blob?: Readable,
 ): Promise<void> {
   if (hasSnapshot(store, chainId)) return;
   const compression = layerCompression(layer.mediaType);
@@ -66,12 +70,12 @@ export async function unpackSnapshot(
   mkdirSync(join(work, 'fs'), { recursive: true, mode: 0o755 });
   try {
     const lowers = [...parentChain].reverse().map((c) => snapshotFs(store, c));
-    const source = createReadStream(store.blobPath(layer.digest), { highWaterMark: 1024 * 1024 });
+    const source = blob ?? createReadStream(store.blobPath(layer.digest), { highWaterMark: 1024 * 1024 });
     const inflated = source.pipe(decompressor(compression));
-    source.on('error', (err) => inflated.destroy(err));
+    source.on('error', (err: Error) => inflated.destroy(err));
     const verified = inflated.pipe(new VerifyingStream(diffId, undefined, `layer ${layer.digest} (uncompressed diff ID)`));
     inflated.on('error', (err) => verified.destroy(new Error(`layer ${layer.digest} cannot be decompressed: ${err.message}`)));
-    const result = await applyLayer(verified, join(work, 'fs'), { whiteouts: 'overlay', lowers });
+    const result = await applyLayer(verified, join(work, 'fs'), { whiteouts: 'overlay', lowers, private: true });
     const meta: SnapshotMeta = { chainId, diffId, layer: layer.digest, parent: parentChain[parentChain.length - 1], entries: result.entries };
     writeFileSync(join(work, 'meta.json'), JSON.stringify(meta));
     try {
@@ -87,10 +91,17 @@ export async function unpackSnapshot(
   }
 }
 
-/** Beside this module, or in dist/src/image when this runs from the CLI bundle dist/tslab.cjs. */
-function workerScript(): URL {
-  const beside = new URL('./unpack-worker.js', import.meta.url);
-  return existsSync(fileURLToPath(beside)) ? beside : new URL('./src/image/unpack-worker.js', import.meta.url);
+/**
+ * The worker's bundle dist/unpack-worker.cjs (a worker starts ~2x faster from one file than from
+ * its modules), found from the CLI bundle in dist/ or from this module in dist/src/image; else
+ * the module beside this one.
+ */
+export function workerScript(): URL {
+  for (const candidate of ['./unpack-worker.cjs', '../../unpack-worker.cjs', './unpack-worker.js', './src/image/unpack-worker.js']) {
+    const url = new URL(candidate, import.meta.url);
+    if (existsSync(fileURLToPath(url))) return url;
+  }
+  return new URL('./unpack-worker.js', import.meta.url);
 }
 
 function unpackInWorker(store: ImageStore, layer: Descriptor, diffId: string, chainId: string, parentChain: string[]): Promise<{ ok: boolean; message?: string; hardlink?: boolean }> {
@@ -113,6 +124,11 @@ function unpackInWorker(store: ImageStore, layer: Descriptor, diffId: string, ch
   });
 }
 
+/** Workers run the compiled module; from TypeScript sources (tests) layers unpack in this thread. */
+export function unpackWorkersEnabled(): boolean {
+  return !import.meta.url.endsWith('.ts') && process.env[ENV.UNPACK_WORKERS] !== '0';
+}
+
 /**
  * Makes sure every layer of an image is unpacked; returns its chain IDs, bottom first. Missing
  * layers are unpacked in parallel, one worker thread per core (each layer is its own folder, so
@@ -131,8 +147,7 @@ export async function ensureSnapshots(store: ImageStore, manifest: Manifest, con
     onLayer?.(i, chain.length, chain[i]!);
     await unpackSnapshot(store, manifest.layers[i]!, diffIds[i]!, chain[i]!, chain.slice(0, i));
   };
-  // workers run the compiled module; from TypeScript sources (tests) stay in this thread
-  if (missing.length < 2 || import.meta.url.endsWith('.ts') || process.env[ENV.UNPACK_WORKERS] === '0') {
+  if (missing.length < 2 || !unpackWorkersEnabled()) {
     for (const i of missing) await sequential(i);
     return chain;
   }

@@ -10,8 +10,8 @@ import {
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { createWriteStream } from 'node:fs';
-import type { Readable } from 'node:stream';
+import { close, createWriteStream, write } from 'node:fs';
+import { Writable, type Readable } from 'node:stream';
 import { digestHex, sha256Digest, VerifyingStream, DIGEST_RE, DigestMismatchError } from './digest.js';
 import { withFileLock } from './lock.js';
 import { processAlive } from '../runtime/proc.js';
@@ -34,6 +34,46 @@ export interface ResolvedImage {
   configDigest: string;
   config: ImageConfig;
   descriptor: Descriptor;
+}
+
+/** Told how a blob file grows while `ingest` writes it. */
+export interface IngestWatcher {
+  /** The temporary file exists (empty). */
+  opened(path: string): void;
+  /** `total` bytes are written to it. */
+  wrote(total: number): void;
+  /** Written and verified (the blob is in place), or given up. */
+  closed(stored: boolean): void;
+}
+
+/** A file sink that reports each completed write. */
+class WatchedFile extends Writable {
+  private total = 0;
+  private fdClosed = false;
+  constructor(private readonly fd: number, private readonly watch: IngestWatcher) {
+    super({ highWaterMark: 1024 * 1024 });
+  }
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
+    const from = (offset: number): void => {
+      write(this.fd, chunk, offset, chunk.length - offset, null, (err, n) => {
+        if (err) return cb(err);
+        if (offset + n < chunk.length) return from(offset + n);
+        this.total += chunk.length;
+        this.watch.wrote(this.total);
+        cb();
+      });
+    };
+    from(0);
+  }
+  override _final(cb: (err?: Error | null) => void): void {
+    this.fdClosed = true;
+    close(this.fd, (err) => cb(err));
+  }
+  override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
+    if (this.fdClosed) return cb(err);
+    this.fdClosed = true;
+    close(this.fd, () => cb(err));
+  }
 }
 
 export class ImageStore {
@@ -109,8 +149,11 @@ export class ImageStore {
     return { digest, size: buf.length };
   }
 
-  /** Streams a blob into the store, verifying size and digest on the way; nothing stays on failure. */
-  async ingest(source: Readable, digest: string, size?: number, what = 'blob'): Promise<void> {
+  /**
+   * Streams a blob into the store, verifying size and digest on the way; nothing stays on failure.
+   * `watch` hears of the file while it is written (to unpack a layer as it downloads).
+   */
+  async ingest(source: Readable, digest: string, size?: number, what = 'blob', watch?: IngestWatcher): Promise<void> {
     if (!DIGEST_RE.test(digest)) throw new Error(`refusing ${what} with malformed digest "${digest}"`);
     if (this.hasBlob(digest)) {
       source.resume();
@@ -120,12 +163,18 @@ export class ImageStore {
     // Opened here, not by the stream: a stream opens its file later, on the thread pool, so a
     // source failing at once would have us remove the file before it exists, and leave it behind.
     const fd = openSync(tmp, 'wx', 0o644);
+    let stored = false;
     try {
-      await pipeline(source, new VerifyingStream(digest, size, what), createWriteStream('', { fd }));
+      watch?.opened(tmp);
+      const sink = watch ? new WatchedFile(fd, watch) : createWriteStream('', { fd });
+      await pipeline(source, new VerifyingStream(digest, size, what), sink);
       renameSync(tmp, this.blobPath(digest));
+      stored = true;
     } catch (err) {
       rmSync(tmp, { force: true });
       throw err;
+    } finally {
+      watch?.closed(stored);
     }
   }
 

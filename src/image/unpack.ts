@@ -7,8 +7,8 @@
 // So no entry can create, change or delete anything outside it — the cases of containerd's
 // TestBreakouts are our tests (test/unit/image/unpack-breakouts.test.ts).
 import {
-  chmodSync, closeSync, copyFileSync, existsSync, lchownSync, linkSync, lstatSync, lutimesSync, mkdirSync, openSync,
-  readdirSync, readlinkSync, rmSync, symlinkSync, unlinkSync, writeSync, type Stats,
+  chmodSync, closeSync, copyFileSync, existsSync, fchmodSync, fchownSync, futimesSync, lchownSync, linkSync, lstatSync,
+  lutimesSync, mkdirSync, openSync, readdirSync, readlinkSync, rmSync, symlinkSync, unlinkSync, writeSync, type Stats,
 } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -24,6 +24,12 @@ export interface ApplyOptions {
   lowers?: string[];
   /** Apply uid/gid from the tar (default: when running as root). */
   owners?: boolean;
+  /**
+   * Nothing else changes `root` while the layer is applied (a snapshot being unpacked in a
+   * private folder), so a parent folder resolved once stays resolved until this layer itself
+   * removes or replaces something. Not for a live root filesystem (container cp).
+   */
+  private?: boolean;
 }
 
 export interface ApplyResult {
@@ -93,22 +99,100 @@ export function resolveInRoot(root: string, components: string[]): string {
   return join(root, ...resolved);
 }
 
-function removeExisting(path: string, keepDir: boolean): Stats | undefined {
-  const st = lstatOrUndefined(path);
-  if (!st) return undefined;
-  if (st.isDirectory()) {
-    if (keepDir) return st;
-    rmSync(path, { recursive: true, force: true });
+/**
+ * Parent folders already resolved inside the root, by their cleaned tar path. Anything that
+ * removes or replaces a folder or a symlink forgets them all: the next entry resolves afresh.
+ */
+class ParentFolders {
+  private readonly known = new Map<string, string>();
+  constructor(private readonly root: string, private readonly enabled: boolean) {}
+
+  /** The host path of the parent folder, created (mkdir -p) if missing. */
+  make(components: string[]): string {
+    const key = components.join('/');
+    const hit = this.known.get(key);
+    if (hit !== undefined) return hit;
+    const path = resolveInRoot(this.root, components);
+    mkdirSync(path, { recursive: true });
+    if (this.enabled) this.known.set(key, path);
+    return path;
+  }
+
+  /** `path` is a folder (not a symlink) at `components`: a parent of later entries. */
+  remember(components: string[], path: string): void {
+    if (this.enabled) this.known.set(components.join('/'), path);
+  }
+
+  /** The host path of the parent folder, not created. */
+  resolve(components: string[]): string {
+    return this.known.get(components.join('/')) ?? resolveInRoot(this.root, components);
+  }
+
+  forget(): void {
+    this.known.clear();
+  }
+
+  /** Removes what is at `path` (a folder too unless keepDir); returns the folder's stats when kept. */
+  removeExisting(path: string, keepDir: boolean): Stats | undefined {
+    const st = lstatOrUndefined(path);
+    if (!st) return undefined;
+    if (st.isDirectory()) {
+      if (keepDir) return st;
+      this.forget();
+      rmSync(path, { recursive: true, force: true });
+      return undefined;
+    }
+    if (st.isSymbolicLink()) this.forget();
+    unlinkSync(path);
     return undefined;
   }
-  unlinkSync(path);
-  return undefined;
+
+  /** Runs `create`; when something is in the way, removes it and runs `create` once more. */
+  replacing<T>(path: string, create: () => T): T {
+    try {
+      return create();
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    this.removeExisting(path, false);
+    return create();
+  }
+}
+
+/** Writes an entry's content to `fd` with synchronous writes, as it arrives. */
+function writeBody(body: EntryBody, fd: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const stream = body as unknown as NodeJS.EventEmitter;
+    const onData = (chunk: Buffer): void => {
+      try {
+        writeSync(fd, chunk);
+      } catch (err) {
+        stream.removeListener('data', onData);
+        body.resume();
+        reject(err as Error);
+      }
+    };
+    stream.on('data', onData);
+    stream.once('end', () => resolve());
+    stream.once('error', reject);
+  });
 }
 
 function setXattr(path: string, name: string, value: string): void {
   const r = spawnSync('setfattr', ['-h', '-n', name, '-v', value, path], { encoding: 'utf8' });
   if (r.error) throw new Error(`cannot set ${name} on ${path}: setfattr is missing (install the "attr" package)`);
   if (r.status !== 0) throw new Error(`cannot set ${name} on ${path}: ${r.stderr.trim()}`);
+}
+
+/** The entry's extended attributes (pax SCHILY.xattr.*); user.* only unless applying owners. */
+function setXattrs(header: Header, path: string, owners: boolean): void {
+  if (!header.pax) return;
+  for (const [key, value] of Object.entries(header.pax as Record<string, string>)) {
+    if (!key.startsWith('SCHILY.xattr.')) continue;
+    const name = key.slice('SCHILY.xattr.'.length);
+    if (name.startsWith('trusted.overlay.')) throw new InvalidArchiveError(header.name, `carries the overlayfs xattr ${name}, which would change how layers stack`);
+    if (owners || name.startsWith('user.')) setXattr(path, name, value);
+  }
 }
 
 /** Applies one layer (an uncompressed tar stream) onto `root`. */
@@ -118,6 +202,8 @@ export async function applyLayer(tar: Readable, root: string, options: ApplyOpti
   const dirs: { path: string; mode: number; mtime: Date }[] = [];
   const createdHere = new Set<string>();
   mkdirSync(root, { recursive: true });
+  const parents = new ParentFolders(root, options.private === true);
+  const removeExisting = (path: string, keepDir: boolean): Stats | undefined => parents.removeExisting(path, keepDir);
 
   const handle = async (header: Header, body: EntryBody): Promise<void> => {
     const components = cleanComponents(header.name);
@@ -128,10 +214,11 @@ export async function applyLayer(tar: Readable, root: string, options: ApplyOpti
     }
     const base = components[components.length - 1]!;
     const parentComponents = components.slice(0, -1);
-    const parent = resolveInRoot(root, parentComponents);
 
     if (base.startsWith(WHITEOUT)) {
       body.resume();
+      const parent = parents.resolve(parentComponents);
+      parents.forget();
       if (base === OPAQUE) {
         if (options.whiteouts === 'overlay') {
           mkdirSync(parent, { recursive: true });
@@ -159,32 +246,42 @@ export async function applyLayer(tar: Readable, root: string, options: ApplyOpti
     }
 
     result.entries++;
+    const parent = parents.make(parentComponents);
     const path = join(parent, base);
-    mkdirSync(parent, { recursive: true });
     const mode = (header.mode ?? 0o644) & 0o7777;
     const mtime = header.mtime ?? new Date(0);
 
     switch (type) {
       case 'directory': {
-        const existing = removeExisting(path, true);
-        if (!existing) mkdirSync(path, { mode: 0o700 });
+        try {
+          mkdirSync(path, { mode: 0o700 });
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+          if (!removeExisting(path, true)) mkdirSync(path, { mode: 0o700 });
+        }
+        parents.remember(components, path);
         dirs.push({ path, mode, mtime });
         break;
       }
       case 'file':
       case 'contiguous-file': {
-        removeExisting(path, false);
-        const fd = openSync(path, 'wx', 0o600);
+        // O_EXCL: an existing entry (a symlink above all) is removed, never written through
+        const fd = parents.replacing(path, () => openSync(path, 'wx', 0o600));
         try {
-          for await (const chunk of body) writeSync(fd, chunk as Buffer);
+          await writeBody(body, fd);
+          // metadata through the open file: no more path lookups
+          if (owners) fchownSync(fd, header.uid ?? 0, header.gid ?? 0);
+          fchmodSync(fd, mode);
+          futimesSync(fd, mtime, mtime);
         } finally {
           closeSync(fd);
         }
-        break;
+        createdHere.add(path);
+        setXattrs(header, path, owners);
+        return;
       }
       case 'symlink':
-        removeExisting(path, false);
-        symlinkSync(header.linkname ?? '', path);
+        parents.replacing(path, () => symlinkSync(header.linkname ?? '', path));
         break;
       case 'link': {
         const targetComponents = cleanComponents(header.linkname ?? '');
@@ -241,12 +338,7 @@ export async function applyLayer(tar: Readable, root: string, options: ApplyOpti
     createdHere.add(path);
     if (owners) lchownSync(path, header.uid ?? 0, header.gid ?? 0);
     if (type !== 'symlink' && type !== 'directory') chmodSync(path, mode);
-    for (const [key, value] of Object.entries((header.pax ?? {}) as Record<string, string>)) {
-      if (!key.startsWith('SCHILY.xattr.')) continue;
-      const name = key.slice('SCHILY.xattr.'.length);
-      if (name.startsWith('trusted.overlay.')) throw new InvalidArchiveError(header.name, `carries the overlayfs xattr ${name}, which would change how layers stack`);
-      if (owners || name.startsWith('user.')) setXattr(path, name, value);
-    }
+    setXattrs(header, path, owners);
     if (type !== 'directory') lutimesSync(path, mtime, mtime);
   };
 

@@ -38,8 +38,8 @@ function snapshot(dirPath: string): string {
   return out.join('\n');
 }
 
-async function runCase(name: string, entries: TarEntry[], setup: Setup | undefined, check: Check | undefined, expectError?: RegExp): Promise<void> {
-  const caseDir = join(base, name);
+async function runCase(name: string, entries: TarEntry[], setup: Setup | undefined, check: Check | undefined, expectError?: RegExp, privateRoot = false): Promise<void> {
+  const caseDir = join(base, privateRoot ? `${name}-private` : name);
   const root = join(caseDir, 'root');
   const outside = join(caseDir, 'outside');
   mkdirSync(join(outside, 'etc'), { recursive: true });
@@ -48,7 +48,7 @@ async function runCase(name: string, entries: TarEntry[], setup: Setup | undefin
   setup?.(root);
   const before = snapshot(outside);
   const hostEtc = readdirSync('/etc').sort().join(',');
-  const run = applyLayer(await tarStream(entries), root, { whiteouts: 'delete', owners: false });
+  const run = applyLayer(await tarStream(entries), root, { whiteouts: 'delete', owners: false, private: privateRoot });
   if (expectError) {
     await expect(run).rejects.toThrow(expectError);
   } else {
@@ -189,6 +189,16 @@ describe('layer unpack keeps every entry inside the root (containerd TestBreakou
   for (const c of cases) {
     it(c.name, async () => {
       await runCase(c.name, c.entries, c.setup, c.check, c.error);
+    });
+  }
+});
+
+// A snapshot unpack remembers the parent folders it resolved; the same hostile entries must
+// still land inside the root.
+describe('the same cases with parent folders remembered (a private root)', () => {
+  for (const c of cases) {
+    it(c.name, async () => {
+      await runCase(c.name, c.entries, c.setup, c.check, c.error, true);
     });
   }
 });
