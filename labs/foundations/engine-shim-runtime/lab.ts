@@ -83,7 +83,8 @@ export default {
         'but the monitor, so it keeps running: the engine is not a process you must keep alive.',
       run: [
         { sh: (lab) => `${tslab(lab)} container logs -f shim-demo >/dev/null 2>&1 </dev/null & echo $!`, saveAs: 'client' },
-        { sh: (lab) => `kill -9 ${lab.memo.client}; while kill -0 ${lab.memo.client} 2>/dev/null; do sleep 0.1; done; echo client ${lab.memo.client} killed` },
+        // dead once gone or a zombie (its shell has exited: init reaps it, in its own time); bounded: 10 s
+        { sh: (lab) => `kill -9 ${lab.memo.client}; n=0; while s=$(sed 's/.*) //' /proc/${lab.memo.client}/stat 2>/dev/null | cut -c1) && [ -n "$s" ] && [ "$s" != Z ] && [ $n -lt 500 ]; do n=$((n+1)); sleep 0.02; done; echo client ${lab.memo.client} killed` },
       ],
       checks: [
         {
