@@ -8,6 +8,8 @@ import { configureFromEnv } from '../tracer/tracer.js';
 
 /** parent → worker: run this lab */
 export interface WorkerJob { ref: LabRef; runtime: string; prefix: string }
+/** parent → worker: the run is stopped (as a first Ctrl-C: the lab ends after its command, cleaned up) */
+export interface WorkerStop { stop: true }
 /** worker → parent: the lab's result */
 export interface WorkerDone { result: LabResult }
 
@@ -21,15 +23,24 @@ if (!send) {
 const closeTrace = configureFromEnv(process.env);
 const stop = new AbortController();
 // a stop reaches the lab like a Ctrl-C: it ends after its command and removes its containers; a second one quits
+// (signals are counted, not the stop: a Ctrl-C reaches this process and its parent, whose stop message may come first)
+let signals = 0;
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   process.on(sig, () => {
-    if (stop.signal.aborted) process.exit(130);
+    if (++signals > 1) process.exit(130);
     stop.abort();
   });
 }
 
 let queue = Promise.resolve();
-process.on('message', (job: WorkerJob) => {
+process.on('message', (message: WorkerJob | WorkerStop) => {
+  // a message, not a signal: after a Ctrl-C in the terminal (which reaches this process too) a second
+  // signal would quit at once, leaving the lab's containers
+  if ('stop' in message) {
+    stop.abort();
+    return;
+  }
+  const job = message;
   queue = queue.then(async () => {
     const result = await runLab(job.ref, { runtime: job.runtime, prefix: job.prefix, signal: stop.signal })
       .catch((err: Error): LabResult => ({ ref: job.ref, title: job.ref.id, runtime: job.runtime, checks: [],

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LabRef } from './catalog.js';
 import type { LabResult } from './events.js';
-import type { WorkerDone, WorkerJob } from './lab-worker.js';
+import type { WorkerDone, WorkerJob, WorkerStop } from './lab-worker.js';
 import { packageRoot } from '../oci/runtime-cli.js';
 
 export interface ParallelOptions {
@@ -67,7 +67,7 @@ export async function runLabsInParallel(refs: LabRef[], o: ParallelOptions): Pro
   const workers = new Set<ChildProcess>();
   // a stop reaches the labs like a Ctrl-C: the current ones end after their command and remove their containers
   const stop = (): void => {
-    for (const w of workers) w.kill('SIGINT');
+    for (const w of workers) if (w.connected) w.send({ stop: true } satisfies WorkerStop);
   };
   o.signal.addEventListener('abort', stop);
 
