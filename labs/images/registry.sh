@@ -7,6 +7,8 @@
 set -eu
 cmd=$1 dir=$2
 listening() { grep -qi ":$(printf %04X "$1") 00000000:0000 0A" /proc/net/tcp; }
+# running: it exists and is no zombie (once killed it is one until its parent, init by then, reaps it)
+running() { s=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1) && [ -n "$s" ] && [ "$s" != Z ]; }
 case $cmd in
 start)
   mkdir -p "$dir"
@@ -29,8 +31,8 @@ start)
   n=0
   until listening "$p"; do
     n=$((n + 1))
-    if [ $n -ge 200 ] || ! kill -0 "$(cat "$dir/pid")" 2>/dev/null; then echo "the registry did not listen:"; cat "$dir/log"; exit 1; fi
-    sleep 0.05
+    if [ $n -ge 500 ] || ! running "$(cat "$dir/pid")"; then echo "the registry did not listen:"; cat "$dir/log"; exit 1; fi
+    sleep 0.02
   done
   echo "registry listening on 127.0.0.1:$p (pid $(cat "$dir/pid"))"
   ;;
@@ -39,7 +41,7 @@ stop)
   pid=$(cat "$dir/pid")
   kill "$pid" 2>/dev/null || exit 0
   n=0
-  while kill -0 "$pid" 2>/dev/null && [ $n -lt 200 ]; do n=$((n + 1)); sleep 0.05; done
+  while running "$pid" && [ $n -lt 500 ]; do n=$((n + 1)); sleep 0.02; done
   ;;
 *) echo "usage: registry.sh start|stop DIR [USER PASSWORD]" >&2; exit 2 ;;
 esac

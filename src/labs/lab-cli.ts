@@ -19,6 +19,6 @@ export function removeContainerCommand(name: string, options: CliOptions = {}): 
   const tslab = cliCommand(options);
   return `(id=$(${tslab} container inspect ${name} 2>/dev/null | sed -n 's/.*"Id": "\\(.*\\)".*/\\1/p'); ` +
     `[ -n "$id" ] || exit 0; ${tslab} container kill ${name} >/dev/null 2>&1; n=0; ` +
-    'while grep -q "/containers/$id/rootfs " /proc/mounts && [ $n -lt 300 ]; do sleep 0.1; n=$((n+1)); done; ' +
+    'while grep -q "/containers/$id/rootfs " /proc/mounts && [ $n -lt 1500 ]; do sleep 0.02; n=$((n+1)); done; ' +
     `${tslab} container rm -f ${name})`;
 }

@@ -1,15 +1,19 @@
-// `tslab test --jobs N`: N `tslab test LAB… --jobs 1 --result-file F` processes at once, each
-// running every Nth lab one after another. Processes, not promises in one: the tracer, its sinks and
-// its stage are one per process, and a lab's trace must hold its own steps only. N processes, not
-// one per lab: each pays for loading TypeScript to compile lab.ts files (~1 s of CPU). Names stay unique as they are serially
-// (a lab's containers are PREFIX + lab + container + random; its scratch folder is a mkdtemp), and
-// each lab's stale-run sweep skips runs whose runner is alive. Results come back in `refs` order.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+// `tslab test --jobs N`: N worker processes (lab-worker.ts) and one shared queue of labs: a worker
+// that is free takes the next lab, so no process sits idle while another still has a list to go.
+// Processes, not promises in one: the tracer, its sinks and its stage are one per process, and a
+// lab's trace must hold its own steps only. N long-lived processes, not one per lab: each pays Node's
+// start and the runner's modules once. The longest labs go first (their durations from the last run,
+// a hint kept in the temp folder), so no long lab starts at the end while the others are done.
+// Names stay unique as they are serially (a lab's containers are PREFIX + lab + container + random;
+// its scratch folder is a mkdtemp), and each lab's stale-run sweep skips runs whose runner is alive.
+// Results come back in `refs` order.
+import { fork, type ChildProcess } from 'node:child_process';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LabRef } from './catalog.js';
 import type { LabResult } from './events.js';
+import type { WorkerDone, WorkerJob, WorkerStop } from './lab-worker.js';
 import { packageRoot } from '../oci/runtime-cli.js';
 
 export interface ParallelOptions {
@@ -25,46 +29,97 @@ function failed(ref: LabRef, runtime: string, error: string): LabResult {
   return { ref, title: ref.id, runtime, checks: [], error, durationMs: 0, cleanupErrors: [], trace: [] };
 }
 
-function runGroup(refs: LabRef[], o: ParallelOptions, resultFile: string): Promise<LabResult[]> {
-  const child = spawn(process.execPath, [join(packageRoot(), 'bin', 'tslab'), 'test', ...refs.map((r) => r.dir), '--runtime', o.runtime,
-    '--name-prefix', o.prefix, '--jobs', '1', '--result-file', resultFile], { stdio: ['ignore', 'ignore', 'inherit'] });
-  // a stop reaches the labs like a Ctrl-C: the current one ends after its command and removes its containers
-  const stop = (): void => void child.kill('SIGINT');
-  o.signal.addEventListener('abort', stop);
-  const lost = (why: string): LabResult[] => refs.map((ref) => failed(ref, o.runtime, `${ref.id}: ${why}`));
-  return new Promise((resolve) => {
-    child.on('error', (err) => resolve(lost(`cannot start tslab: ${err.message}`)));
-    child.on('close', (code, signal) => {
-      o.signal.removeEventListener('abort', stop);
-      let results: LabResult[] = [];
-      try {
-        results = JSON.parse(readFileSync(resultFile, 'utf8')) as LabResult[];
-      } catch {
-        // none: all of them are lost
-      }
-      // a stop ends the run early: the labs it did not reach are left out, as serially
-      resolve(results.length === refs.length || o.signal.aborted ? results
-        : [...results, ...lost(`its tslab process ended (${signal ?? `exit ${code}`}) without a result`).slice(results.length)]);
-    });
-  });
+/** lab id → how long it took last time, in ms (a scheduling hint: missing or stale is fine) */
+const hintFile = (prefix: string): string => join(tmpdir(), `${prefix}lab-durations.json`);
+
+function readDurations(prefix: string): Record<string, number> {
+  try {
+    return JSON.parse(readFileSync(hintFile(prefix), 'utf8')) as Record<string, number>;
+  } catch {
+    return {};
+  }
 }
 
-export async function runLabsInParallel(refs: LabRef[], o: ParallelOptions): Promise<LabResult[]> {
-  const dir = mkdtempSync(join(tmpdir(), `${o.prefix}jobs-`));
-  const jobs = Math.max(1, Math.min(o.jobs, refs.length));
-  // every jobs-th lab: neighbours in a folder (often alike in length) spread over the processes
-  const groups = Array.from({ length: jobs }, (_, g) => refs.map((ref, i) => ({ ref, i })).filter(({ i }) => i % jobs === g));
-  const byIndex: Array<LabResult | undefined> = new Array(refs.length);
+function saveDurations(prefix: string, results: LabResult[]): void {
+  const durations = readDurations(prefix);
+  for (const r of results) if (r.durationMs > 0) durations[r.ref.id] = r.durationMs;
   try {
-    await Promise.all(groups.map(async (group, g) => {
-      const results = await runGroup(group.map((x) => x.ref), o, join(dir, `${g}.json`));
-      results.forEach((r, k) => {
-        byIndex[group[k]!.i] = r;
-        o.onResult?.(r);
-      });
-    }));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+    const file = hintFile(prefix);
+    writeFileSync(`${file}.${process.pid}`, JSON.stringify(durations));
+    renameSync(`${file}.${process.pid}`, file);
+  } catch {
+    // only a hint
   }
-  return byIndex.filter((r): r is LabResult => r !== undefined);
+}
+
+/** Indexes of refs, longest first by the hint; a lab never timed goes first (it may be long), in serial order. */
+export function scheduleOrder(refs: LabRef[], durations: Record<string, number>): number[] {
+  const known = (i: number): number => durations[refs[i]!.id] ?? Infinity;
+  return refs.map((_, i) => i).sort((a, b) => (known(b) - known(a)) || a - b);
+}
+
+const workerPath = (): string => join(packageRoot(), 'dist', 'src', 'labs', 'lab-worker.js');
+
+export async function runLabsInParallel(refs: LabRef[], o: ParallelOptions): Promise<LabResult[]> {
+  const order = scheduleOrder(refs, readDurations(o.prefix));
+  const byIndex: Array<LabResult | undefined> = new Array(refs.length);
+  let next = 0;
+  const workers = new Set<ChildProcess>();
+  // a stop reaches the labs like a Ctrl-C: the current ones end after their command and remove their containers
+  const stop = (): void => {
+    for (const w of workers) if (w.connected) w.send({ stop: true } satisfies WorkerStop);
+  };
+  o.signal.addEventListener('abort', stop);
+
+  /** one worker: takes labs from the queue until it is empty (or the run is stopped) */
+  const work = (): Promise<void> => new Promise((resolve) => {
+    const child = fork(workerPath(), [], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+    workers.add(child);
+    let current: number | undefined;
+    const take = (): void => {
+      if (o.signal.aborted || next >= order.length) {
+        current = undefined;
+        child.disconnect();
+        return;
+      }
+      current = order[next++]!;
+      child.send({ ref: refs[current]!, runtime: o.runtime, prefix: o.prefix } satisfies WorkerJob);
+    };
+    child.on('message', ({ result }: WorkerDone) => {
+      if (current === undefined) return;
+      byIndex[current] = result;
+      o.onResult?.(result);
+      take();
+    });
+    let ended = false;
+    const end = (why: string): void => {
+      if (ended) return;
+      ended = true;
+      workers.delete(child);
+      // the lab it was running is lost; the rest of the queue goes on in a new worker (not after a stop)
+      if (current !== undefined) {
+        const lost = failed(refs[current]!, o.runtime, `${refs[current]!.id}: its tslab process ${why} without a result`);
+        byIndex[current] = lost;
+        o.onResult?.(lost);
+        if (!o.signal.aborted && next < order.length) {
+          void work().then(resolve);
+          return;
+        }
+      }
+      resolve();
+    };
+    child.on('error', (err) => end(`could not run (${err.message})`));
+    child.on('exit', (code, signal) => end(`ended (${signal ?? `exit ${code}`})`));
+    take();
+  });
+
+  try {
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(o.jobs, refs.length)) }, work));
+  } finally {
+    o.signal.removeEventListener('abort', stop);
+  }
+  // a stop ends the run early: the labs it did not reach are left out, as serially
+  const results = byIndex.filter((r): r is LabResult => r !== undefined);
+  if (!o.signal.aborted) saveDurations(o.prefix, results);
+  return results;
 }
