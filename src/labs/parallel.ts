@@ -3,14 +3,14 @@
 // Processes, not promises in one: the tracer, its sinks and its stage are one per process, and a
 // lab's trace must hold its own steps only. N long-lived processes, not one per lab: each pays Node's
 // start and the runner's modules once. The longest labs go first (their durations from the last run,
-// a hint kept in the temp folder), so no long lab starts at the end while the others are done.
+// a hint kept in the data root's cache), so no long lab starts at the end while the others are done.
 // Names stay unique as they are serially (a lab's containers are PREFIX + lab + container + random;
 // its scratch folder is a mkdtemp), and each lab's stale-run sweep skips runs whose runner is alive.
 // Results come back in `refs` order.
 import { fork, type ChildProcess } from 'node:child_process';
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { loadConfig } from '../config/config.js';
 import type { LabRef } from './catalog.js';
 import type { LabResult } from './events.js';
 import type { WorkerDone, WorkerJob, WorkerStop } from './lab-worker.js';
@@ -30,7 +30,7 @@ function failed(ref: LabRef, runtime: string, error: string): LabResult {
 }
 
 /** lab id → how long it took last time, in ms (a scheduling hint: missing or stale is fine) */
-const hintFile = (prefix: string): string => join(tmpdir(), `${prefix}lab-durations.json`);
+const hintFile = (prefix: string): string => join(loadConfig().dataRoot, 'cache', `${prefix}lab-durations.json`);
 
 function readDurations(prefix: string): Record<string, number> {
   try {
@@ -45,6 +45,7 @@ function saveDurations(prefix: string, results: LabResult[]): void {
   for (const r of results) if (r.durationMs > 0) durations[r.ref.id] = r.durationMs;
   try {
     const file = hintFile(prefix);
+    mkdirSync(dirname(file), { recursive: true });
     writeFileSync(`${file}.${process.pid}`, JSON.stringify(durations));
     renameSync(`${file}.${process.pid}`, file);
   } catch {
