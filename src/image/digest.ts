@@ -31,31 +31,32 @@ export class SizeMismatchError extends Error {
 
 /**
  * A pass-through stream that hashes and counts what flows, and fails at the end (or as soon as
- * there is too much) when the content does not match the expected digest and size.
+ * there is too much) when the content does not match the expected digest and size. Made by a
+ * function, not a class declared at load: a subclass of Transform would load node:stream for
+ * every command that merely lists images or containers.
  */
-export class VerifyingStream extends Transform {
-  private readonly hash: Hash = createHash('sha256');
-  bytes = 0;
-  constructor(private readonly expected: string, private readonly expectedSize?: number, private readonly what = 'blob') {
-    super();
-  }
-  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    this.bytes += chunk.length;
-    if (this.expectedSize !== undefined && this.bytes > this.expectedSize) {
-      cb(new SizeMismatchError(this.expected, this.expectedSize, this.bytes, this.what));
-      return;
-    }
-    this.hash.update(chunk);
-    cb(null, chunk);
-  }
-  override _flush(cb: TransformCallback): void {
-    if (this.expectedSize !== undefined && this.bytes !== this.expectedSize) {
-      cb(new SizeMismatchError(this.expected, this.expectedSize, this.bytes, this.what));
-      return;
-    }
-    const actual = `sha256:${this.hash.digest('hex')}`;
-    cb(actual === this.expected ? null : new DigestMismatchError(this.expected, actual, this.what));
-  }
+export function verifyingStream(expected: string, expectedSize?: number, what = 'blob'): Transform {
+  const hash: Hash = createHash('sha256');
+  let bytes = 0;
+  return new Transform({
+    transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+      bytes += chunk.length;
+      if (expectedSize !== undefined && bytes > expectedSize) {
+        cb(new SizeMismatchError(expected, expectedSize, bytes, what));
+        return;
+      }
+      hash.update(chunk);
+      cb(null, chunk);
+    },
+    flush(cb: TransformCallback): void {
+      if (expectedSize !== undefined && bytes !== expectedSize) {
+        cb(new SizeMismatchError(expected, expectedSize, bytes, what));
+        return;
+      }
+      const actual = `sha256:${hash.digest('hex')}`;
+      cb(actual === expected ? null : new DigestMismatchError(expected, actual, what));
+    },
+  });
 }
 
 /** chainID(L0) = diffID(L0); chainID(Ln) = sha256(chainID(Ln-1) + " " + diffID(Ln)). */

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { availableParallelism } from 'node:os';
 import type { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
-import { chainIds, digestHex, VerifyingStream } from './digest.js';
+import { chainIds, digestHex, verifyingStream } from './digest.js';
 import { layerCompression, type Descriptor, type ImageConfig, type Manifest } from './media.js';
 import type { ImageStore } from './store.js';
 import { ENV } from '../env.js';
@@ -73,7 +73,7 @@ export async function unpackSnapshot(
     const source = blob ?? createReadStream(store.blobPath(layer.digest), { highWaterMark: 1024 * 1024 });
     const inflated = source.pipe(decompressor(compression));
     source.on('error', (err: Error) => inflated.destroy(err));
-    const verified = inflated.pipe(new VerifyingStream(diffId, undefined, `layer ${layer.digest} (uncompressed diff ID)`));
+    const verified = inflated.pipe(verifyingStream(diffId, undefined, `layer ${layer.digest} (uncompressed diff ID)`));
     inflated.on('error', (err) => verified.destroy(new Error(`layer ${layer.digest} cannot be decompressed: ${err.message}`)));
     const result = await applyLayer(verified, join(work, 'fs'), { whiteouts: 'overlay', lowers, private: true });
     const meta: SnapshotMeta = { chainId, diffId, layer: layer.digest, parent: parentChain[parentChain.length - 1], entries: result.entries };

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { close, createWriteStream, write } from 'node:fs';
 import { Writable, type Readable } from 'node:stream';
-import { digestHex, sha256Digest, VerifyingStream, DIGEST_RE, DigestMismatchError } from './digest.js';
+import { digestHex, sha256Digest, verifyingStream, DIGEST_RE, DigestMismatchError } from './digest.js';
 import { withFileLock } from './lock.js';
 import { processAlive } from '../runtime/proc.js';
 import {
@@ -46,34 +46,37 @@ export interface IngestWatcher {
   closed(stored: boolean): void;
 }
 
-/** A file sink that reports each completed write. */
-class WatchedFile extends Writable {
-  private total = 0;
-  private fdClosed = false;
-  constructor(private readonly fd: number, private readonly watch: IngestWatcher) {
-    super({ highWaterMark: 1024 * 1024 });
-  }
-  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
-    const from = (offset: number): void => {
-      write(this.fd, chunk, offset, chunk.length - offset, null, (err, n) => {
-        if (err) return cb(err);
-        if (offset + n < chunk.length) return from(offset + n);
-        this.total += chunk.length;
-        this.watch.wrote(this.total);
-        cb();
-      });
-    };
-    from(0);
-  }
-  override _final(cb: (err?: Error | null) => void): void {
-    this.fdClosed = true;
-    close(this.fd, (err) => cb(err));
-  }
-  override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
-    if (this.fdClosed) return cb(err);
-    this.fdClosed = true;
-    close(this.fd, () => cb(err));
-  }
+/**
+ * A file sink that reports each completed write. Made by a function, not a class declared at
+ * load: a subclass of Writable would load node:stream for every command that opens the store.
+ */
+function watchedFile(fd: number, watch: IngestWatcher): Writable {
+  let total = 0;
+  let fdClosed = false;
+  return new Writable({
+    highWaterMark: 1024 * 1024,
+    write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
+      const from = (offset: number): void => {
+        write(fd, chunk, offset, chunk.length - offset, null, (err, n) => {
+          if (err) return cb(err);
+          if (offset + n < chunk.length) return from(offset + n);
+          total += chunk.length;
+          watch.wrote(total);
+          cb();
+        });
+      };
+      from(0);
+    },
+    final(cb: (err?: Error | null) => void): void {
+      fdClosed = true;
+      close(fd, (err) => cb(err));
+    },
+    destroy(err: Error | null, cb: (err?: Error | null) => void): void {
+      if (fdClosed) return cb(err);
+      fdClosed = true;
+      close(fd, () => cb(err));
+    },
+  });
 }
 
 export class ImageStore {
@@ -166,8 +169,8 @@ export class ImageStore {
     let stored = false;
     try {
       watch?.opened(tmp);
-      const sink = watch ? new WatchedFile(fd, watch) : createWriteStream('', { fd });
-      await pipeline(source, new VerifyingStream(digest, size, what), sink);
+      const sink = watch ? watchedFile(fd, watch) : createWriteStream('', { fd });
+      await pipeline(source, verifyingStream(digest, size, what), sink);
       renameSync(tmp, this.blobPath(digest));
       stored = true;
     } catch (err) {
