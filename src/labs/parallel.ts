@@ -29,22 +29,26 @@ function failed(ref: LabRef, runtime: string, error: string): LabResult {
   return { ref, title: ref.id, runtime, checks: [], error, durationMs: 0, cleanupErrors: [], trace: [] };
 }
 
-/** lab id → how long it took last time, in ms (a scheduling hint: missing or stale is fine) */
-const hintFile = (prefix: string): string => join(loadConfig().dataRoot, 'cache', `${prefix}lab-durations.json`);
+/**
+ * lab id → how long it took last time, in ms (a scheduling hint: missing or stale is fine). One file
+ * whatever the name prefix: a lab takes as long under any name, and runs with their own prefixes
+ * (tests, CI jobs) leave no file each.
+ */
+const hintFile = (): string => join(loadConfig().dataRoot, 'cache', 'lab-durations.json');
 
-function readDurations(prefix: string): Record<string, number> {
+function readDurations(): Record<string, number> {
   try {
-    return JSON.parse(readFileSync(hintFile(prefix), 'utf8')) as Record<string, number>;
+    return JSON.parse(readFileSync(hintFile(), 'utf8')) as Record<string, number>;
   } catch {
     return {};
   }
 }
 
-function saveDurations(prefix: string, results: LabResult[]): void {
-  const durations = readDurations(prefix);
+function saveDurations(results: LabResult[]): void {
+  const durations = readDurations();
   for (const r of results) if (r.durationMs > 0) durations[r.ref.id] = r.durationMs;
   try {
-    const file = hintFile(prefix);
+    const file = hintFile();
     mkdirSync(dirname(file), { recursive: true });
     writeFileSync(`${file}.${process.pid}`, JSON.stringify(durations));
     renameSync(`${file}.${process.pid}`, file);
@@ -62,7 +66,7 @@ export function scheduleOrder(refs: LabRef[], durations: Record<string, number>)
 const workerPath = (): string => join(packageRoot(), 'dist', 'src', 'labs', 'lab-worker.js');
 
 export async function runLabsInParallel(refs: LabRef[], o: ParallelOptions): Promise<LabResult[]> {
-  const order = scheduleOrder(refs, readDurations(o.prefix));
+  const order = scheduleOrder(refs, readDurations());
   const byIndex: Array<LabResult | undefined> = new Array(refs.length);
   let next = 0;
   const workers = new Set<ChildProcess>();
@@ -121,6 +125,6 @@ export async function runLabsInParallel(refs: LabRef[], o: ParallelOptions): Pro
   }
   // a stop ends the run early: the labs it did not reach are left out, as serially
   const results = byIndex.filter((r): r is LabResult => r !== undefined);
-  if (!o.signal.aborted) saveDurations(o.prefix, results);
+  if (!o.signal.aborted) saveDurations(results);
   return results;
 }
