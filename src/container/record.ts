@@ -1,9 +1,10 @@
 // Containers on disk: <dataRoot>/containers/<id>/container.json plus the bundle (config.json,
 // rootfs/ mount point), the overlay's upper/ and work/, the log and the exit file the shim writes.
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { UsageError } from '../errors.js';
+import { writeFileAtomic } from '../write-atomic.js';
 
 export type ContainerStatus = 'created' | 'running' | 'paused' | 'exited';
 
@@ -86,9 +87,7 @@ export function saveRecord(dataRoot: string, record: ContainerRecord): void {
   const dir = containerDir(dataRoot, record.id);
   mkdirSync(dir, { recursive: true, mode: 0o710 });
   const path = join(dir, 'container.json');
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, JSON.stringify(record, null, 2));
-  renameSync(tmp, path);
+  writeFileAtomic(path, JSON.stringify(record, null, 2));
 }
 
 export function readRecord(dataRoot: string, id: string): ContainerRecord | undefined {

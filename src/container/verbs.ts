@@ -1,5 +1,5 @@
 // What one does to a container once it exists: stop, kill, pause/unpause, rm, exec.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { UsageError } from '../errors.js';
 import { tracer } from '../tracer/tracer.js';
@@ -7,7 +7,6 @@ import { exitStatus } from '../runtime/lifecycle/signals.js';
 import { releaseNetwork } from './network.js';
 import { containerDir, type ContainerRecord } from './record.js';
 import { isMounted, rootfsPaths, unmountRootfs } from './rootfs.js';
-import { runtimeEnv } from '../oci/runtime-cli.js';
 import { alive, containerCgroup, dataRoot, refresh, runtimeFor, waitUntil } from './state.js';
 
 export async function stopContainer(record: ContainerRecord, timeoutSec: number): Promise<void> {

@@ -3,10 +3,7 @@
 // to a temporary file and renamed into place only once verified; index.json is replaced
 // atomically, and an image is tagged only after every blob it needs is present, so a crash or a
 // failed pull never leaves a half image that looks whole.
-import {
-  closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync,
-  unlinkSync, writeSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -20,6 +17,7 @@ import {
 } from './media.js';
 import { familiarRepo, formatReference, parseReference, type ImageReference } from './reference.js';
 import { UsageError } from '../errors.js';
+import { writeFileAtomic } from '../write-atomic.js';
 
 export interface StoredImage {
   /** Full normalised name (docker.io/library/busybox:latest); undefined for untagged entries. */
@@ -131,16 +129,7 @@ export class ImageStore {
 
   /** Writes a file so that readers see the old content or the new, never a part. */
   atomicWrite(path: string, data: string | Buffer): void {
-    const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-    const fd = openSync(tmp, 'w', 0o644);
-    try {
-      if (typeof data === 'string') writeSync(fd, data);
-      else writeSync(fd, data);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, path);
+    writeFileAtomic(path, data, { mode: 0o644, durable: true });
   }
 
   /** Stores bytes as a blob; with `expected`, refuses bytes that do not hash to it. */

@@ -8,13 +8,14 @@
 // its scratch folder is a mkdtemp), and each lab's stale-run sweep skips runs whose runner is alive.
 // Results come back in `refs` order.
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { loadConfig } from '../config/config.js';
 import type { LabRef } from './catalog.js';
 import type { LabResult } from './events.js';
 import type { WorkerDone, WorkerJob, WorkerStop } from './lab-worker.js';
 import { packageRoot } from '../oci/runtime-cli.js';
+import { writeFileAtomic } from '../write-atomic.js';
 
 export interface ParallelOptions {
   jobs: number;
@@ -50,8 +51,7 @@ function saveDurations(results: LabResult[]): void {
   try {
     const file = hintFile();
     mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(`${file}.${process.pid}`, JSON.stringify(durations));
-    renameSync(`${file}.${process.pid}`, file);
+    writeFileAtomic(file, JSON.stringify(durations));
   } catch {
     // only a hint
   }

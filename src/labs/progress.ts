@@ -2,9 +2,10 @@
 // ($XDG_STATE_HOME/tslab, else ~/.local/state/tslab). Labs run as root (sudo), so under sudo the
 // file belongs to the invoking user (SUDO_UID) and lives in their home: `tslab lab list` then reads
 // it without root.
-import { chownSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { writeFileAtomic } from '../write-atomic.js';
 
 export interface LabProgress {
   /** ISO time of the first run in which every check passed */
@@ -63,8 +64,5 @@ export function markCompleted(labId: string, runtime: string, env: NodeJS.Proces
     mkdirSync(d, { mode: 0o755 });
     if (owner) chownSync(d, owner.uid, owner.gid);
   }
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(progress, null, 2)}\n`, { mode: 0o644 });
-  if (owner) chownSync(tmp, owner.uid, owner.gid);
-  renameSync(tmp, file);
+  writeFileAtomic(file, `${JSON.stringify(progress, null, 2)}\n`, { mode: 0o644, owner });
 }

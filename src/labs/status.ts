@@ -1,11 +1,12 @@
 // Which labs are running now and their containers: each run writes status.json into its scratch
 // folder (next to owner.json) once a container has started, so a second terminal can find them
 // (`tslab lab status`, `tslab lab shell LAB [CONTAINER]`).
-import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UsageError } from '../errors.js';
 import { processAlive } from '../runtime/proc.js';
+import { writeFileAtomic } from '../write-atomic.js';
 
 /** The prefix of every lab run's container ids, cgroups and scratch folders, unless one is given. */
 export const DEFAULT_PREFIX = 'tslab-lab-';
@@ -25,9 +26,7 @@ export interface RunningLab extends RunStatus {
 const STATUS = 'status.json';
 
 export function writeRunStatus(scratch: string, status: RunStatus): void {
-  const tmp = join(scratch, `${STATUS}.tmp`);
-  writeFileSync(tmp, JSON.stringify(status));
-  renameSync(tmp, join(scratch, STATUS));
+  writeFileAtomic(join(scratch, STATUS), JSON.stringify(status));
 }
 
 /** Lab runs with this prefix whose runner is alive, with the containers that still run. */

@@ -4,11 +4,12 @@
 // a lab edited or added since the build, or one outside the package. Loading the 53 shipped labs for
 // their titles costs ~40 ms; this costs one read and one stat per lab. The order and areas are the
 // course's (labs/course.json), read each time, so they are not in the index.
-import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import type { LabRef } from './catalog.js';
 import { loadLab } from './load.js';
 import { packageRoot } from '../oci/runtime-cli.js';
+import { writeFileAtomic } from '../write-atomic.js';
 
 const FORMAT = 1;
 
@@ -58,9 +59,7 @@ export async function writeLabIndex(refs: LabRef[], file = labIndexFile()): Prom
       // not indexed
     }
   }
-  const tmp = `${file}.${process.pid}`;
-  writeFileSync(tmp, `${JSON.stringify({ format: FORMAT, labs } satisfies LabIndexFile)}\n`);
-  renameSync(tmp, file);
+  writeFileAtomic(file, `${JSON.stringify({ format: FORMAT, labs } satisfies LabIndexFile)}\n`);
   return labs;
 }
 

@@ -1,7 +1,8 @@
 // Small JSON state files: written to a temporary name and renamed, so a reader (or a crash) never
 // sees half a file. Callers hold the network lock for read-modify-write.
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { writeFileAtomic } from '../write-atomic.js';
 
 export function readJson<T>(path: string): T | undefined {
   try {
@@ -14,9 +15,7 @@ export function readJson<T>(path: string): T | undefined {
 
 export function writeJson(path: string, value: unknown): void {
   mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(value, null, 2) + '\n');
-  renameSync(tmp, path);
+  writeFileAtomic(path, JSON.stringify(value, null, 2) + '\n');
 }
 
 export function removeFile(path: string): void {

@@ -1,7 +1,8 @@
 // Container state on disk: <root>/<id>/state.json. The status is derived from the init process when
 // read, so a container whose process died (kill -9, a crash) reads as stopped.
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../write-atomic.js';
 import { OCI_VERSION } from '../oci/spec.js';
 import { cgroupManager } from './cgroups/index.js';
 
@@ -50,10 +51,7 @@ import { processAlive } from './proc.js';
 export { processAlive, processStartTime } from './proc.js';
 
 export function writeState(root: string, state: ContainerState): void {
-  const dir = stateDir(root, state.id);
-  const tmp = join(dir, `.state.json.${process.pid}`);
-  writeFileSync(tmp, JSON.stringify(state, null, 2));
-  renameSync(tmp, join(dir, 'state.json'));
+  writeFileAtomic(join(stateDir(root, state.id), 'state.json'), JSON.stringify(state, null, 2));
 }
 
 export function readState(root: string, id: string): ContainerState {

@@ -1,7 +1,8 @@
 // Credentials saved by `tslab login`, in docker's config.json shape: {"auths": {host: {auth}}},
 // at <dataRoot>/auth.json, readable by root only.
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { writeFileAtomic } from '../../write-atomic.js';
 
 export interface Credential {
   username: string;
@@ -53,8 +54,6 @@ export class CredentialStore {
 
   private write(file: AuthFile): void {
     mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
-    const tmp = `${this.path}.tmp-${process.pid}`;
-    writeFileSync(tmp, JSON.stringify(file, null, 2), { mode: 0o600 });
-    renameSync(tmp, this.path);
+    writeFileAtomic(this.path, JSON.stringify(file, null, 2), { mode: 0o600 });
   }
 }

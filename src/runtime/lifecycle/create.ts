@@ -1,7 +1,7 @@
 // create: everything up to the point where the init waits on exec.fifo. A create that fails at any
 // step kills the init, removes the cgroup and the state directory: nothing is left behind.
-import { chmodSync, mkdirSync, rmSync, writeFileSync, renameSync } from 'node:fs';
-import { join, dirname, basename } from 'node:path';
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { tracer } from '../../tracer/tracer.js';
 import { CLONE, NAMESPACES, sys, writeKernelFile } from '../sys/index.js';
 import { cgroupManagerFor, cgroupMode, type CgroupManager } from '../cgroups/index.js';
@@ -14,6 +14,7 @@ import { runHooks } from './hooks.js';
 import { spawnInit, type RunningInit } from './spawn-init.js';
 import { connectConsoleSocket } from '../console.js';
 import { closeQuietly } from '../terminal.js';
+import { writeFileAtomic } from '../../write-atomic.js';
 
 export interface CreateOptions {
   root: string;
@@ -45,9 +46,7 @@ export class AlreadyExistsError extends Error {
 
 export function writePidFile(path: string, pid: number): void {
   // The bare number, no newline, written atomically: engines read it as soon as create returns.
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}`);
-  writeFileSync(tmp, String(pid));
-  renameSync(tmp, path);
+  writeFileAtomic(path, String(pid));
 }
 
 /** The devices config.json creates must also be allowed by the device cgroup, or mknod/open fails. */
