@@ -124,6 +124,8 @@ function main(): void {
   sendUp({ msg: 'created' });
   const fifo = openExecFifo(config.fifo);
   redirectUp(fifo);
+  // A writer that execs before the reader polls again would look like none at all: say so first
+  sendUp({ msg: 'opened' });
   tracer.clearSinks();
   if (config.traceUp !== false) tracer.addSink(fdSink(fifo));
   runHooksInContainer('startContainer', spec.hooks?.startContainer, stateForHooks);
