@@ -9,18 +9,28 @@ import { ENV_EXE_FD, ENV_UP_PATH, EVENTS_FD } from './config.js';
 import { UP_FD, redirectUp, sendUp, waitForParent } from './channel.js';
 import { PR, sys } from '../sys/index.js';
 
-export function startTracing(stage: Stage): void {
-  tracer.stage = stage;
-  // a pipe up that a trampoline did not inherit (lifecycle/spawn-init.ts): ours alone, close-on-exec
+/** The pipe up, first of all: a trampoline did not inherit it (lifecycle/spawn-init.ts), so it is ours alone, close-on-exec. */
+export function openUpPipe(): number {
   const upPath = process.env[ENV_UP_PATH];
   const up = upPath ? openSync(upPath, 'w') : UP_FD;
   redirectUp(up);
-  tracer.addSink(fdSink(up));
+  return up;
+}
+
+/**
+ * traceUp false: nobody will read our events from the pipe up (the parent has no sink and does
+ * not step, see InitConfig.traceUp), so none are written: each one woke the parent to parse it.
+ */
+export function startTracing(stage: Stage, up: number, traceUp = true): void {
+  tracer.stage = stage;
+  if (traceUp) tracer.addSink(fdSink(up));
   if (process.env[ENV.EVENTS_FD]) tracer.addSink(fdSink(EVENTS_FD), { direct: true });
   tracer.setFaults(process.env[ENV.FAULT]);
   // our pid as the host sees it, for the events before "go" says it: /proc is still the host's
-  const nspids = /^NSpid:\s*(.*)$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1]?.trim().split(/\s+/) ?? [];
-  if (nspids.length > 1) tracer.setHostPid(Number(nspids[0]));
+  if (tracer.active) {
+    const nspids = /^NSpid:\s*(.*)$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1]?.trim().split(/\s+/) ?? [];
+    if (nspids.length > 1) tracer.setHostPid(Number(nspids[0]));
+  }
   // Traced, but not stopped at: while we do this the runtime may be at the stepping gate itself
   // (setns back into its pid namespace), and the gate serves one waiting process at a time.
   becomeUnreachable();

@@ -10,6 +10,8 @@ export type InitMessage =
   | { msg: 'ready' }
   | { msg: 'mounted' }
   | { msg: 'created' }
+  /** on exec.fifo once open: `start` sees the writer even when no trace event follows (the fifo closes at execve) */
+  | { msg: 'opened' }
   | { msg: 'error'; error: string; errno?: string; /** the pipe closed: the process exec'd or died */ eof?: boolean };
 
 /** What the parent says down, in this order (the exec helper hears only go). */

@@ -38,6 +38,12 @@ export interface InitConfig {
   inUserNamespace: boolean;
   cgroupMode: 'v1' | 'v2';
   cgroupPath: string;
+  /**
+   * false: no process will read the init's events (a run or an in-process create whose process has
+   * no trace sink and does not step, and which starts the container itself), so it sends none up
+   * its pipe or exec.fifo. Left out (create for an engine): a later `start --trace` may read them.
+   */
+  traceUp?: boolean;
 }
 
 /** What the runtime hands a process that joins a running container (`exec`), as JSON on CONFIG_FD. */

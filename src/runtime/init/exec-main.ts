@@ -10,10 +10,10 @@ import { setUpConsole, takeControllingTerminal } from './console.js';
 import { readAllAndClose } from './channel.js';
 import { joinNamespaces } from './namespaces.js';
 import { applyRlimits, becomeProgram, setgroupsAllowed } from './process.js';
-import { readyThenGo, runReportingFailure, startTracing } from './bootstrap.js';
+import { openUpPipe, readyThenGo, runReportingFailure, startTracing } from './bootstrap.js';
 
 function main(): void {
-  startTracing('exec');
+  startTracing('exec', openUpPipe());
   const config = JSON.parse(readAllAndClose(CONFIG_FD)) as ExecConfig;
   tracer.container = config.id;
   const proc = config.process;

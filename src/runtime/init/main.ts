@@ -12,7 +12,7 @@ import { setUpConsole, takeControllingTerminal } from './console.js';
 import { readAllAndClose, redirectUp, sendUp, waitForParent } from './channel.js';
 import { enterRootfs, mountContainerFilesystems } from './rootfs.js';
 import { applyRlimits, becomeProgram, setgroupsAllowed } from './process.js';
-import { readyThenGo, runReportingFailure, startTracing } from './bootstrap.js';
+import { openUpPipe, readyThenGo, runReportingFailure, startTracing } from './bootstrap.js';
 
 function runHooksInContainer(kind: string, hooks: Hook[] | undefined, state: string): void {
   if (!hooks?.length) return;
@@ -68,8 +68,9 @@ function openExecFifo(path: string): number {
 }
 
 function main(): void {
-  startTracing('init');
+  const up = openUpPipe();
   const config = JSON.parse(readAllAndClose(CONFIG_FD)) as InitConfig;
+  startTracing('init', up, config.traceUp !== false);
   tracer.container = config.id;
   const { spec } = config;
   const proc = spec.process!;
@@ -123,8 +124,10 @@ function main(): void {
   sendUp({ msg: 'created' });
   const fifo = openExecFifo(config.fifo);
   redirectUp(fifo);
+  // A writer that execs before the reader polls again would look like none at all: say so first
+  sendUp({ msg: 'opened' });
   tracer.clearSinks();
-  tracer.addSink(fdSink(fifo));
+  if (config.traceUp !== false) tracer.addSink(fdSink(fifo));
   runHooksInContainer('startContainer', spec.hooks?.startContainer, stateForHooks);
 
   // 5. Become the container's process. With a terminal, the pty slave on fd 0 becomes our

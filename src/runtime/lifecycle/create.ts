@@ -29,6 +29,8 @@ export interface CreateOptions {
   consoleSocket?: string;
   /** … or over this already connected one (run in the foreground, which relays it) */
   consoleFd?: number;
+  /** this process starts the container itself: when its tracer has no sink and does not step, the init traces nothing up */
+  startsItself?: boolean;
 }
 
 type SpawnStdio = [number | 'inherit' | 'ignore' | 'pipe', number | 'inherit' | 'ignore' | 'pipe', number | 'inherit' | 'ignore' | 'pipe'];
@@ -112,6 +114,7 @@ export async function createContainer(options: CreateOptions): Promise<Created> 
     const initConfig: InitConfig = {
       id: options.id, bundle, rootfs, stateDir: dir, fifo, spec, unshareFlags, joins,
       inUserNamespace: userNs !== undefined, cgroupMode: cgroupMode(), cgroupPath: cgroup.path,
+      ...(options.startsItself && !tracer.active && !tracer.stepping ? { traceUp: false } : {}),
     };
 
     if (spec.process?.terminal) consoleFd = options.consoleFd ?? (options.consoleSocket ? connectConsoleSocket(options.consoleSocket) : undefined);

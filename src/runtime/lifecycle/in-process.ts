@@ -37,6 +37,8 @@ export async function create(o: InProcessCreate): Promise<RunningInit> {
   checkConsoleSocket(loaded.spec, undefined, 'create');
   const { init } = await createContainer({
     root: resolve(o.root), id: o.id, bundle: o.bundle, pidFile: o.pidFile && resolve(o.pidFile), controlFd: controlFdFromEnv(), loaded, stdio: o.stdio,
+    // the front-end starts it in this process (start below)
+    startsItself: true,
   });
   return init;
 }

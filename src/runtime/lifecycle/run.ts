@@ -24,7 +24,7 @@ async function runWithPty(options: CreateOptions & { keep?: boolean }): Promise<
   };
   let relay: ReturnType<typeof relayPty> | undefined;
   try {
-    const { state, init } = await createContainer({ ...options, consoleFd: theirs });
+    const { state, init } = await createContainer({ ...options, consoleFd: theirs, startsItself: true });
     closeTheirs();
     const master = sys.recvFd(ours, 'recvmsg: the pty master from the init (SCM_RIGHTS)').fd;
     // keys (Ctrl-C too) reach the container through the pty; only what is sent to us goes on
@@ -58,7 +58,7 @@ export async function runContainer(options: CreateOptions & { detach?: boolean; 
   }
   // with --console-socket the engine holds the terminal: create hands it over, the rest is as without one
   checkConsoleSocket(loaded.spec, options.consoleSocket, 'run');
-  const { state, init } = await createContainer({ ...options, loaded });
+  const { state, init } = await createContainer({ ...options, loaded, startsItself: true });
   if (options.detach) {
     try {
       await startContainer(options.root, options.id);
