@@ -1,5 +1,5 @@
 // A container at a folder its caller owns, driven through any runc-compatible runtime's command
-// line: the image's layers as an overlay root (the same mount as `tslab container run`), config.json
+// line (ours in-process when the client asks: runtime-cli.ts): the image's layers as an overlay root (the same mount as `tslab container run`), config.json
 // from the caller's spec, then create → start → remove. Labs run every container through this, and
 // removal checks that the runtime really cleaned up (container gone, init gone, cgroups gone).
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
