@@ -1,5 +1,5 @@
 // A container at a folder its caller owns, driven through any runc-compatible runtime's command
-// line: the image's layers as an overlay root (the same mount as `tslab container run`), config.json
+// line (ours in-process when the client asks: runtime-cli.ts): the image's layers as an overlay root (the same mount as `tslab container run`), config.json
 // from the caller's spec, then create → start → remove. Labs run every container through this, and
 // removal checks that the runtime really cleaned up (container gone, init gone, cgroups gone).
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
@@ -142,7 +142,7 @@ export class EngineContainer {
     const out = openSync(outputFile, 'a');
     try {
       this.created = true;
-      const r = await runtime.run(['create', '--bundle', bundle, '--pid-file', pidFile, id], { outputFd: out, timeoutMs: attach ? STEPPING_TIMEOUT_MS : RUNTIME_TIMEOUT_MS, ...(attach ? { attach } : {}) });
+      const r = await runtime.create(id, bundle, pidFile, { outputFd: out, timeoutMs: attach ? STEPPING_TIMEOUT_MS : RUNTIME_TIMEOUT_MS, ...(attach ? { attach } : {}) });
       if (r.code !== 0) {
         const said = tail(outputFile) || r.stderr.trim();
         throw new UsageError(`${runtime.path} create exited ${r.code ?? '(killed)'}${said ? `: ${said}` : ''}`);
@@ -162,7 +162,7 @@ export class EngineContainer {
 
   /** The runtime's `start`: the init execs the container's program. */
   async start(attach?: RunAttachments): Promise<void> {
-    await this.request.runtime.mustRun('start', ['start', this.id], attach ? { attach, timeoutMs: STEPPING_TIMEOUT_MS } : {});
+    await this.request.runtime.start(this.id, attach ? { attach, timeoutMs: STEPPING_TIMEOUT_MS } : {});
   }
 
   /** Runs a shell script inside: in the container's cgroups, then nsenter into all its namespaces and its root. */
@@ -196,7 +196,7 @@ export class EngineContainer {
     const { runtime, bundle } = this.request;
     const problems: string[] = [];
     if (this.created) {
-      const r = await runtime.run(['delete', '--force', this.id]).catch((err: Error) => ({ code: -1, stdout: '', stderr: err.message }));
+      const r = await runtime.deleteForceAsync(this.id).catch((err: Error) => ({ code: -1, stdout: '', stderr: err.message }));
       const gone = await poll(async () => (await runtime.stateAsync(this.id)) === undefined, 30_000);
       if (!gone) problems.push(`${this.id}: ${runtime.path} delete --force exited ${r.code}: ${r.stderr.trim()}`);
       if (this.pid && !(await waitGone(this.pid, 30_000))) problems.push(`${this.id}: its init (pid ${this.pid}) is still running after delete`);

@@ -32,6 +32,11 @@ export interface LabResult {
   trace: TraceEvent[];
 }
 
+/** A lab's result before anything ran; with `error`, the result of a lab that could not run at all. */
+export function labResult(ref: LabRef, runtime: string, error?: string): LabResult {
+  return { ref, title: ref.id, runtime, checks: [], ...(error !== undefined ? { error } : {}), durationMs: 0, cleanupErrors: [], trace: [] };
+}
+
 export function labPassed(r: LabResult): boolean {
   return !r.error && r.cleanupErrors.length === 0 && r.checks.every((c) => c.status === 'pass');
 }

@@ -3,7 +3,7 @@
 // the runner's modules are paid once per worker, not once per lab. The channel closing ends it.
 import { runLab } from './runner.js';
 import type { LabRef } from './catalog.js';
-import type { LabResult } from './events.js';
+import { labResult, type LabResult } from './events.js';
 import { configureFromEnv } from '../tracer/tracer.js';
 
 /** parent → worker: run this lab */
@@ -43,8 +43,7 @@ process.on('message', (message: WorkerJob | WorkerStop) => {
   const job = message;
   queue = queue.then(async () => {
     const result = await runLab(job.ref, { runtime: job.runtime, prefix: job.prefix, signal: stop.signal })
-      .catch((err: Error): LabResult => ({ ref: job.ref, title: job.ref.id, runtime: job.runtime, checks: [],
-        error: `${job.ref.id}: ${err.message}`, durationMs: 0, cleanupErrors: [], trace: [] }));
+      .catch((err: Error) => labResult(job.ref, job.runtime, `${job.ref.id}: ${err.message}`));
     await new Promise<void>((resolve) => send({ result } satisfies WorkerDone, undefined, {}, () => resolve()));
   });
 });

@@ -12,7 +12,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { loadConfig } from '../config/config.js';
 import type { LabRef } from './catalog.js';
-import type { LabResult } from './events.js';
+import { labResult, type LabResult } from './events.js';
 import type { WorkerDone, WorkerJob, WorkerStop } from './lab-worker.js';
 import { packageRoot } from '../oci/runtime-cli.js';
 import { writeFileAtomic } from '../write-atomic.js';
@@ -24,10 +24,6 @@ export interface ParallelOptions {
   signal: AbortSignal;
   /** each lab's result as its process ends (in the order they end) */
   onResult?: (result: LabResult) => void;
-}
-
-function failed(ref: LabRef, runtime: string, error: string): LabResult {
-  return { ref, title: ref.id, runtime, checks: [], error, durationMs: 0, cleanupErrors: [], trace: [] };
 }
 
 /**
@@ -103,7 +99,7 @@ export async function runLabsInParallel(refs: LabRef[], o: ParallelOptions): Pro
       workers.delete(child);
       // the lab it was running is lost; the rest of the queue goes on in a new worker (not after a stop)
       if (current !== undefined) {
-        const lost = failed(refs[current]!, o.runtime, `${refs[current]!.id}: its tslab process ${why} without a result`);
+        const lost = labResult(refs[current]!, o.runtime, `${refs[current]!.id}: its tslab process ${why} without a result`);
         byIndex[current] = lost;
         o.onResult?.(lost);
         if (!o.signal.aborted && next < order.length) {

@@ -8,7 +8,7 @@ import type { LabRef } from './catalog.js';
 import { labSpec, onBridge } from './bundle.js';
 import type { SteppingSession } from './stepping.js';
 import type { RunAttachments } from '../oci/runtime-cli.js';
-import type { CheckOutcome, LabEvent, LabResult, LabSink } from './events.js';
+import { labResult, type CheckOutcome, type LabEvent, type LabResult, type LabSink } from './events.js';
 import { expect } from './expect.js';
 import type { Command, CommandResult, ContainerDef, ContainerView, HostFacts, LabContext, LabDefinition } from './format.js';
 import { LabError, loadLab, locate } from './load.js';
@@ -104,7 +104,7 @@ export async function runLab(ref: LabRef, options: RunLabOptions): Promise<LabRe
   const started = Date.now();
   const emit = (e: LabEvent): void => options.sink?.(e);
   const prefix = options.prefix ?? DEFAULT_PREFIX;
-  const result: LabResult = { ref, title: ref.id, runtime: options.runtime, checks: [], durationMs: 0, cleanupErrors: [], trace: [] };
+  const result = labResult(ref, options.runtime);
   const finish = (): LabResult => {
     result.durationMs = Date.now() - started;
     emit({ type: 'lab-end', result });
@@ -133,7 +133,8 @@ export async function runLab(ref: LabRef, options: RunLabOptions): Promise<LabRe
   chmodSync(scratch, 0o711);
   writeOwner(scratch, options.runtime);
   const traceFile = join(scratch, 'runtime-trace.jsonl');
-  const runtime = new RuntimeCli(options.runtime, join(scratch, 'state'), { traceFile, env: process.env });
+  // ours runs in this process (no Node boot per create, start, delete, state); runc and crun as commands
+  const runtime = new RuntimeCli(options.runtime, join(scratch, 'state'), { traceFile, env: process.env, inProcess: true });
   // the lab runner's own traced steps (overlay mounts, cgroup joins) land here too
   const own = memorySink();
   // direct: the runtime's events relayed below (for --trace and the TUI) must not come back through it

@@ -7,7 +7,8 @@ import type { CommandResult, LabContext, Step, Task, Verdict } from './format.js
 export const STUDENT_DEADLINE_MS = 10 * 60_000;
 /** after the solution ran, the check must hold soon: a control that breaks it fails within this */
 export const SOLVED_DEADLINE_MS = 15_000;
-const POLL_MS = 400;
+/** how often the check is polled: a student types for seconds; a solution is done in milliseconds */
+const POLL_MS = { student: 400, solution: 25 } as const;
 
 export interface TaskRun {
   by: 'student' | 'solution';
@@ -59,7 +60,7 @@ export async function runTask(step: Step, task: Task, ctx: LabContext, run: Task
       return err as Error;
     }
   };
-  const last = await ctx.pollUntil(probe, (v) => (!(v instanceof Error) && v.ok) || run.skip?.aborted === true, limit, POLL_MS);
+  const last = await ctx.pollUntil(probe, (v) => (!(v instanceof Error) && v.ok) || run.skip?.aborted === true, limit, POLL_MS[run.by]);
   const base = { step: step.title, title: task.check.title, from: task.check.from, durationMs: Date.now() - t0 };
   if (last instanceof Error) return { ...base, status: 'error', error: `check threw: ${last.message}` };
   if (last.ok) return { ...base, status: 'pass', expected: last.expected, seen: last.seen };

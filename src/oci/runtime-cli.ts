@@ -6,6 +6,7 @@ import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { basename, delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from '../errors.js';
+import type { InProcessRuntime } from './runtime-in-process.js';
 
 /** The tslab package folder (the one whose package.json names tslab), from src/, dist/src/ or a bundle. */
 export function packageRoot(): string {
@@ -134,14 +135,58 @@ export interface RuntimeCliOptions {
   traceFile?: string;
   /** the runtime's environment; default runtimeEnv() */
   env?: NodeJS.ProcessEnv;
+  /**
+   * ours only (other runtimes ignore it): create, start, delete and state run in this process
+   * (runtime-in-process.ts), not a Node boot each; a stepped create or start still runs the command
+   */
+  inProcess?: boolean;
 }
 
 /** One runtime at one state folder (`--root`): every command runs as `runtime --root ROOT …`. */
 export class RuntimeCli {
   readonly env: NodeJS.ProcessEnv;
+  /** the lifecycle runs in this process (ours, asked for) */
+  readonly inProcess: boolean;
+  private readonly traceFile?: string;
   constructor(readonly path: string, readonly root: string, options: RuntimeCliOptions = {}) {
     const env = options.env ?? runtimeEnv();
     this.env = options.traceFile ? { ...env, TSLAB_TRACE: options.traceFile } : env;
+    this.traceFile = options.traceFile;
+    this.inProcess = options.inProcess === true && resolve(path) === defaultRuntimePath();
+  }
+
+  private inProcessRuntime(options: RunOptions = {}): InProcessRuntime {
+    return { root: resolve(this.root), traceFile: this.traceFile, timeoutMs: options.timeoutMs ?? RUNTIME_TIMEOUT_MS };
+  }
+
+  /** The runtime does it in this process: ours, asked for, and not stepped (a TUI gates each step of a process of its own). */
+  private here(options: RunOptions): boolean {
+    return this.inProcess && options.attach === undefined;
+  }
+
+  /** `create --bundle B --pid-file P ID`; the container's stdio goes to `outputFd`. Never throws for a failure. */
+  async create(id: string, bundle: string, pidFile: string, options: RunOptions = {}): Promise<RunResult> {
+    if (!this.here(options)) return this.run(['create', '--bundle', bundle, '--pid-file', pidFile, id], options);
+    const { createInProcess } = await import('./runtime-in-process.js');
+    return createInProcess(this.inProcessRuntime(options), id, resolve(bundle), resolve(pidFile), options.outputFd);
+  }
+
+  /** `start ID`; throws a UsageError naming what failed. */
+  async start(id: string, options: RunOptions = {}): Promise<void> {
+    if (!this.here(options)) {
+      await this.mustRun('start', ['start', id], options);
+      return;
+    }
+    const { startInProcess } = await import('./runtime-in-process.js');
+    const r = await startInProcess(this.inProcessRuntime(options), id);
+    if (r.code !== 0) throw new UsageError(`start failed: ${this.path} start ${id}: ${said(r)}`);
+  }
+
+  /** `delete --force ID`. Never throws for a failure. */
+  async deleteForceAsync(id: string): Promise<RunResult> {
+    if (!this.inProcess) return this.run(['delete', '--force', id]);
+    const { deleteInProcess } = await import('./runtime-in-process.js');
+    return deleteInProcess(this.inProcessRuntime(), id);
   }
 
   args(...rest: string[]): string[] {
@@ -206,6 +251,7 @@ export class RuntimeCli {
 
   /** state() without blocking the event loop (labs run several at once). */
   async stateAsync(id: string): Promise<RuntimeState | undefined> {
+    if (this.inProcess) return (await import('./runtime-in-process.js')).stateInProcess(resolve(this.root), id);
     const r = await this.run(['state', id]);
     return r.code === 0 ? parseState(r.stdout) : undefined;
   }

@@ -63,6 +63,8 @@ export class Tracer {
   private controlFd: number | undefined;
   private faults: Fault[] = [];
   private readonly counts = new Map<string, number>();
+  /** set while a step of another stage runs in this process as its own process would: its events go only here */
+  private diversion: { sink?: Sink } | undefined;
 
   /**
    * direct: the sink is a pipe every process of the run writes to itself (TSLAB_EVENTS_FD), so
@@ -78,6 +80,19 @@ export class Tracer {
     };
   }
 
+  /**
+   * Until the returned function is called, every event (emitted or relayed) goes to `sink` only, or
+   * nowhere without one: the runtime's commands called in-process (src/oci/runtime-in-process.ts)
+   * trace as a runtime process would, to its trace file, and not into this process's sinks.
+   */
+  divert(sink: Sink | undefined): () => void {
+    const previous = this.diversion;
+    this.diversion = { sink };
+    return () => {
+      this.diversion = previous;
+    };
+  }
+
   setHostPid(pid: number | undefined): void {
     this.hostPid = pid;
   }
@@ -88,7 +103,7 @@ export class Tracer {
   }
 
   get active(): boolean {
-    return this.sinks.length > 0;
+    return this.diversion ? this.diversion.sink !== undefined : this.sinks.length > 0;
   }
 
   /** With a control fd, every begin event blocks until the controller writes one byte ('g'). */
@@ -119,6 +134,7 @@ export class Tracer {
 
   /** Relays an event emitted by another process (the init, a hook) to this process's sinks. */
   relay(event: TraceEvent): void {
+    if (this.diversion) return void this.diversion.sink?.(event);
     for (const sink of this.sinks) if (!this.direct.has(sink)) sink(event);
   }
 
@@ -136,7 +152,8 @@ export class Tracer {
       ...(this.container !== undefined ? { container: this.container } : {}),
       ...partial,
     };
-    for (const sink of this.sinks) sink(event);
+    if (this.diversion) this.diversion.sink?.(event);
+    else for (const sink of this.sinks) sink(event);
     return event;
   }
 

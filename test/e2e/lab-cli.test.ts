@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { leftoversOf, readJunit, ROOT, TSLAB, tslab } from './lab-helpers.js';
+import { parseTrace } from '../../src/tracer/event.js';
 import { removeDefaultNetworkAfterAll } from '../helpers/default-network.js';
 import { waitScreen } from '../helpers/tmux.js';
 
@@ -225,6 +226,9 @@ describe('tslab test with broken labs', () => {
     const trace = readFileSync(join(dir, 'namespaces--pid-namespace', 'index.html'), 'utf8');
     expect(trace).toContain('NSpid lists the host pid, then 1'); // the lab's checks on top of the trace report
     expect(trace).toMatch(/pivot_root/); // the runtime's traced steps
+    // ours runs in the lab's process and still traces as a runtime process: its stage, its init's
+    const stages = new Set(parseTrace(readFileSync(join(dir, 'namespaces--pid-namespace', 'trace.jsonl'), 'utf8')).map((e) => e.stage));
+    expect([...stages].sort()).toEqual(['cli', 'init', 'lab']);
     expect(existsSync(join(dir, 'namespaces--pid-namespace', 'recording.cast'))).toBe(true);
     expect(leftoversOf('tslabt-rep-')).toEqual([]);
   }, 120_000);

@@ -1,16 +1,21 @@
 import type { LabContext, LabDefinition } from '../../../src/labs/format.js';
 
 const RT = '"$RUNTIME" --root "$RUNTIME_ROOT"';
-// the exec'd program: a sleep with a duration nothing else uses, so both sides can tell it apart
+// the exec'd program: a sleep with a duration nothing else uses, so both sides can tell it apart (the
+// host ends it once the watcher has scanned while it ran: the duration is only an upper bound)
 const PROGRAM = 'sleep 2.718';
+// the watcher counts its finished scans here (the container's own tmpfs; the host reads it through /proc/<init>/root)
+const ROUNDS = '/dev/shm/watch-rounds';
 
 // The container's init plays the attacker of CVE-2019-5736: it watches every other process of its pid
 // namespace, and each one whose exe is not a file of its own root it tries to open, read-only (never for
 // writing), with its fds. Each process is reported once: "denied" (the kernel refused: non-dumpable),
-// "FOREIGN" (an exe from outside the root, and it opened), "program" (the exec'd sleep).
+// "FOREIGN" (an exe from outside the root, and it opened), "program" (the exec'd sleep). After each
+// whole scan it counts one more in ${ROUNDS}.
 const WATCH = `
 seen=" "
 say() { case "$seen" in *" $1 "*) ;; *) seen="$seen$1 "; echo "$2";; esac; }
+rounds=0
 echo "watching /proc"
 while :; do
   for d in /proc/[0-9]*; do
@@ -40,6 +45,7 @@ while :; do
     n=0; for f in $d/fd/*; do readlink $f >/dev/null 2>&1 && n=$((n+1)); done
     say "$p:foreign" "FOREIGN $p: exe $e ($s1) is no file of this root, and it opened read-only; its fds readable: $n"
   done
+  rounds=$((rounds + 1)); echo $rounds > ${ROUNDS}
 done`;
 
 /** The watcher's report lines of one kind. */
@@ -52,7 +58,14 @@ const EXEC_AND_LOOK = [
   'ns=$(readlink /proc/$PID_C/ns/pid); p=; n=0',
   `while [ -z "$p" ] && [ $n -lt 200 ]; do for c in $(pgrep -x -f '${PROGRAM}'); do [ "$(readlink /proc/$c/ns/pid)" = "$ns" ] && p=$c; done; [ -n "$p" ] || sleep 0.02; n=$((n+1)); done`,
   '[ -n "$p" ] && e=$(readlink /proc/$p/exe) && echo "program $p exe $e: $(stat -L -c %d:%i /proc/$p/exe) in the rootfs: $(stat -c %d:%i "$ROOTFS_C$e")"',
-  'wait $x',
+  // two more scans ended: the second began after the program was found, so one whole scan saw every
+  // process that lived in the container during the exec; then the program may end (SIGTERM: 143)
+  // (no file yet: none ended; an empty one is being written: read again)
+  `rounds() { while :; do v=$(cat "/proc/$PID_C/root${ROUNDS}" 2>/dev/null) || { echo 0; return; }; [ -n "$v" ] && { echo "$v"; return; }; done; }`,
+  'r=$(rounds); n=0',
+  'while [ -n "$p" ] && [ -d /proc/$p ] && [ "$(rounds)" -lt $((r + 2)) ] && [ $n -lt 500 ]; do sleep 0.01; n=$((n+1)); done',
+  '[ -n "$p" ] && kill $p 2>/dev/null',
+  'wait $x; s=$?; case $s in 0|143) ;; *) echo "exec exited $s" >&2; exit $s;; esac',
 ].join('\n');
 
 // Short execs until the watcher has caught the runtime's helper at least once (it lives for milliseconds).

@@ -52,6 +52,12 @@ describe.skipIf(process.getuid?.() !== 0)('EngineContainer (needs root)', () => 
     expect(await c.request.runtime.stateAsync(c.id)).toBeUndefined();
   }, 90_000);
 
+  // the in-process life itself runs from the build (the init is dist/init.cjs): test/e2e/explain.test.ts
+  it('ours is in-process only when asked; another runtime never is', () => {
+    expect(new RuntimeCli(resolveRuntime('tslab'), '/run/x').inProcess).toBe(false);
+    expect(new RuntimeCli(resolveRuntime('runc'), '/run/x', { inProcess: true }).inProcess).toBe(false);
+  });
+
   it('an image the store does not have is a MissingImageError, and remove() after it is a no-op', async () => {
     const c = container('tslab', 'noimage', 'tslabt-no-such-image');
     await expect(c.create()).rejects.toBeInstanceOf(MissingImageError);
