@@ -3,10 +3,7 @@
 // commands call (src/runtime/lifecycle), so the same steps run and are traced. The client's contract
 // stays the command line's: a RunResult (code 0, or 1 and the error as stderr), state in the same
 // --root (a host command `"$RUNTIME" state ID` sees it), the trace in the client's trace file.
-import { loadBundle } from '../runtime/lifecycle/bundle.js';
-import { createContainer } from '../runtime/lifecycle/create.js';
-import { remove, start, state } from '../runtime/lifecycle/in-process.js';
-import { checkConsoleSocket } from '../runtime/console.js';
+import { create, remove, start, state } from '../runtime/lifecycle/in-process.js';
 import { fileSink, tracer } from '../tracer/tracer.js';
 import type { RunResult, RuntimeState } from './runtime-cli.js';
 
@@ -47,10 +44,8 @@ export interface InProcessRuntime {
 /** `create --bundle B --pid-file P ID`; the init's stdout and stderr are `outputFd` (as a runtime process's would be). */
 export function createInProcess(rt: InProcessRuntime, id: string, bundle: string, pidFile: string, outputFd: number | undefined): Promise<RunResult> {
   return asCommand('create', rt.traceFile, rt.timeoutMs, async () => {
-    const loaded = loadBundle(bundle);
-    checkConsoleSocket(loaded.spec, undefined, 'create');
     const out = outputFd ?? 'ignore';
-    const { init } = await createContainer({ root: rt.root, id, bundle, pidFile, loaded, stdio: ['ignore', out, out] });
+    const init = await create({ root: rt.root, id, bundle, pidFile, stdio: ['ignore', out, out] });
     // the init outlives this call, as it outlives a runtime process: no pipe of ours may hold it (or us)
     init.detach();
   });

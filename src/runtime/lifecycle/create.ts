@@ -33,7 +33,7 @@ export interface CreateOptions {
   startsItself?: boolean;
 }
 
-type SpawnStdio = [number | 'inherit' | 'ignore' | 'pipe', number | 'inherit' | 'ignore' | 'pipe', number | 'inherit' | 'ignore' | 'pipe'];
+export type SpawnStdio = [number | 'inherit' | 'ignore' | 'pipe', number | 'inherit' | 'ignore' | 'pipe', number | 'inherit' | 'ignore' | 'pipe'];
 
 export interface Created {
   state: ContainerState;

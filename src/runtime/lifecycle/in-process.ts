@@ -4,7 +4,7 @@
 // steps are traced and the same --step gates stop them; only the Node boots between them are gone.
 // The init is this process's child: the caller waits for it (`init.exited`) and needs no monitor.
 import { resolve } from 'node:path';
-import { createContainer } from './create.js';
+import { createContainer, type SpawnStdio } from './create.js';
 import { startContainer } from './start.js';
 import { deleteContainer } from './delete.js';
 import { killContainer, parseSignal } from './kill.js';
@@ -26,11 +26,14 @@ export interface InProcessCreate {
   id: string;
   bundle: string;
   pidFile?: string;
-  /** the init's stdin, stdout, stderr, which the program inherits ('pipe': read them from init.child) */
-  stdio?: ['inherit' | 'ignore' | 'pipe', 'inherit' | 'ignore' | 'pipe', 'inherit' | 'ignore' | 'pipe'];
+  /** the init's stdin, stdout, stderr, which the program inherits ('pipe': read them from init.child; a number: that fd) */
+  stdio?: SpawnStdio;
 }
 
-/** `create` (no terminal: a terminal needs the runtime's `run` or a console socket). */
+/**
+ * `create` (no terminal: a terminal needs the runtime's `run` or a console socket). The caller
+ * starts the container in this process too, so an init nobody traces or steps sends no events.
+ */
 export async function create(o: InProcessCreate): Promise<RunningInit> {
   requireRoot('creating a container');
   const loaded = loadBundle(o.bundle);
