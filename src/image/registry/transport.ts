@@ -53,7 +53,7 @@ function withHelpers(res: IncomingMessage): ResponseBody {
   return body;
 }
 
-/** Headers as undici gave them: a string, or an array when the header came more than once. */
+/** Each header as a string, or an array when it came more than once (several WWW-Authenticate). */
 function headersOf(res: IncomingMessage): Exchange['headers'] {
   const out: Exchange['headers'] = {};
   for (const [k, v] of Object.entries(res.headersDistinct)) if (v) out[k] = v.length === 1 ? v[0] : v;
