@@ -3,6 +3,9 @@
 // `pigz -dc | tar -x` of the same layer blobs from local disk, all layers at once (tslab unpacks
 // them in parallel too), with no network, no digest checks and no snapshot bookkeeping.
 //   node dist/bench/pull.js            (root; BENCH_DIRS="usr/lib/gcc usr/share/doc" to choose layers)
+// BENCH_OLD=<package root of another build> runs that build's tslab too, in the same rounds (old
+// build against new); BENCH_SEQUENTIAL=0 skips the one-layer-at-a-time run; BENCH_NODE_ARGS adds
+// arguments to node for tslab's runs (e.g. "--cpu-prof --cpu-prof-dir=DIR" to profile them).
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,6 +18,9 @@ import { packageRoot } from '../src/oci/runtime-cli.js';
 
 const dirs = (process.env.BENCH_DIRS ?? 'usr/lib/python3.11 usr/lib/gcc usr/share/doc').split(/\s+/).filter(Boolean);
 const runs = Number(process.env.BENCH_RUNS ?? 2);
+const oldRoot = process.env.BENCH_OLD;
+const sequential = process.env.BENCH_SEQUENTIAL !== '0';
+const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -115,18 +121,24 @@ async function main(): Promise<void> {
 
     const tslab = join(packageRoot(), 'bin', 'tslab');
     const ours: number[] = [];
+    const oursOld: number[] = [];
     const oursSequential: number[] = [];
     const theirs: number[] = [];
     const floor: number[] = [];
     const pigz = ['/usr/bin/pigz', '/bin/pigz'].find((p) => existsSync(p));
+    const pull = (label: string, bin: string, root: string, extra: NodeJS.ProcessEnv = {}): number => {
+      const ms = timed(label, () => run(process.execPath, [...nodeArgs, bin, 'image', 'pull', '-q', ref],
+        { PATH: process.env.PATH, TSLAB_DATA_ROOT: root, TSLAB_CONFIG: join(work, 'none.json'), ...extra }));
+      rmSync(root, { recursive: true, force: true });
+      return ms;
+    };
     for (let i = 0; i < runs; i++) {
       console.log(`run ${i + 1}/${runs}`);
-      const root = join(work, `tslab-${i}`);
-      ours.push(timed('tslab image pull', () => run(process.execPath, [tslab, 'image', 'pull', '-q', ref],
-        { PATH: process.env.PATH, TSLAB_DATA_ROOT: root, TSLAB_CONFIG: join(work, 'none.json') }) ));
-      rmSync(root, { recursive: true, force: true });
-      oursSequential.push(timed('tslab image pull, layers unpacked one by one', () => run(process.execPath, [tslab, 'image', 'pull', '-q', ref],
-        { PATH: process.env.PATH, TSLAB_DATA_ROOT: root, TSLAB_CONFIG: join(work, 'none.json'), TSLAB_UNPACK_WORKERS: '0' })));
+      ours.push(pull('tslab image pull', tslab, join(work, `tslab-${i}`)));
+      if (oldRoot) oursOld.push(pull('tslab image pull, old build', join(oldRoot, 'bin', 'tslab'), join(work, `tslab-old-${i}`)));
+      if (sequential) {
+        oursSequential.push(pull('tslab image pull, layers unpacked one by one', tslab, join(work, `tslab-seq-${i}`), { TSLAB_UNPACK_WORKERS: '0' }));
+      }
       const dest = join(work, `skopeo-${i}`);
       theirs.push(timed('skopeo copy + umoci unpack', () => {
         run('skopeo', ['--insecure-policy', 'copy', '--src-tls-verify=false', `docker://${ref}`, `oci:${dest}:bench`]);
@@ -137,14 +149,18 @@ async function main(): Promise<void> {
         floor.push(timed('floor: pigz -dc | tar -x of the layers', () => run('sh', ['-c', `${script}\nwait`, join(work, `floor-${i}`)])));
         rmSync(join(work, `floor-${i}`), { recursive: true, force: true });
       }
-      rmSync(root, { recursive: true, force: true });
       rmSync(dest, { recursive: true, force: true });
       rmSync(join(work, `bundle-${i}`), { recursive: true, force: true });
     }
     const best = (xs: number[]): number => Math.min(...xs);
-    console.log(`\nbest of ${runs}: tslab ${(best(ours) / 1000).toFixed(2)} s (one layer at a time: ${(best(oursSequential) / 1000).toFixed(2)} s), skopeo+umoci ${(best(theirs) / 1000).toFixed(2)} s`);
+    const sequentialNote = sequential ? ` (one layer at a time: ${(best(oursSequential) / 1000).toFixed(2)} s)` : '';
+    console.log(`\nbest of ${runs}: tslab ${(best(ours) / 1000).toFixed(2)} s${sequentialNote}, skopeo+umoci ${(best(theirs) / 1000).toFixed(2)} s`);
     console.log(`ratio (skopeo+umoci / tslab): ${(best(theirs) / best(ours)).toFixed(2)}x ${best(ours) <= best(theirs) ? '(tslab is faster)' : '(tslab is slower)'}`);
-    if (floor.length) console.log(`floor (pigz -dc | tar -x): ${(best(floor) / 1000).toFixed(2)} s; tslab / floor: ${(best(ours) / best(floor)).toFixed(2)}x`);
+    if (oldRoot) console.log(`old build: ${(best(oursOld) / 1000).toFixed(2)} s; new / old: ${(best(ours) / best(oursOld)).toFixed(2)}x`);
+    if (floor.length) {
+      const oldNote = oldRoot ? ` (old build / floor: ${(best(oursOld) / best(floor)).toFixed(2)}x)` : '';
+      console.log(`floor (pigz -dc | tar -x): ${(best(floor) / 1000).toFixed(2)} s; tslab / floor: ${(best(ours) / best(floor)).toFixed(2)}x${oldNote}`);
+    }
     else console.log('floor skipped: pigz is not installed (apt-get install pigz)');
   } finally {
     if (registry?.pid) registry.kill('SIGTERM');

@@ -64,7 +64,8 @@ export function cleanComponents(name: string): string[] {
 
 function lstatOrUndefined(path: string): Stats | undefined {
   try {
-    return lstatSync(path);
+    // a missing path is the common answer while unpacking: no error object is made for it
+    return lstatSync(path, { throwIfNoEntry: false });
   } catch {
     return undefined;
   }

@@ -1,7 +1,6 @@
-// A client for the OCI distribution API on undici: ping, anonymous / Bearer / Basic auth,
-// manifests and blobs, redirects that drop Authorization when the host changes, retries with
-// backoff. Loopback registries and those listed as insecure are reached over plain HTTP.
-import type { Dispatcher } from 'undici';
+// A client for the OCI distribution API on node:http (transport.ts): ping, anonymous / Bearer /
+// Basic auth, manifests and blobs, redirects that drop Authorization when the host changes,
+// retries with backoff. Loopback registries and those listed as insecure are reached over plain HTTP.
 import type { Readable } from 'node:stream';
 import type { TslabConfig } from '../../config/config.js';
 import { UsageError } from '../../errors.js';
@@ -9,11 +8,12 @@ import { isLoopbackRegistry } from '../reference.js';
 import { parseChallenges, type Challenge } from './challenge.js';
 import type { Credential, CredentialStore } from './credentials.js';
 import { ENV } from '../../env.js';
+import { send, type ResponseBody } from './transport.js';
 
 export interface RegistryResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;
-  body: Readable & { text(): Promise<string>; arrayBuffer(): Promise<ArrayBuffer>; dump(): Promise<void> };
+  body: ResponseBody;
   url: URL;
 }
 
@@ -33,18 +33,6 @@ export class RegistryError extends Error {
   }
 }
 
-// undici loads on the first request (~100 ms of modules): commands that never reach a registry skip it
-let undici: Promise<{ request: typeof import('undici').request; agent: Dispatcher }> | undefined;
-function http(): NonNullable<typeof undici> {
-  undici ??= import('undici').then(({ Agent, request }) => ({
-    request, agent: new Agent({ connect: { timeout: 15_000 }, headersTimeout: 120_000, bodyTimeout: 120_000 }),
-  }));
-  return undici;
-}
-async function request(url: URL, options: Omit<Dispatcher.RequestOptions, 'origin' | 'path' | 'method'> & { method?: Dispatcher.HttpMethod }): Promise<Dispatcher.ResponseData> {
-  const { request: send, agent } = await http();
-  return send(url, { ...options, dispatcher: agent });
-}
 const tokens = new Map<string, { token: string; expires: number }>();
 const MAX_REDIRECTS = 5;
 const RETRIES = 3;
@@ -56,8 +44,7 @@ function header(h: RegistryResponse['headers'], name: string): string | undefine
 
 function retryable(err: unknown): boolean {
   const code = (err as { code?: string }).code ?? '';
-  return ['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT',
-    'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CLOSED'].includes(code);
+  return ['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED'].includes(code);
 }
 
 function describeNetworkError(err: unknown, url: URL): string {
@@ -160,16 +147,16 @@ export class RegistryClient {
       const auth = url.origin === this.endpoint.origin ? this.authorization(options.actions ?? 'pull') : undefined;
       if (auth) headers.authorization = auth;
       const body = typeof options.body === 'function' ? options.body() : options.body;
-      const res = await request(url, { method: method as Dispatcher.HttpMethod, headers, body });
-      if ([301, 302, 303, 307, 308].includes(res.statusCode)) {
+      const res = await send(url, { method, headers, body });
+      if ([301, 302, 303, 307, 308].includes(res.status)) {
         const location = header(res.headers, 'location');
         await res.body.dump();
-        if (!location) throw new RegistryError(`${url.origin} answered ${res.statusCode} without a Location`);
+        if (!location) throw new RegistryError(`${url.origin} answered ${res.status} without a Location`);
         url = new URL(location, url);
-        if (res.statusCode === 303) method = 'GET';
+        if (res.status === 303) method = 'GET';
         continue;
       }
-      return { status: res.statusCode, headers: res.headers, body: res.body as unknown as RegistryResponse['body'], url };
+      return { ...res, url };
     }
     throw new RegistryError(`too many redirects from ${start.href}`);
   }
@@ -197,17 +184,17 @@ export class RegistryClient {
       if (credential) headers.authorization = `Basic ${Buffer.from(`${credential.username}:${credential.password}`).toString('base64')}`;
       let res;
       try {
-        res = await request(realm, { headers });
+        res = await send(realm, { headers });
       } catch (err) {
         throw new RegistryError(`cannot reach the token server ${realm.origin}: ${describeNetworkError(err, realm)}`);
       }
       const text = await res.body.text();
-      if (res.statusCode === 401 || res.statusCode === 403) {
+      if (res.status === 401 || res.status === 403) {
         throw new RegistryError(credential
           ? `the token server ${realm.origin} refused the saved credentials for ${this.registry}: run \`tslab login ${this.registry}\` again`
-          : `${this.registry} needs credentials for ${this.repository}: run \`tslab login ${this.registry}\``, res.statusCode);
+          : `${this.registry} needs credentials for ${this.repository}: run \`tslab login ${this.registry}\``, res.status);
       }
-      if (res.statusCode !== 200) throw new RegistryError(`the token server ${realm.origin} answered ${res.statusCode}`, res.statusCode);
+      if (res.status !== 200) throw new RegistryError(`the token server ${realm.origin} answered ${res.status}`, res.status);
       let parsed: { token?: string; access_token?: string; expires_in?: number };
       try {
         parsed = JSON.parse(text) as typeof parsed;
