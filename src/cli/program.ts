@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { resolve } from 'node:path';
 import { configureFromEnv } from '../tracer/tracer.js';
 import { reportFailure } from './log.js';
+import { adoptStdout, isGoneReader } from './output.js';
 import { VERSION, commit } from './version.js';
 import { ENV } from '../env.js';
 
@@ -46,11 +47,14 @@ export async function runProgram(argv: string[], binName: 'tslab' | 'tslab-runti
   // command quietly, not with a stack trace — unless the command listens for it itself: a lab or a
   // container in the foreground must still remove what it made (its SIGHUP handler does).
   for (const name of ['stdout', 'stderr'] as const) {
-    whenCreated(name, (stream) => stream.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code !== 'EPIPE' && err.code !== 'EIO') throw err;
-      if (stream.listenerCount('error') > 1) return;
-      process.exit(0);
-    }));
+    whenCreated(name, (stream) => {
+      if (name === 'stdout') adoptStdout(stream);
+      stream.on('error', (err: NodeJS.ErrnoException) => {
+        if (!isGoneReader(err)) throw err;
+        if (stream.listenerCount('error') > 1) return;
+        process.exit(0);
+      });
+    });
   }
   const program = new Command(binName);
   program

@@ -22,10 +22,7 @@ import { duration, table, timeAgo } from '../../image/format.js';
 import { listVolumes, removeVolume } from '../../container/volumes.js';
 import { attachNetwork, collectNetworks } from '../../container/network.js';
 import { containerNetwork, describePorts } from '../../net/index.js';
-
-function out(text: string): void {
-  process.stdout.write(text);
-}
+import { writeOut } from '../output.js';
 
 function runOptions(cmd: Command): Command {
   return cmd
@@ -88,7 +85,7 @@ export async function followLog(record: ContainerRecord, tail: number | undefine
   const path = logPath(record);
   let offset = 0;
   // the older half of a log that reached logMaxSize
-  if (tail === undefined && existsSync(`${path}.1`)) process.stdout.write(readFileSync(`${path}.1`));
+  if (tail === undefined && existsSync(`${path}.1`)) writeOut(readFileSync(`${path}.1`));
   if (existsSync(path) && tail !== undefined) {
     const size = statSync(path).size;
     const fd = openSync(path, 'r');
@@ -98,7 +95,7 @@ export async function followLog(record: ContainerRecord, tail: number | undefine
     const lines = buf.toString('utf8').split('\n');
     if (lines[lines.length - 1] === '') lines.pop();
     const shown = lines.slice(Math.max(0, lines.length - tail));
-    out(shown.length ? `${shown.join('\n')}\n` : '');
+    writeOut(shown.length ? `${shown.join('\n')}\n` : '');
     offset = size;
   }
   const pump = (): void => {
@@ -110,7 +107,7 @@ export async function followLog(record: ContainerRecord, tail: number | undefine
     readSync(fd, buf, 0, buf.length, offset);
     closeSync(fd);
     offset = size;
-    process.stdout.write(buf);
+    writeOut(buf);
   };
   pump();
   if (!follow) return;
@@ -224,7 +221,7 @@ export function registerContainer(program: Command, binName: string): void {
       try {
         if (record.options.detach) {
           await (await monitor()).startDetached(record);
-          out(`${record.id}\n`);
+          writeOut(`${record.id}\n`);
           return;
         }
         process.exitCode = await (await foreground()).runForeground(record);
@@ -239,7 +236,7 @@ export function registerContainer(program: Command, binName: string): void {
     .action(async (image: string, command: string[], flags: RunFlags) => {
       checkImageArg(image);
       const record = await (await create()).createContainer(image, command, flags);
-      out(`${record.id}\n`);
+      writeOut(`${record.id}\n`);
     });
 
   container.command('start <containers...>').description('start created or stopped containers')
@@ -251,7 +248,7 @@ export function registerContainer(program: Command, binName: string): void {
       for (const n of names) {
         const record = find(n);
         if (record.state.status === 'running' || record.state.status === 'paused') {
-          out(`${n}\n`);
+          writeOut(`${n}\n`);
           continue;
         }
         if (opts.attach) {
@@ -259,7 +256,7 @@ export function registerContainer(program: Command, binName: string): void {
           return;
         }
         await (await monitor()).startDetached(record);
-        out(`${n}\n`);
+        writeOut(`${n}\n`);
       }
     });
 
@@ -272,10 +269,10 @@ export function registerContainer(program: Command, binName: string): void {
       collectNetworks(dataRoot());
       const shown = records.filter((r) => opts.all || r.state.status === 'running' || r.state.status === 'paused');
       if (opts.quiet) {
-        out(shown.map((r) => `${opts.trunc ? r.id.slice(0, 12) : r.id}\n`).join(''));
+        writeOut(shown.map((r) => `${opts.trunc ? r.id.slice(0, 12) : r.id}\n`).join(''));
         return;
       }
-      out(table(['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES'], shown.map((r) => [
+      writeOut(table(['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES'], shown.map((r) => [
         opts.trunc ? r.id.slice(0, 12) : r.id,
         r.image.replace(/^docker\.io\/library\//, '').replace(/:latest$/, ''),
         commandText(r),
@@ -319,7 +316,7 @@ export function registerContainer(program: Command, binName: string): void {
       if (!Number.isFinite(t) || t < 0) throw new UsageError(`--time "${opts.time}": give seconds`);
       for (const n of names) {
         await stopContainer(find(n), t);
-        out(`${n}\n`);
+        writeOut(`${n}\n`);
       }
     });
 
@@ -330,7 +327,7 @@ export function registerContainer(program: Command, binName: string): void {
       if (!/^(SIG)?[A-Z0-9+-]+$/.test(sig) && !/^\d+$/.test(sig)) throw new UsageError(`invalid signal "${opts.signal}"`);
       for (const n of names) {
         killContainer(find(n), /^\d+$/.test(sig) ? sig : sig.startsWith('SIG') ? sig : `SIG${sig}`);
-        out(`${n}\n`);
+        writeOut(`${n}\n`);
       }
     });
 
@@ -342,7 +339,7 @@ export function registerContainer(program: Command, binName: string): void {
       for (const n of names) {
         try {
           removeContainer(find(n), opts.force ?? false);
-          out(`${n}\n`);
+          writeOut(`${n}\n`);
         } catch (err) {
           reportFailure(err, 'tslab');
           failed = true;
@@ -369,19 +366,19 @@ export function registerContainer(program: Command, binName: string): void {
       const ports = containerNetwork(r.id)?.ports ?? [];
       const wanted = ports.filter((p) => !only || only === String(p.containerPort) || only === `${p.containerPort}/${p.protocol}`);
       if (only && wanted.length === 0) throw new UsageError(`no public port ${only} published for container ${r.name}`);
-      out(wanted.map((p) => only ? `${p.hostIp}:${p.hostPort}\n` : `${p.containerPort}/${p.protocol} -> ${p.hostIp}:${p.hostPort}\n`).join(''));
+      writeOut(wanted.map((p) => only ? `${p.hostIp}:${p.hostPort}\n` : `${p.containerPort}/${p.protocol} -> ${p.hostIp}:${p.hostPort}\n`).join(''));
     });
 
   container.command('inspect <containers...>').description('show container details as JSON')
     .action((names: string[]) => {
-      out(`${JSON.stringify(names.map((n) => inspectJson(find(n))), null, 2)}\n`);
+      writeOut(`${JSON.stringify(names.map((n) => inspectJson(find(n))), null, 2)}\n`);
     });
 
   container.command('pause <containers...>').description('freeze every process of containers (cgroup freezer)')
     .action(async (names: string[]) => {
       for (const n of names) {
         await setPaused(find(n), true);
-        out(`${n}\n`);
+        writeOut(`${n}\n`);
       }
     });
 
@@ -389,7 +386,7 @@ export function registerContainer(program: Command, binName: string): void {
     .action(async (names: string[]) => {
       for (const n of names) {
         await setPaused(find(n), false);
-        out(`${n}\n`);
+        writeOut(`${n}\n`);
       }
     });
 
@@ -398,7 +395,7 @@ export function registerContainer(program: Command, binName: string): void {
       const r = find(name);
       const dir = containerDir(dataRoot(), r.id);
       const lowers = [...r.chainIds].reverse().map((c) => snapshotFs(openStore(), c));
-      out(diffUpper(rootfsPaths(dir).upper, lowers).map((c) => `${c.kind} ${c.path}\n`).join(''));
+      writeOut(diffUpper(rootfsPaths(dir).upper, lowers).map((c) => `${c.kind} ${c.path}\n`).join(''));
     });
 
   container.command('export <container>').description('write the container\'s filesystem as a tar')
@@ -423,13 +420,13 @@ export function registerContainer(program: Command, binName: string): void {
 
   const volume = program.command('volume').description('named volumes (they outlive containers)');
   volume.command('ls').description('list volumes').action(() => {
-    out(table(['VOLUME NAME'], listVolumes(dataRoot()).map((v) => [v])));
+    writeOut(table(['VOLUME NAME'], listVolumes(dataRoot()).map((v) => [v])));
   });
   volume.command('rm <names...>').description('remove volumes no container uses').action((names: string[]) => {
     for (const n of names) {
       const users = listRecords(dataRoot()).filter((r) => r.options.mounts.some((m) => m.type === 'volume' && m.source === n)).map((r) => r.name);
       removeVolume(dataRoot(), n, users);
-      out(`${n}\n`);
+      writeOut(`${n}\n`);
     }
   });
 }

@@ -16,6 +16,7 @@ import { LabTitles } from '../../labs/title-index.js';
 import { resolveRuntime } from '../../oci/runtime-cli.js';
 import { ENV } from '../../env.js';
 import type { RuntimeRun } from '../../labs/reporters/matrix.js';
+import { writeOut } from '../output.js';
 
 // the reporters, the pause prompts and the cgroups load in the actions that use them: `lab list`
 // needs none of them
@@ -210,8 +211,8 @@ export function registerLab(program: Command, binName: string): void {
         writeFileSync(opts.output, report);
         process.stderr.write(`${totals(results)}\n`);
         // the side-by-side view is the point of several runtimes: print it whatever the file holds
-        if (matrix) process.stdout.write(matrixText(runs));
-      } else process.stdout.write(report);
+        if (matrix) writeOut(matrixText(runs));
+      } else writeOut(report);
       if (opts.report) {
         // the HTML report brings the trace export and every explanation: only when asked for
         const { writeHtmlReports, writeMatrixHtml } = await import('../../labs/reporters/html.js');
@@ -228,7 +229,7 @@ export function registerLab(program: Command, binName: string): void {
     .action(async (opts: { namePrefix: string }) => {
       requireRoot('tslab lab gc');
       const removed = await (await import('../../labs/gc.js')).collectStaleRuns(checkPrefix(opts.namePrefix));
-      process.stdout.write(removed.length ? `${removed.map((d) => `removed ${d}`).join('\n')}\n` : 'nothing to remove\n');
+      writeOut(removed.length ? `${removed.map((d) => `removed ${d}`).join('\n')}\n` : 'nothing to remove\n');
     });
   lab.command('status')
     .description('the labs running now (tslab run) and their containers')
@@ -236,12 +237,12 @@ export function registerLab(program: Command, binName: string): void {
     .action((opts: { namePrefix: string }) => {
       const runs = runningLabs(checkPrefix(opts.namePrefix));
       if (runs.length === 0) {
-        process.stdout.write('no lab is running (tslab run LAB starts one)\n');
+        writeOut('no lab is running (tslab run LAB starts one)\n');
         return;
       }
       for (const r of runs) {
-        process.stdout.write(`${r.lab}: ${r.title} (runner pid ${r.runner})\n`);
-        for (const c of r.containers) process.stdout.write(`  ${c.name}  ${c.id}  host pid ${c.pid}  (tslab lab shell ${r.lab} ${c.name})\n`);
+        writeOut(`${r.lab}: ${r.title} (runner pid ${r.runner})\n`);
+        for (const c of r.containers) writeOut(`  ${c.name}  ${c.id}  host pid ${c.pid}  (tslab lab shell ${r.lab} ${c.name})\n`);
       }
     });
   lab.command('shell')
@@ -270,7 +271,7 @@ export function registerLab(program: Command, binName: string): void {
       for (const entry of course) {
         if (entry.area !== area) {
           area = entry.area;
-          process.stdout.write(`${area}\n`);
+          writeOut(`${area}\n`);
         }
         let title: string;
         try {
@@ -281,7 +282,7 @@ export function registerLab(program: Command, binName: string): void {
         }
         const todo = entry.requires.filter((r) => !done[r]);
         const after = todo.length && !done[entry.ref.id] ? `  (after ${todo.join(', ')})` : '';
-        process.stdout.write(`${String(entry.number).padStart(3)} ${done[entry.ref.id] ? '✓' : ' '} ${entry.ref.id.padEnd(width)}  ${title}${after}\n`);
+        writeOut(`${String(entry.number).padStart(3)} ${done[entry.ref.id] ? '✓' : ' '} ${entry.ref.id.padEnd(width)}  ${title}${after}\n`);
       }
     });
 }
