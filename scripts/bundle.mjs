@@ -255,10 +255,12 @@ for (const [group, files] of groups) {
   else rmSync(`dist/tslab-${group}.lazy.cjs`, { force: true });
 }
 // the shipped labs' titles, so that `tslab lab list` need not load every lab (src/labs/title-index.ts)
-const { findLabs } = await import('../dist/src/labs/catalog.js');
+// and the walk that found them, so that it need not walk the labs folder either
+const { findLabs, labWalk } = await import('../dist/src/labs/catalog.js');
 const { writeLabIndex } = await import('../dist/src/labs/title-index.js');
 const shipped = resolve('labs');
-await writeLabIndex(findLabs(shipped, shipped), resolve(dist, 'labs/index.json'));
+const walked = labWalk();
+await writeLabIndex(findLabs(shipped, shipped, walked), resolve(dist, 'labs/index.json'), { root: shipped, walked });
 // The code caches, each written by the first run that loads its bundle: the listings' first, so
 // that the functions a listing calls are in them (compiling those cost a listing ~2 ms), over an
 // empty scratch data root; then the registration of every other group (--help loads all).

@@ -262,28 +262,39 @@ export function registerLab(program: Command, binName: string): void {
     .description('the labs in course order: number, id, title, and ✓ for the ones you completed')
     .option('--dir <dir>', 'where the labs are', undefined)
     .action(async (opts: { dir?: string }) => {
-      const course = loadCourse(opts.dir ?? labsRoot());
-      // titles of unchanged shipped labs from the build's index, the others by loading them
+      const root = opts.dir ?? labsRoot();
+      // the labs and the titles of unchanged shipped labs from the build's index, the others by loading them
       const titles = new LabTitles();
+      const course = loadCourse(root, titles.labsUnder(root));
       const done = readProgress().labs;
       const width = Math.max(0, ...course.map((c) => c.ref.id.length));
+      // one write for the lines ready, before each lab that must be loaded (slow) and at the end
+      let lines = '';
+      const flush = (): void => {
+        writeOut(lines);
+        lines = '';
+      };
       let area: string | undefined;
       for (const entry of course) {
         if (entry.area !== area) {
           area = entry.area;
-          writeOut(`${area}\n`);
+          lines += `${area}\n`;
         }
-        let title: string;
-        try {
-          title = await titles.titleOf(entry.ref);
-        } catch (err) {
-          title = `(cannot load: ${(err as Error).message})`;
-          process.exitCode = 1;
+        let title = titles.indexed(entry.ref);
+        if (title === undefined) {
+          flush();
+          try {
+            title = await titles.titleOf(entry.ref);
+          } catch (err) {
+            title = `(cannot load: ${(err as Error).message})`;
+            process.exitCode = 1;
+          }
         }
         const todo = entry.requires.filter((r) => !done[r]);
         const after = todo.length && !done[entry.ref.id] ? `  (after ${todo.join(', ')})` : '';
-        writeOut(`${String(entry.number).padStart(3)} ${done[entry.ref.id] ? '✓' : ' '} ${entry.ref.id.padEnd(width)}  ${title}${after}\n`);
+        lines += `${String(entry.number).padStart(3)} ${done[entry.ref.id] ? '✓' : ' '} ${entry.ref.id.padEnd(width)}  ${title}${after}\n`;
       }
+      flush();
     });
 }
 
