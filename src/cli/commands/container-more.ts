@@ -6,14 +6,13 @@ import type { Command } from 'commander';
 import { UsageError, requireRoot } from '../../errors.js';
 import { collect } from '../../container/options.js';
 import { dataRoot, find, refresh } from '../../container/state.js';
-import { stopContainer, killContainer } from '../../container/verbs.js';
 import { containerDir, listRecords, saveRecord, validateName, type ContainerRecord } from '../../container/record.js';
 import { containerProcesses, readStats, type ContainerStats } from '../../container/processes.js';
 import { updateContainer, type UpdateFlags } from '../../container/update.js';
 import { collectNetworks } from '../../container/network.js';
 import { table } from '../../image/format.js';
 import { formatBytes } from '../../image/progress.js';
-import { followLog } from './container.js';
+import { followLog, verbs } from './container.js';
 import { writeOut } from '../output.js';
 
 /** CONTAINER:PATH → [container, path]; a host path has no colon before its first slash. */
@@ -108,6 +107,7 @@ export function registerContainerMore(program: Command, binName: string): void {
       const t = Number(opts.time);
       if (!Number.isFinite(t) || t < 0) throw new UsageError(`--time "${opts.time}": give seconds`);
       collectNetworks(dataRoot());
+      const { stopContainer } = await verbs();
       for (const n of names) {
         const record = find(n);
         await stopContainer(record, t);
@@ -180,6 +180,8 @@ export function registerContainerMore(program: Command, binName: string): void {
       if (record.state.status !== 'running' && record.state.status !== 'paused') {
         throw new UsageError(`container ${name} is not running (${record.state.status}): start it with tslab container start -a ${name}`);
       }
+      // loaded before ^C: the handler cannot wait
+      const { killContainer } = await verbs();
       const onInt = (): void => {
         if (!opts.sigProxy) process.exit(0);
         try {

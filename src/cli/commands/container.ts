@@ -13,11 +13,16 @@ const create = (): Promise<typeof import('../../container/create.js')> => import
 import { dataRoot, find, logPath, refresh } from '../../container/state.js';
 const monitor = (): Promise<typeof import('../../container/monitor.js')> => import('../../container/monitor.js');
 const foreground = (): Promise<typeof import('../../container/foreground.js')> => import('../../container/foreground.js');
-import { execInContainer, killContainer, removeContainer, setPaused, stopContainer } from '../../container/verbs.js';
+// so do the verbs, the root filesystem and the image's snapshots: `ps` and `volume ls` load half
+// the code (the group's own bundle, scripts/bundle.mjs)
+export const verbs = (): Promise<typeof import('../../container/verbs.js')> => import('../../container/verbs.js');
+const rootfsOps = (): Promise<typeof import('../../container/rootfs.js')> => import('../../container/rootfs.js');
 import { containerDir, listRecords, type ContainerRecord } from '../../container/record.js';
-import { diffUpper, isMounted, rootfsPaths, unmountRootfs } from '../../container/rootfs.js';
-import { snapshotFs } from '../../image/snapshots.js';
-import { openStore } from '../../image/index.js';
+/** The folders of the image layers below a container, top first (overlayfs' lowerdir order). */
+async function lowerDirs(r: ContainerRecord): Promise<string[]> {
+  const [{ snapshotFs }, { openStore }] = await Promise.all([import('../../image/snapshots.js'), import('../../image/index.js')]);
+  return [...r.chainIds].reverse().map((c) => snapshotFs(openStore(), c));
+}
 import { duration, table, timeAgo } from '../../image/format.js';
 import { listVolumes, removeVolume } from '../../container/volumes.js';
 import { attachNetwork, collectNetworks } from '../../container/network.js';
@@ -138,8 +143,9 @@ function networkSettings(r: ContainerRecord): unknown {
   };
 }
 
-function inspectJson(r: ContainerRecord): unknown {
+async function inspectJson(r: ContainerRecord): Promise<unknown> {
   const dir = containerDir(dataRoot(), r.id);
+  const [lowers, paths] = await Promise.all([lowerDirs(r), rootfsOps().then((m) => m.rootfsPaths(dir))]);
   return {
     Id: r.id,
     Name: `/${r.name}`,
@@ -164,10 +170,10 @@ function inspectJson(r: ContainerRecord): unknown {
     GraphDriver: {
       Name: 'overlay',
       Data: {
-        LowerDir: [...r.chainIds].reverse().map((c) => snapshotFs(openStore(), c)).join(':'),
-        UpperDir: rootfsPaths(dir).upper,
-        WorkDir: rootfsPaths(dir).work,
-        MergedDir: rootfsPaths(dir).rootfs,
+        LowerDir: lowers.join(':'),
+        UpperDir: paths.upper,
+        WorkDir: paths.work,
+        MergedDir: paths.rootfs,
       },
     },
     Mounts: r.options.mounts,
@@ -227,7 +233,7 @@ export function registerContainer(program: Command, binName: string): void {
         process.exitCode = await (await foreground()).runForeground(record);
       } catch (err) {
         // a run that could not start (a refused port, a failed attach) leaves no --rm container behind
-        if (record.options.autoRemove && existsSync(containerDir(dataRoot(), record.id))) removeContainer(record, true);
+        if (record.options.autoRemove && existsSync(containerDir(dataRoot(), record.id))) (await verbs()).removeContainer(record, true);
         throw err;
       }
     });
@@ -306,7 +312,7 @@ export function registerContainer(program: Command, binName: string): void {
     .action(async (name: string, command: string[], opts: { interactive?: boolean; tty?: boolean; user?: string; env?: string[]; workdir?: string; detach?: boolean }) => {
       checkImageArg(name);
       requireRoot('tslab container exec');
-      process.exitCode = await execInContainer(find(name), command, opts);
+      process.exitCode = await (await verbs()).execInContainer(find(name), command, opts);
     });
 
   container.command('stop <containers...>').description('stop containers (stop signal, then SIGKILL after a grace period)')
@@ -314,6 +320,7 @@ export function registerContainer(program: Command, binName: string): void {
     .action(async (names: string[], opts: { time: string }) => {
       const t = Number(opts.time);
       if (!Number.isFinite(t) || t < 0) throw new UsageError(`--time "${opts.time}": give seconds`);
+      const { stopContainer } = await verbs();
       for (const n of names) {
         await stopContainer(find(n), t);
         writeOut(`${n}\n`);
@@ -322,9 +329,10 @@ export function registerContainer(program: Command, binName: string): void {
 
   container.command('kill <containers...>').description('send a signal to containers')
     .option('-s, --signal <signal>', 'signal to send', 'KILL')
-    .action((names: string[], opts: { signal: string }) => {
+    .action(async (names: string[], opts: { signal: string }) => {
       const sig = opts.signal.toUpperCase();
       if (!/^(SIG)?[A-Z0-9+-]+$/.test(sig) && !/^\d+$/.test(sig)) throw new UsageError(`invalid signal "${opts.signal}"`);
+      const { killContainer } = await verbs();
       for (const n of names) {
         killContainer(find(n), /^\d+$/.test(sig) ? sig : sig.startsWith('SIG') ? sig : `SIG${sig}`);
         writeOut(`${n}\n`);
@@ -333,8 +341,9 @@ export function registerContainer(program: Command, binName: string): void {
 
   container.command('rm <containers...>').alias('remove').description('remove containers (named volumes stay)')
     .option('-f, --force', 'kill running containers first')
-    .action((names: string[], opts: { force?: boolean }) => {
+    .action(async (names: string[], opts: { force?: boolean }) => {
       // as docker rm: a name that fails is reported and the others are still removed; exit 1 at the end
+      const { removeContainer } = await verbs();
       let failed = false;
       for (const n of names) {
         try {
@@ -370,14 +379,16 @@ export function registerContainer(program: Command, binName: string): void {
     });
 
   container.command('inspect <containers...>').description('show container details as JSON')
-    .action((names: string[]) => {
-      writeOut(`${JSON.stringify(names.map((n) => inspectJson(find(n))), null, 2)}\n`);
+    .action(async (names: string[]) => {
+      const details = [];
+      for (const n of names) details.push(await inspectJson(find(n)));
+      writeOut(`${JSON.stringify(details, null, 2)}\n`);
     });
 
   container.command('pause <containers...>').description('freeze every process of containers (cgroup freezer)')
     .action(async (names: string[]) => {
       for (const n of names) {
-        await setPaused(find(n), true);
+        await (await verbs()).setPaused(find(n), true);
         writeOut(`${n}\n`);
       }
     });
@@ -385,16 +396,16 @@ export function registerContainer(program: Command, binName: string): void {
   container.command('unpause <containers...>').description('thaw paused containers')
     .action(async (names: string[]) => {
       for (const n of names) {
-        await setPaused(find(n), false);
+        await (await verbs()).setPaused(find(n), false);
         writeOut(`${n}\n`);
       }
     });
 
   container.command('diff <container>').description('list files added (A), changed (C) and deleted (D) in the container')
-    .action((name: string) => {
+    .action(async (name: string) => {
       const r = find(name);
       const dir = containerDir(dataRoot(), r.id);
-      const lowers = [...r.chainIds].reverse().map((c) => snapshotFs(openStore(), c));
+      const [lowers, { diffUpper, rootfsPaths }] = await Promise.all([lowerDirs(r), rootfsOps()]);
       writeOut(diffUpper(rootfsPaths(dir).upper, lowers).map((c) => `${c.kind} ${c.path}\n`).join(''));
     });
 
@@ -404,6 +415,7 @@ export function registerContainer(program: Command, binName: string): void {
       const r = find(name);
       if (!opts.output && process.stdout.isTTY) throw new UsageError('refusing to write a tar to a terminal: use -o FILE or redirect stdout');
       const dir = containerDir(dataRoot(), r.id);
+      const { isMounted, rootfsPaths, unmountRootfs } = await rootfsOps();
       const rootfs = rootfsPaths(dir).rootfs;
       const mountedHere = !isMounted(rootfs);
       if (mountedHere) (await create()).prepareBundle(r);
