@@ -69,7 +69,7 @@ const commanderSpawnsLazily = {
  * spawn. In the CLI bundle each of these loads on the first use of one of its exports. The export
  * names are this Node's, read here; the bundle is built by the Node that runs it (npm ci).
  */
-const LAZY_BUILTINS = ['child_process', 'crypto', 'net', 'zlib', 'worker_threads', 'stream', 'stream/promises', 'readline', 'readline/promises', 'tty'];
+const LAZY_BUILTINS = ['child_process', 'crypto', 'net', 'zlib', 'worker_threads', 'stream', 'stream/promises', 'readline', 'readline/promises', 'tty', 'os'];
 const builtinsLoadOnUse = {
   name: 'builtins-load-on-use',
   setup(b) {
