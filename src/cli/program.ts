@@ -3,7 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { resolve } from 'node:path';
 import { configureFromEnv } from '../tracer/tracer.js';
 import { reportFailure } from './log.js';
-import { adoptStdout, isGoneReader } from './output.js';
+import { adoptStdout, isGoneReader, writeOut } from './output.js';
 import { VERSION, commit } from './version.js';
 import { ENV } from '../env.js';
 
@@ -63,7 +63,8 @@ export async function runProgram(argv: string[], binName: 'tslab' | 'tslab-runti
       : 'tslab-runtime: an OCI runtime with runc\'s command line, every step traced')
     .option('--trace <file>', 'write every trace event of this command to FILE (JSON lines)')
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    // --version and --help print without creating process.stdout (src/cli/output.ts)
+    .configureOutput({ writeOut, writeErr: (s) => process.stderr.write(s) });
   if (binName === 'tslab') {
     // the commit is read from .git only when it is printed: -V before any command word
     const printed = commandWord(argv) === undefined && argv.some((a) => a === '-V' || a === '--version');
