@@ -28,7 +28,7 @@ describe('CLI bundles', () => {
     const args = command.split(' ');
     const r = await scriptsOf(args);
     expect(r.code, r.stderr).toBe(0);
-    expect(bundlesOf(r.urls)).toEqual([`tslab-${args[0] === 'volume' ? 'container' : args[0]}.cjs`, 'tslab.cjs']);
+    expect(bundlesOf(r.urls)).toEqual([`tslab-${args[0]}.cjs`, 'tslab.cjs']);
   });
 
   it('an action that imports its code loads the actions\' bundle, and its errors are the entry\'s classes', async () => {

@@ -13,7 +13,7 @@ const create = (): Promise<typeof import('../../container/create.js')> => import
 import { dataRoot, find, logPath, refresh } from '../../container/state.js';
 const monitor = (): Promise<typeof import('../../container/monitor.js')> => import('../../container/monitor.js');
 const foreground = (): Promise<typeof import('../../container/foreground.js')> => import('../../container/foreground.js');
-// so do the verbs, the root filesystem and the image's snapshots: `ps` and `volume ls` load half
+// so do the verbs, the root filesystem and the image's snapshots: `ps` loads half
 // the code (the group's own bundle, scripts/bundle.mjs)
 export const verbs = (): Promise<typeof import('../../container/verbs.js')> => import('../../container/verbs.js');
 const rootfsOps = (): Promise<typeof import('../../container/rootfs.js')> => import('../../container/rootfs.js');
@@ -24,7 +24,6 @@ async function lowerDirs(r: ContainerRecord): Promise<string[]> {
   return [...r.chainIds].reverse().map((c) => snapshotFs(openStore(), c));
 }
 import { duration, table, timeAgo } from '../../image/format.js';
-import { listVolumes, removeVolume } from '../../container/volumes.js';
 import { attachNetwork, collectNetworks } from '../../container/network.js';
 import { containerNetwork, describePorts } from '../../net/index.js';
 import { writeOut } from '../output.js';
@@ -429,16 +428,4 @@ export function registerContainer(program: Command, binName: string): void {
         if (mountedHere) unmountRootfs(dir);
       }
     });
-
-  const volume = program.command('volume').description('named volumes (they outlive containers)');
-  volume.command('ls').description('list volumes').action(() => {
-    writeOut(table(['VOLUME NAME'], listVolumes(dataRoot()).map((v) => [v])));
-  });
-  volume.command('rm <names...>').description('remove volumes no container uses').action((names: string[]) => {
-    for (const n of names) {
-      const users = listRecords(dataRoot()).filter((r) => r.options.mounts.some((m) => m.type === 'volume' && m.source === n)).map((r) => r.name);
-      removeVolume(dataRoot(), n, users);
-      writeOut(`${n}\n`);
-    }
-  });
 }

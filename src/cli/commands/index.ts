@@ -28,7 +28,8 @@ export const commandGroups: CommandGroup[] = [
   { names: ['image', 'build'], load: async () => both((await import('./image.js')).registerImage, (await import('./build.js')).registerBuild) },
   { names: ['login', 'logout'], load: async () => (await import('./image.js')).registerLogin },
   { names: ['trace'], load: async () => (await import('./trace.js')).registerTrace },
-  { names: ['container', 'volume'], load: async () => both((await import('./container.js')).registerContainer, (await import('./container-more.js')).registerContainerMore) },
+  { names: ['container'], load: async () => both((await import('./container.js')).registerContainer, (await import('./container-more.js')).registerContainerMore) },
+  { names: ['volume'], load: async () => (await import('./volume.js')).registerVolume },
   { names: ['version', 'info', 'search'], load: async () => (await import('./system.js')).registerSystem },
   { names: ['explain'], load: async () => (await import('./explain.js')).registerExplain },
 ];
