@@ -3,6 +3,8 @@
 // and from the modules, against a bare `node -e 0` and `tslab-runtime --version`, alternating in
 // one run. The target is each bundled row within 1.5x of `node -e 0`.
 //   node dist/bench/cli-startup.js [iterations] [--no-unbundled]
+//   (BENCH_TSLAB="name=/path/to/bin/tslab,…" adds each command of another build — an old one,
+//   to measure a change in the same run — to the alternation)
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +17,12 @@ const iterations = Number(positional[0] ?? 30);
 const withModules = !process.argv.includes('--no-unbundled');
 const bin = (name: string): string => fileURLToPath(new URL(`../../bin/${name}`, import.meta.url));
 
+const variants = (process.env.BENCH_TSLAB ?? '').split(',').filter(Boolean).map((v) => {
+  const at = v.indexOf('=');
+  if (at < 1) throw new Error(`BENCH_TSLAB: "${v}" is not name=/path/to/bin/tslab`);
+  return [v.slice(0, at), v.slice(at + 1)] as const;
+});
+
 const work = mkdtempSync(join(tmpdir(), 'tslabt-bench-cli-'));
 try {
   writeFileSync(join(work, 'none.json'), '{}');
@@ -25,6 +33,7 @@ try {
   const results = alternate([
     { name: 'node -e 0', cmd: process.execPath, args: ['-e', '0'] },
     ...commands.map((c) => ({ name: `tslab ${c.join(' ')}`, cmd: process.execPath, args: [bin('tslab'), ...c], env })),
+    ...variants.flatMap(([name, path]) => commands.map((c) => ({ name: `${name} ${c.join(' ')}`, cmd: process.execPath, args: [path, ...c], env }))),
     ...(withModules ? commands.map((c) => ({ name: `  unbundled ${c.join(' ')}`, cmd: process.execPath, args: [bin('tslab'), ...c], env: modules })) : []),
     { name: 'tslab-runtime --version', cmd: process.execPath, args: [bin('tslab-runtime'), '--version'], env },
   ], iterations, { memory: true });

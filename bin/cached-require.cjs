@@ -10,7 +10,8 @@
 const { readFileSync, renameSync, writeFileSync } = require('node:fs');
 const { dirname, resolve } = require('node:path');
 const { pathToFileURL } = require('node:url');
-const Module = require('node:module');
+// the loader's own class: require('node:module') would load the public module (~0.3 ms) for it
+const Module = module.constructor;
 const vm = require('node:vm');
 
 /** file → its module's exports: like require(), each file runs once */

@@ -8,8 +8,9 @@
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { copyFileSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, relative, resolve } from 'node:path';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 
 const dist = resolve('dist');
 
@@ -19,7 +20,7 @@ const common = {
   format: 'cjs',
   target: 'node20',
   // koffi's native module is found at run time from node_modules; the TUI loads lazily from dist/src.
-  external: ['koffi', '@koromix/*', 'ink', 'react', 'undici', 'typescript', 'playwright-core'],
+  external: ['koffi', '@koromix/*', 'ink', 'react', 'typescript', 'playwright-core'],
   logLevel: 'warning',
   // maps back to src/*.ts through tsc's maps: coverage (npm run test:coverage) and stack traces
   sourcemap: true,
@@ -68,7 +69,7 @@ const commanderSpawnsLazily = {
  * spawn. In the CLI bundle each of these loads on the first use of one of its exports. The export
  * names are this Node's, read here; the bundle is built by the Node that runs it (npm ci).
  */
-const LAZY_BUILTINS = ['child_process', 'crypto', 'net', 'zlib', 'worker_threads', 'stream', 'stream/promises', 'readline', 'readline/promises', 'tty'];
+const LAZY_BUILTINS = ['child_process', 'crypto', 'net', 'zlib', 'worker_threads', 'stream', 'stream/promises', 'readline', 'readline/promises', 'tty', 'os'];
 const builtinsLoadOnUse = {
   name: 'builtins-load-on-use',
   setup(b) {
@@ -93,7 +94,10 @@ for (const name of ${JSON.stringify(names)}) Object.defineProperty(exports, name
 async function buildCached(options) {
   const { outputFiles } = await build({
     ...common, ...options, write: false,
-    banner: { js: `${common.banner.js}\nconst __tslabImport = globalThis.__tslabImport ?? ((s) => import(s));` },
+    // the module's URL when first asked for: most commands never do, and the first pathToFileURL of
+    // a process costs ~0.5 ms
+    define: { 'import.meta.url': '__tslabModule.url' },
+    banner: { js: "const __tslabModule = { get url() { return require('node:url').pathToFileURL(__filename).href; } };\nconst __tslabImport = globalThis.__tslabImport ?? ((s) => import(s));" },
   });
   // with source maps on there are two outputs, the map first: write both, the code rewritten
   const out = outputFiles.find((f) => f.path.endsWith('.cjs'));
@@ -118,13 +122,16 @@ await build({ ...common, entryPoints: ['dist/src/runtime/init/exec-main.js'], ou
 await build({ ...common, entryPoints: ['dist/src/image/unpack-worker.js'], outfile: 'dist/unpack-worker.cjs' });
 // The tslab CLI in bundles: dist/tslab.cjs holds commander, the program and the command index; each
 // command group (src/cli/commands/index.ts) is a bundle of its own, dist/tslab-GROUP.cjs, required
-// (with its code cache) when its command runs. A command thus reads, deserialises and runs only
-// its own code: one bundle of everything cost each command ~5 ms more. Modules that must be one per
-// process — the tracer and its sinks, the error classes the program tests with instanceof,
+// (with its code cache) when its command runs, and the code its actions `import()` is a second
+// one, dist/tslab-GROUP.lazy.cjs, required on the first such import. A command thus reads,
+// deserialises and runs only its own code — registration and a listing not even their group's
+// actions (the image, container and lab groups were ~400 kB each with them). Modules that must be
+// one per process — the tracer and its sinks, the error classes the program tests with instanceof,
 // commander's classes — are the entry's: it lists every module it holds in
-// globalThis.__tslabShared, and a group's import of one of them is that entry. A module of several
-// groups is copied into each; that is harmless, as one process runs one command's action, and
-// `tslab --help` (which loads every group) only registers commands.
+// globalThis.__tslabShared, and a group's import of one of them is that entry; likewise a group
+// publishes there (as GROUP:module) those of its modules its actions' bundle imports. A module of
+// several groups is copied into each; that is harmless, as one process runs one command's action,
+// and `tslab --help` (which loads every group) only registers commands.
 const commandsDir = resolve('dist/src/cli/commands');
 /** command file → its group's bundle: a group of two files is one bundle (image + build, container + container-more) */
 const GROUP_OF = { build: 'image', 'container-more': 'container' };
@@ -146,24 +153,52 @@ const groupsApart = {
   },
 };
 
-/** In a group: an import of a module the entry holds is the entry's (globalThis.__tslabShared). */
-function entryModules(shared) {
+/**
+ * An import of a module an earlier bundle holds is that bundle's: `holders` maps the module
+ * (relative path) to its key in globalThis.__tslabShared, where the holder published it.
+ */
+function heldModules(holders, holderName) {
   return {
-    name: 'entry-modules',
+    name: 'held-modules',
     setup(b) {
       b.onResolve({ filter: /.*/ }, async (args) => {
-        if (args.pluginData?.entryModules || args.namespace !== 'file') return undefined;
-        const r = await b.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: { entryModules: true } });
+        if (args.pluginData?.heldModules || args.namespace !== 'file') return undefined;
+        const r = await b.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: { heldModules: true } });
         if (r.errors.length || r.external) return undefined;
         const key = relative(process.cwd(), r.path);
         // not named .mjs: the stand-in is CommonJS whatever the module it stands for
-        return shared.has(key) ? { path: `${key}.from-entry`, namespace: 'entry-module', pluginData: { key } } : undefined;
+        return holders.has(key) ? { path: `${key}.held`, namespace: 'held-module', pluginData: { key, shared: holders.get(key) } } : undefined;
       });
-      b.onLoad({ filter: /.*/, namespace: 'entry-module' }, (args) => ({
+      b.onLoad({ filter: /.*/, namespace: 'held-module' }, (args) => ({
         loader: 'js',
-        contents: `const m = globalThis.__tslabShared?.[${JSON.stringify(args.pluginData.key)}];
-if (!m) throw new Error('this bundle runs under dist/tslab.cjs, which holds ${args.pluginData.key}');
+        contents: `const m = globalThis.__tslabShared?.[${JSON.stringify(args.pluginData.shared)}];
+if (!m) throw new Error('this bundle runs under ${holderName(args.pluginData.shared)}, which holds ${args.pluginData.key}');
 module.exports = m;`,
+      }));
+    },
+  };
+}
+
+/**
+ * In a group: an \`import()\` (an action's code) is a module of the group's second bundle,
+ * dist/tslab-GROUP.lazy.cjs, required on that import; `lazy` collects the modules it must hold.
+ * Registration and the listings thus load only the group's own bundle, a fraction of the size.
+ */
+function actionsApart(group, lazy) {
+  return {
+    name: 'actions-apart',
+    setup(b) {
+      b.onResolve({ filter: /.*/ }, async (args) => {
+        if (args.kind !== 'dynamic-import' || args.pluginData?.actionsApart) return undefined;
+        const r = await b.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: { actionsApart: true } });
+        if (r.errors.length || r.external || r.namespace !== 'file') return undefined;
+        const key = relative(process.cwd(), r.path);
+        lazy.add(key);
+        return { path: `${key}.lazy`, namespace: 'lazy-module', pluginData: { key } };
+      });
+      b.onLoad({ filter: /.*/, namespace: 'lazy-module' }, (args) => ({
+        loader: 'js',
+        contents: `module.exports = (globalThis.__tslabRequire ?? require)(require('node:path').join(__dirname, ${JSON.stringify(`tslab-${group}.lazy.cjs`)})).modules[${JSON.stringify(args.pluginData.key)}]();`,
       }));
     },
   };
@@ -185,17 +220,61 @@ const groups = new Map();
 for (const f of readdirSync(commandsDir).filter((f) => f.endsWith('.js') && f !== 'index.js')) {
   groups.set(groupOf(f), [...(groups.get(groupOf(f)) ?? []), f]);
 }
+const fromEntry = new Map([...shared].map((f) => [f, f]));
+const holderName = (sharedKey) => (sharedKey.includes(':') ? `dist/tslab-${sharedKey.split(':')[0]}.cjs` : 'dist/tslab.cjs');
+const isFile = (f) => !f.includes(':') && f !== '<stdin>';
 for (const [group, files] of groups) {
-  await buildCached({
-    stdin: { contents: files.map((f) => `export * from './${f}';`).join('\n'), resolveDir: commandsDir, sourcefile: `${group}-group.js`, loader: 'js' },
-    outfile: `dist/tslab-${group}.cjs`, minifyWhitespace: true, plugins: [entryModules(shared), ...cliPlugins],
+  const exportsOf = files.map((f) => `export * from './${f}';`).join('\n');
+  const groupBuild = (contents, lazy, extra = {}) => ({
+    stdin: { contents, resolveDir: commandsDir, sourcefile: `${group}-group.js`, loader: 'js' },
+    outfile: `dist/tslab-${group}.cjs`, minifyWhitespace: true, ...extra,
+    plugins: [heldModules(fromEntry, holderName), tuiStaysEsm, actionsApart(group, lazy), commanderSpawnsLazily, builtinsLoadOnUse],
   });
+  // the group alone: its modules, and the actions' modules its import()s name
+  const lazy = new Set();
+  const probeGroup = await build({ ...common, ...groupBuild(exportsOf, lazy), write: false, metafile: true });
+  const held = new Map([...fromEntry, ...Object.keys(probeGroup.metafile.inputs).filter(isFile).map((f) => [f, `${group}:${f}`])]);
+  // the actions' bundle: a require of each module runs its top level on that import only
+  const keys = [...lazy].sort();
+  const lazyBuild = {
+    stdin: {
+      contents: `export const modules = {\n${keys.map((k) => `  ${JSON.stringify(k)}: () => require(${JSON.stringify(resolve(k))}),`).join('\n')}\n};\n`,
+      resolveDir: commandsDir, sourcefile: `${group}-actions.js`, loader: 'js',
+    },
+    outfile: `dist/tslab-${group}.lazy.cjs`, minifyWhitespace: true,
+    plugins: [heldModules(held, holderName), tuiStaysEsm, commanderSpawnsLazily, builtinsLoadOnUse],
+  };
+  // the group publishes those of its modules that the actions' bundle imports
+  let publish = [];
+  if (keys.length) {
+    const probeLazy = await build({ ...common, ...lazyBuild, write: false, metafile: true });
+    publish = Object.keys(probeLazy.metafile.inputs).filter((f) => f.startsWith('held-module:'))
+      .map((f) => f.slice('held-module:'.length, -'.held'.length)).filter((f) => !fromEntry.has(f));
+  }
+  const published = publish.length
+    ? `\n${publish.map((f, i) => `import * as g${i} from ${JSON.stringify(resolve(f))};`).join('\n')}\nObject.assign(globalThis.__tslabShared ??= {}, { ${publish.map((f, i) => `${JSON.stringify(`${group}:${f}`)}: g${i}`).join(', ')} });\n`
+    : '';
+  await buildCached(groupBuild(`${exportsOf}${published}`, new Set()));
+  if (keys.length) await buildCached(lazyBuild);
+  else rmSync(`dist/tslab-${group}.lazy.cjs`, { force: true });
 }
-// the code caches: the entry's of a --version, each group's of the registration (--help loads all)
-execFileSync(process.execPath, ['bin/tslab', '--version'], { stdio: 'ignore', env: { PATH: process.env.PATH } });
-execFileSync(process.execPath, ['bin/tslab', '--help'], { stdio: 'ignore', env: { PATH: process.env.PATH } });
 // the shipped labs' titles, so that `tslab lab list` need not load every lab (src/labs/title-index.ts)
-const { findLabs } = await import('../dist/src/labs/catalog.js');
+// and the walk that found them, so that it need not walk the labs folder either
+const { findLabs, labWalk } = await import('../dist/src/labs/catalog.js');
 const { writeLabIndex } = await import('../dist/src/labs/title-index.js');
 const shipped = resolve('labs');
-await writeLabIndex(findLabs(shipped, shipped), resolve(dist, 'labs/index.json'));
+const walked = labWalk();
+await writeLabIndex(findLabs(shipped, shipped, walked), resolve(dist, 'labs/index.json'), { root: shipped, walked });
+// The code caches, each written by the first run that loads its bundle: the listings' first, so
+// that the functions a listing calls are in them (compiling those cost a listing ~2 ms), over an
+// empty scratch data root; then the registration of every other group (--help loads all).
+const scratch = mkdtempSync(join(tmpdir(), 'tslab-bundle-'));
+try {
+  writeFileSync(join(scratch, 'config.json'), '{}');
+  const env = { PATH: process.env.PATH, TSLAB_DATA_ROOT: join(scratch, 'data'), TSLAB_CONFIG: join(scratch, 'config.json'), XDG_STATE_HOME: scratch };
+  for (const args of [['image', 'ls'], ['container', 'ls', '-a'], ['network', 'ls'], ['lab', 'list'], ['--help']]) {
+    execFileSync(process.execPath, ['bin/tslab', ...args], { stdio: 'ignore', env });
+  }
+} finally {
+  rmSync(scratch, { recursive: true, force: true });
+}

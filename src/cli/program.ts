@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { resolve } from 'node:path';
 import { configureFromEnv } from '../tracer/tracer.js';
 import { reportFailure } from './log.js';
+import { adoptStdout, isGoneReader, writeOut } from './output.js';
 import { VERSION, commit } from './version.js';
 import { ENV } from '../env.js';
 
@@ -46,11 +47,14 @@ export async function runProgram(argv: string[], binName: 'tslab' | 'tslab-runti
   // command quietly, not with a stack trace — unless the command listens for it itself: a lab or a
   // container in the foreground must still remove what it made (its SIGHUP handler does).
   for (const name of ['stdout', 'stderr'] as const) {
-    whenCreated(name, (stream) => stream.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code !== 'EPIPE' && err.code !== 'EIO') throw err;
-      if (stream.listenerCount('error') > 1) return;
-      process.exit(0);
-    }));
+    whenCreated(name, (stream) => {
+      if (name === 'stdout') adoptStdout(stream);
+      stream.on('error', (err: NodeJS.ErrnoException) => {
+        if (!isGoneReader(err)) throw err;
+        if (stream.listenerCount('error') > 1) return;
+        process.exit(0);
+      });
+    });
   }
   const program = new Command(binName);
   program
@@ -59,7 +63,8 @@ export async function runProgram(argv: string[], binName: 'tslab' | 'tslab-runti
       : 'tslab-runtime: an OCI runtime with runc\'s command line, every step traced')
     .option('--trace <file>', 'write every trace event of this command to FILE (JSON lines)')
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    // --version and --help print without creating process.stdout (src/cli/output.ts)
+    .configureOutput({ writeOut, writeErr: (s) => process.stderr.write(s) });
   if (binName === 'tslab') {
     // the commit is read from .git only when it is printed: -V before any command word
     const printed = commandWord(argv) === undefined && argv.some((a) => a === '-V' || a === '--version');

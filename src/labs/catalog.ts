@@ -46,15 +46,39 @@ function isDirectory(entry: Dirent, path: string): boolean {
   }
 }
 
-/** Every lab at or below `dir`, sorted by path. One readdir per folder (`tslab lab list` walks them all). */
-export function findLabs(dir: string, root = labsRoot()): LabRef[] {
+/**
+ * What a walk read, for a cache of its result (src/labs/title-index.ts): the result holds while
+ * none of these folders changes (an entry added, removed or renamed changes a folder's mtime) —
+ * unless the walk was `unsure`: it met a symbolic link (its target can change while its folder
+ * does not) or a folder it could not read.
+ */
+export interface LabWalk {
+  /** when the walk began (Date.now()), for a cache to tell a folder changed too close to it */
+  startedAt: number;
+  /** each folder read, with its mtime taken before reading it */
+  folders: Array<{ dir: string; mtimeMs: number }>;
+  unsure: boolean;
+}
+
+/** A LabWalk for findLabs to fill. */
+export function labWalk(): LabWalk {
+  return { startedAt: Date.now(), folders: [], unsure: false };
+}
+
+/**
+ * Every lab at or below `dir`, sorted by path. One readdir per folder (`tslab lab list` walks them
+ * all); `walked`, when given, gets the folders read.
+ */
+export function findLabs(dir: string, root = labsRoot(), walked?: LabWalk): LabRef[] {
   const found: LabRef[] = [];
   const base = resolve(root);
   const walk = (d: string): void => {
     let entries: Dirent[];
     try {
+      if (walked) walked.folders.push({ dir: d, mtimeMs: statSync(d).mtimeMs });
       entries = readdirSync(d, { withFileTypes: true });
     } catch {
+      if (walked) walked.unsure = true;
       return;
     }
     const names = new Set(entries.map((e) => e.name));
@@ -63,6 +87,7 @@ export function findLabs(dir: string, root = labsRoot()): LabRef[] {
       found.push(refFor(d, base, join(d, definition)));
       return;
     }
+    if (walked && entries.some((e) => e.isSymbolicLink())) walked.unsure = true;
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const e of entries) {
       if (e.name === 'node_modules' || e.name.startsWith('.')) continue;

@@ -35,11 +35,11 @@ function readCourseFile(root: string): CourseFile {
   }
 }
 
-/** Every lab under `root`, in course order. */
-export function loadCourse(root = labsRoot()): CourseEntry[] {
+/** Every lab under `root` (`labs`: the labs found there, when known), in course order. */
+export function loadCourse(root = labsRoot(), labs?: LabRef[]): CourseEntry[] {
   const course = readCourseFile(root);
   const areas = course.areas ?? [];
-  const byId = new Map(findLabs(root, root).map((r) => [r.id, r]));
+  const byId = new Map((labs ?? findLabs(root, root)).map((r) => [r.id, r]));
   const folderArea = (id: string): string => {
     const top = id.split('/')[0] ?? id;
     return course.folderAreas?.[top] ?? top;

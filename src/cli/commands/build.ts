@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError, requireRoot } from '../../errors.js';
 import { collect } from '../../container/options.js';
+import { writeOut } from '../output.js';
 
 interface BuildFlags {
   file?: string;
@@ -57,7 +58,7 @@ function define(cmd: Command): Command {
         network: flags.network, progress, output: flags.quiet ? nowhere() : process.stderr,
       });
       if (!flags.quiet) progress.note(`built ${result.names.join(', ')}: ${result.steps} steps, ${result.cached} cached`);
-      process.stdout.write(`${result.configDigest}\n`);
+      writeOut(`${result.configDigest}\n`);
     });
 }
 

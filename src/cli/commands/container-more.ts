@@ -6,18 +6,14 @@ import type { Command } from 'commander';
 import { UsageError, requireRoot } from '../../errors.js';
 import { collect } from '../../container/options.js';
 import { dataRoot, find, refresh } from '../../container/state.js';
-import { stopContainer, killContainer } from '../../container/verbs.js';
 import { containerDir, listRecords, saveRecord, validateName, type ContainerRecord } from '../../container/record.js';
 import { containerProcesses, readStats, type ContainerStats } from '../../container/processes.js';
 import { updateContainer, type UpdateFlags } from '../../container/update.js';
 import { collectNetworks } from '../../container/network.js';
 import { table } from '../../image/format.js';
 import { formatBytes } from '../../image/progress.js';
-import { followLog } from './container.js';
-
-function out(text: string): void {
-  process.stdout.write(text);
-}
+import { followLog, verbs } from './container.js';
+import { writeOut } from '../output.js';
 
 /** CONTAINER:PATH → [container, path]; a host path has no colon before its first slash. */
 function splitTarget(arg: string): { container?: string; path: string } {
@@ -84,7 +80,7 @@ export function registerContainerMore(program: Command, binName: string): void {
       const r = await commitContainer(find(name), image, {
         changes: opts.change ?? [], pause: opts.pause, ...(opts.message ? { message: opts.message } : {}), ...(opts.author ? { author: opts.author } : {}),
       });
-      out(`${r.configDigest}\n`);
+      writeOut(`${r.configDigest}\n`);
     });
 
   container.command('cp <source> <dest>').description('copy files between a container and the host: CONTAINER:PATH HOSTPATH, HOSTPATH CONTAINER:PATH (- for a tar on stdin/stdout)')
@@ -111,19 +107,20 @@ export function registerContainerMore(program: Command, binName: string): void {
       const t = Number(opts.time);
       if (!Number.isFinite(t) || t < 0) throw new UsageError(`--time "${opts.time}": give seconds`);
       collectNetworks(dataRoot());
+      const { stopContainer } = await verbs();
       for (const n of names) {
         const record = find(n);
         await stopContainer(record, t);
         await monitorGone(record);
         await (await import('../../container/monitor.js')).startDetached(find(n));
-        out(`${n}\n`);
+        writeOut(`${n}\n`);
       }
     });
 
   container.command('top <container>').description('the container\'s processes, as ps -ef shows them (host PIDs)')
     .action((name: string) => {
       const rows = containerProcesses(find(name));
-      out(table(['UID', 'PID', 'PPID', 'C', 'STIME', 'TTY', 'TIME', 'CMD'], rows.map((p) => [String(p.uid), String(p.pid), String(p.ppid), '0', p.stime, p.tty, p.time, p.cmd])));
+      writeOut(table(['UID', 'PID', 'PPID', 'C', 'STIME', 'TTY', 'TIME', 'CMD'], rows.map((p) => [String(p.uid), String(p.pid), String(p.ppid), '0', p.stime, p.tty, p.time, p.cmd])));
     });
 
   container.command('stats [containers...]').description('CPU, memory, network, block I/O and pids of running containers (live on a terminal)')
@@ -131,14 +128,14 @@ export function registerContainerMore(program: Command, binName: string): void {
     .action(async (names: string[], opts: { stream: boolean }) => {
       const pick = (): ContainerRecord[] => (names.length ? names.map(find) : listRecords(dataRoot()).map(refresh).filter((r) => r.state.status === 'running'));
       if (!opts.stream || !process.stdout.isTTY) {
-        out(await statsTable(pick()));
+        writeOut(await statsTable(pick()));
         return;
       }
       let stop = false;
       process.once('SIGINT', () => (stop = true));
       while (!stop) {
         const text = await statsTable(pick().filter((r) => r.state.status === 'running'));
-        out(`\x1b[H\x1b[2J${text}`);
+        writeOut(`\x1b[H\x1b[2J${text}`);
       }
     });
 
@@ -150,7 +147,7 @@ export function registerContainerMore(program: Command, binName: string): void {
       requireRoot('tslab container update');
       for (const n of names) {
         updateContainer(find(n), flags);
-        out(`${n}\n`);
+        writeOut(`${n}\n`);
       }
     });
 
@@ -164,7 +161,7 @@ export function registerContainerMore(program: Command, binName: string): void {
           if (s.status === 'exited' || s.status === 'created') break;
           await new Promise((r) => setTimeout(r, delay));
         }
-        out(`${record.state.exitCode ?? 0}\n`);
+        writeOut(`${record.state.exitCode ?? 0}\n`);
       }
     });
 
@@ -183,6 +180,8 @@ export function registerContainerMore(program: Command, binName: string): void {
       if (record.state.status !== 'running' && record.state.status !== 'paused') {
         throw new UsageError(`container ${name} is not running (${record.state.status}): start it with tslab container start -a ${name}`);
       }
+      // loaded before ^C: the handler cannot wait
+      const { killContainer } = await verbs();
       const onInt = (): void => {
         if (!opts.sigProxy) process.exit(0);
         try {

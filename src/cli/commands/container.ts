@@ -13,19 +13,20 @@ const create = (): Promise<typeof import('../../container/create.js')> => import
 import { dataRoot, find, logPath, refresh } from '../../container/state.js';
 const monitor = (): Promise<typeof import('../../container/monitor.js')> => import('../../container/monitor.js');
 const foreground = (): Promise<typeof import('../../container/foreground.js')> => import('../../container/foreground.js');
-import { execInContainer, killContainer, removeContainer, setPaused, stopContainer } from '../../container/verbs.js';
+// so do the verbs, the root filesystem and the image's snapshots: `ps` loads half
+// the code (the group's own bundle, scripts/bundle.mjs)
+export const verbs = (): Promise<typeof import('../../container/verbs.js')> => import('../../container/verbs.js');
+const rootfsOps = (): Promise<typeof import('../../container/rootfs.js')> => import('../../container/rootfs.js');
 import { containerDir, listRecords, type ContainerRecord } from '../../container/record.js';
-import { diffUpper, isMounted, rootfsPaths, unmountRootfs } from '../../container/rootfs.js';
-import { snapshotFs } from '../../image/snapshots.js';
-import { openStore } from '../../image/index.js';
+/** The folders of the image layers below a container, top first (overlayfs' lowerdir order). */
+async function lowerDirs(r: ContainerRecord): Promise<string[]> {
+  const [{ snapshotFs }, { openStore }] = await Promise.all([import('../../image/snapshots.js'), import('../../image/index.js')]);
+  return [...r.chainIds].reverse().map((c) => snapshotFs(openStore(), c));
+}
 import { duration, table, timeAgo } from '../../image/format.js';
-import { listVolumes, removeVolume } from '../../container/volumes.js';
 import { attachNetwork, collectNetworks } from '../../container/network.js';
 import { containerNetwork, describePorts } from '../../net/index.js';
-
-function out(text: string): void {
-  process.stdout.write(text);
-}
+import { writeOut } from '../output.js';
 
 function runOptions(cmd: Command): Command {
   return cmd
@@ -88,7 +89,7 @@ export async function followLog(record: ContainerRecord, tail: number | undefine
   const path = logPath(record);
   let offset = 0;
   // the older half of a log that reached logMaxSize
-  if (tail === undefined && existsSync(`${path}.1`)) process.stdout.write(readFileSync(`${path}.1`));
+  if (tail === undefined && existsSync(`${path}.1`)) writeOut(readFileSync(`${path}.1`));
   if (existsSync(path) && tail !== undefined) {
     const size = statSync(path).size;
     const fd = openSync(path, 'r');
@@ -98,7 +99,7 @@ export async function followLog(record: ContainerRecord, tail: number | undefine
     const lines = buf.toString('utf8').split('\n');
     if (lines[lines.length - 1] === '') lines.pop();
     const shown = lines.slice(Math.max(0, lines.length - tail));
-    out(shown.length ? `${shown.join('\n')}\n` : '');
+    writeOut(shown.length ? `${shown.join('\n')}\n` : '');
     offset = size;
   }
   const pump = (): void => {
@@ -110,7 +111,7 @@ export async function followLog(record: ContainerRecord, tail: number | undefine
     readSync(fd, buf, 0, buf.length, offset);
     closeSync(fd);
     offset = size;
-    process.stdout.write(buf);
+    writeOut(buf);
   };
   pump();
   if (!follow) return;
@@ -141,8 +142,9 @@ function networkSettings(r: ContainerRecord): unknown {
   };
 }
 
-function inspectJson(r: ContainerRecord): unknown {
+async function inspectJson(r: ContainerRecord): Promise<unknown> {
   const dir = containerDir(dataRoot(), r.id);
+  const [lowers, paths] = await Promise.all([lowerDirs(r), rootfsOps().then((m) => m.rootfsPaths(dir))]);
   return {
     Id: r.id,
     Name: `/${r.name}`,
@@ -167,10 +169,10 @@ function inspectJson(r: ContainerRecord): unknown {
     GraphDriver: {
       Name: 'overlay',
       Data: {
-        LowerDir: [...r.chainIds].reverse().map((c) => snapshotFs(openStore(), c)).join(':'),
-        UpperDir: rootfsPaths(dir).upper,
-        WorkDir: rootfsPaths(dir).work,
-        MergedDir: rootfsPaths(dir).rootfs,
+        LowerDir: lowers.join(':'),
+        UpperDir: paths.upper,
+        WorkDir: paths.work,
+        MergedDir: paths.rootfs,
       },
     },
     Mounts: r.options.mounts,
@@ -224,13 +226,13 @@ export function registerContainer(program: Command, binName: string): void {
       try {
         if (record.options.detach) {
           await (await monitor()).startDetached(record);
-          out(`${record.id}\n`);
+          writeOut(`${record.id}\n`);
           return;
         }
         process.exitCode = await (await foreground()).runForeground(record);
       } catch (err) {
         // a run that could not start (a refused port, a failed attach) leaves no --rm container behind
-        if (record.options.autoRemove && existsSync(containerDir(dataRoot(), record.id))) removeContainer(record, true);
+        if (record.options.autoRemove && existsSync(containerDir(dataRoot(), record.id))) (await verbs()).removeContainer(record, true);
         throw err;
       }
     });
@@ -239,7 +241,7 @@ export function registerContainer(program: Command, binName: string): void {
     .action(async (image: string, command: string[], flags: RunFlags) => {
       checkImageArg(image);
       const record = await (await create()).createContainer(image, command, flags);
-      out(`${record.id}\n`);
+      writeOut(`${record.id}\n`);
     });
 
   container.command('start <containers...>').description('start created or stopped containers')
@@ -251,7 +253,7 @@ export function registerContainer(program: Command, binName: string): void {
       for (const n of names) {
         const record = find(n);
         if (record.state.status === 'running' || record.state.status === 'paused') {
-          out(`${n}\n`);
+          writeOut(`${n}\n`);
           continue;
         }
         if (opts.attach) {
@@ -259,7 +261,7 @@ export function registerContainer(program: Command, binName: string): void {
           return;
         }
         await (await monitor()).startDetached(record);
-        out(`${n}\n`);
+        writeOut(`${n}\n`);
       }
     });
 
@@ -272,10 +274,10 @@ export function registerContainer(program: Command, binName: string): void {
       collectNetworks(dataRoot());
       const shown = records.filter((r) => opts.all || r.state.status === 'running' || r.state.status === 'paused');
       if (opts.quiet) {
-        out(shown.map((r) => `${opts.trunc ? r.id.slice(0, 12) : r.id}\n`).join(''));
+        writeOut(shown.map((r) => `${opts.trunc ? r.id.slice(0, 12) : r.id}\n`).join(''));
         return;
       }
-      out(table(['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES'], shown.map((r) => [
+      writeOut(table(['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES'], shown.map((r) => [
         opts.trunc ? r.id.slice(0, 12) : r.id,
         r.image.replace(/^docker\.io\/library\//, '').replace(/:latest$/, ''),
         commandText(r),
@@ -309,7 +311,7 @@ export function registerContainer(program: Command, binName: string): void {
     .action(async (name: string, command: string[], opts: { interactive?: boolean; tty?: boolean; user?: string; env?: string[]; workdir?: string; detach?: boolean }) => {
       checkImageArg(name);
       requireRoot('tslab container exec');
-      process.exitCode = await execInContainer(find(name), command, opts);
+      process.exitCode = await (await verbs()).execInContainer(find(name), command, opts);
     });
 
   container.command('stop <containers...>').description('stop containers (stop signal, then SIGKILL after a grace period)')
@@ -317,32 +319,35 @@ export function registerContainer(program: Command, binName: string): void {
     .action(async (names: string[], opts: { time: string }) => {
       const t = Number(opts.time);
       if (!Number.isFinite(t) || t < 0) throw new UsageError(`--time "${opts.time}": give seconds`);
+      const { stopContainer } = await verbs();
       for (const n of names) {
         await stopContainer(find(n), t);
-        out(`${n}\n`);
+        writeOut(`${n}\n`);
       }
     });
 
   container.command('kill <containers...>').description('send a signal to containers')
     .option('-s, --signal <signal>', 'signal to send', 'KILL')
-    .action((names: string[], opts: { signal: string }) => {
+    .action(async (names: string[], opts: { signal: string }) => {
       const sig = opts.signal.toUpperCase();
       if (!/^(SIG)?[A-Z0-9+-]+$/.test(sig) && !/^\d+$/.test(sig)) throw new UsageError(`invalid signal "${opts.signal}"`);
+      const { killContainer } = await verbs();
       for (const n of names) {
         killContainer(find(n), /^\d+$/.test(sig) ? sig : sig.startsWith('SIG') ? sig : `SIG${sig}`);
-        out(`${n}\n`);
+        writeOut(`${n}\n`);
       }
     });
 
   container.command('rm <containers...>').alias('remove').description('remove containers (named volumes stay)')
     .option('-f, --force', 'kill running containers first')
-    .action((names: string[], opts: { force?: boolean }) => {
+    .action(async (names: string[], opts: { force?: boolean }) => {
       // as docker rm: a name that fails is reported and the others are still removed; exit 1 at the end
+      const { removeContainer } = await verbs();
       let failed = false;
       for (const n of names) {
         try {
           removeContainer(find(n), opts.force ?? false);
-          out(`${n}\n`);
+          writeOut(`${n}\n`);
         } catch (err) {
           reportFailure(err, 'tslab');
           failed = true;
@@ -369,36 +374,38 @@ export function registerContainer(program: Command, binName: string): void {
       const ports = containerNetwork(r.id)?.ports ?? [];
       const wanted = ports.filter((p) => !only || only === String(p.containerPort) || only === `${p.containerPort}/${p.protocol}`);
       if (only && wanted.length === 0) throw new UsageError(`no public port ${only} published for container ${r.name}`);
-      out(wanted.map((p) => only ? `${p.hostIp}:${p.hostPort}\n` : `${p.containerPort}/${p.protocol} -> ${p.hostIp}:${p.hostPort}\n`).join(''));
+      writeOut(wanted.map((p) => only ? `${p.hostIp}:${p.hostPort}\n` : `${p.containerPort}/${p.protocol} -> ${p.hostIp}:${p.hostPort}\n`).join(''));
     });
 
   container.command('inspect <containers...>').description('show container details as JSON')
-    .action((names: string[]) => {
-      out(`${JSON.stringify(names.map((n) => inspectJson(find(n))), null, 2)}\n`);
+    .action(async (names: string[]) => {
+      const details = [];
+      for (const n of names) details.push(await inspectJson(find(n)));
+      writeOut(`${JSON.stringify(details, null, 2)}\n`);
     });
 
   container.command('pause <containers...>').description('freeze every process of containers (cgroup freezer)')
     .action(async (names: string[]) => {
       for (const n of names) {
-        await setPaused(find(n), true);
-        out(`${n}\n`);
+        await (await verbs()).setPaused(find(n), true);
+        writeOut(`${n}\n`);
       }
     });
 
   container.command('unpause <containers...>').description('thaw paused containers')
     .action(async (names: string[]) => {
       for (const n of names) {
-        await setPaused(find(n), false);
-        out(`${n}\n`);
+        await (await verbs()).setPaused(find(n), false);
+        writeOut(`${n}\n`);
       }
     });
 
   container.command('diff <container>').description('list files added (A), changed (C) and deleted (D) in the container')
-    .action((name: string) => {
+    .action(async (name: string) => {
       const r = find(name);
       const dir = containerDir(dataRoot(), r.id);
-      const lowers = [...r.chainIds].reverse().map((c) => snapshotFs(openStore(), c));
-      out(diffUpper(rootfsPaths(dir).upper, lowers).map((c) => `${c.kind} ${c.path}\n`).join(''));
+      const [lowers, { diffUpper, rootfsPaths }] = await Promise.all([lowerDirs(r), rootfsOps()]);
+      writeOut(diffUpper(rootfsPaths(dir).upper, lowers).map((c) => `${c.kind} ${c.path}\n`).join(''));
     });
 
   container.command('export <container>').description('write the container\'s filesystem as a tar')
@@ -407,6 +414,7 @@ export function registerContainer(program: Command, binName: string): void {
       const r = find(name);
       if (!opts.output && process.stdout.isTTY) throw new UsageError('refusing to write a tar to a terminal: use -o FILE or redirect stdout');
       const dir = containerDir(dataRoot(), r.id);
+      const { isMounted, rootfsPaths, unmountRootfs } = await rootfsOps();
       const rootfs = rootfsPaths(dir).rootfs;
       const mountedHere = !isMounted(rootfs);
       if (mountedHere) (await create()).prepareBundle(r);
@@ -420,16 +428,4 @@ export function registerContainer(program: Command, binName: string): void {
         if (mountedHere) unmountRootfs(dir);
       }
     });
-
-  const volume = program.command('volume').description('named volumes (they outlive containers)');
-  volume.command('ls').description('list volumes').action(() => {
-    out(table(['VOLUME NAME'], listVolumes(dataRoot()).map((v) => [v])));
-  });
-  volume.command('rm <names...>').description('remove volumes no container uses').action((names: string[]) => {
-    for (const n of names) {
-      const users = listRecords(dataRoot()).filter((r) => r.options.mounts.some((m) => m.type === 'volume' && m.source === n)).map((r) => r.name);
-      removeVolume(dataRoot(), n, users);
-      out(`${n}\n`);
-    }
-  });
 }

@@ -19,10 +19,7 @@ import { formatReference, parseReference } from '../../image/reference.js';
 import { parsePlatform, REPO_DIGEST } from '../../image/media.js';
 import { shortId } from '../../image/digest.js';
 import { table, timeAgo } from '../../image/format.js';
-
-function out(text: string): void {
-  process.stdout.write(text);
-}
+import { writeOut } from '../output.js';
 
 function imageSize(image: ResolvedImage): number {
   return image.manifest.layers.reduce((n, l) => n + l.size, 0) + image.manifest.config.size;
@@ -70,11 +67,11 @@ export function registerImage(program: Command, binName: string): void {
         rows.push(row);
       }
       if (opts.quiet) {
-        out([...new Set(ids)].map((i) => `${i}\n`).join(''));
+        writeOut([...new Set(ids)].map((i) => `${i}\n`).join(''));
         return;
       }
       const headers = ['REPOSITORY', 'TAG', ...(opts.digests ? ['DIGEST'] : []), 'IMAGE ID', 'CREATED', 'SIZE'];
-      out(table(headers, rows));
+      writeOut(table(headers, rows));
     });
 
   image.command('pull <image>').description('pull an image from a registry')
@@ -85,14 +82,14 @@ export function registerImage(program: Command, binName: string): void {
       const store = openStore();
       const result = await (await pull()).pullImage(store, ref, { platform, progress: createProgress(process.stderr, opts.quiet ?? false) });
       if (!opts.quiet) process.stderr.write(`Digest: ${result.repoDigest.split('@')[1]}\nStatus: downloaded ${result.name}\n`);
-      out(`${result.name}\n`);
+      writeOut(`${result.name}\n`);
     });
 
   image.command('push <image> [target]').description('push an image to a registry (optionally under another name)')
     .option('-q, --quiet', 'no progress output')
     .action(async (source: string, target: string | undefined, opts: { quiet?: boolean }) => {
       const digest = await (await import('../../image/push.js')).pushImage(openStore(), source, target, { progress: createProgress(process.stderr, opts.quiet ?? false) });
-      out(`${formatReference(parseReference(target ?? source))}@${digest}\n`);
+      writeOut(`${formatReference(parseReference(target ?? source))}@${digest}\n`);
     });
 
   image.command('tag <source> <target>').description('give an image another name')
@@ -126,17 +123,17 @@ export function registerImage(program: Command, binName: string): void {
         }
         for (const n of names) {
           await store.untag(n);
-          out(`Untagged: ${n}\n`);
+          writeOut(`Untagged: ${n}\n`);
         }
       }
       const result = await (await gc()).collectGarbage(store);
-      if (result.blobs + result.snapshots > 0) out(`Deleted: ${result.blobs} blobs (${formatBytes(result.bytes)}), ${result.snapshots} snapshots\n`);
+      if (result.blobs + result.snapshots > 0) writeOut(`Deleted: ${result.blobs} blobs (${formatBytes(result.bytes)}), ${result.snapshots} snapshots\n`);
     });
 
   image.command('prune').description('remove blobs and snapshots that no image or container uses')
     .action(async () => {
       const result = await (await gc()).collectGarbage(openStore());
-      out(`Deleted: ${result.blobs} blobs (${formatBytes(result.bytes)}), ${result.snapshots} snapshots\n`);
+      writeOut(`Deleted: ${result.blobs} blobs (${formatBytes(result.bytes)}), ${result.snapshots} snapshots\n`);
     });
 
   image.command('inspect <images...>').description('show image details as JSON')
@@ -164,7 +161,7 @@ export function registerImage(program: Command, binName: string): void {
           Snapshots: imageChainIds(found.config),
         };
       });
-      out(`${JSON.stringify(result, null, 2)}\n`);
+      writeOut(`${JSON.stringify(result, null, 2)}\n`);
     });
 
   image.command('history <image>').description('show the history of an image')
@@ -185,14 +182,14 @@ export function registerImage(program: Command, binName: string): void {
           h.comment ?? '',
         ]);
       });
-      out(table(['IMAGE', 'CREATED', 'CREATED BY', 'SIZE', 'COMMENT'], rows));
+      writeOut(table(['IMAGE', 'CREATED', 'CREATED BY', 'SIZE', 'COMMENT'], rows));
     });
 
   image.command('load').description('load images from a tar written by docker save or skopeo (docker-archive or oci-archive)')
     .option('-i, --input <file>', 'read from FILE instead of stdin')
     .action(async (opts: { input?: string }) => {
       const names = await (await archive()).loadArchive(openStore(), inputStream(opts.input));
-      out(names.map((n) => `Loaded image: ${n}\n`).join(''));
+      writeOut(names.map((n) => `Loaded image: ${n}\n`).join(''));
     });
 
   image.command('save <images...>').description('write images to an OCI archive (with docker\'s manifest.json too)')
@@ -205,14 +202,14 @@ export function registerImage(program: Command, binName: string): void {
   image.command('import <file> <name>').description('make a one-layer image from a root filesystem tarball (- for stdin)')
     .action(async (file: string, name: string) => {
       const id = await (await archive()).importRootfs(openStore(), inputStream(file), name);
-      out(`${id}\n`);
+      writeOut(`${id}\n`);
     });
 
   image.command('build-busybox [name]').description('build the embedded busybox image from the host\'s busybox-static')
     .action(async (name: string | undefined) => {
       const ref = formatReference(parseReference(name ?? 'busybox'));
       const d = await (await import('../../image/busybox.js')).buildBusyboxImage(openStore(), ref);
-      out(`${ref}@${d.digest}\n`);
+      writeOut(`${ref}@${d.digest}\n`);
     });
 }
 
@@ -272,11 +269,11 @@ export function registerLogin(program: Command, binName: string): void {
         else creds.remove(ref.registry);
         throw new UsageError(`login to ${ref.registry} failed: ${(err as Error).message}`);
       }
-      out('Login Succeeded\n');
+      writeOut('Login Succeeded\n');
     });
   program.command('logout <registry>').description('forget saved credentials for a registry')
     .action(async (registry: string) => {
       const removed = new (await credentials()).CredentialStore(loadConfig().dataRoot).remove(registry);
-      out(removed ? `Removed login credentials for ${registry}\n` : `Not logged in to ${registry}\n`);
+      writeOut(removed ? `Removed login credentials for ${registry}\n` : `Not logged in to ${registry}\n`);
     });
 }

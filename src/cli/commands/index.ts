@@ -5,7 +5,7 @@
 // imports only the file whose `names` hold WORD (main.ts picks it); `tslab --help`, `tslab help`
 // and an unknown word load them all, so help and "did you mean" still list everything.
 // Keep each file's top-level imports to what registration needs (commander, option parsers): the
-// heavy parts — the TUI (ink, react), the registry client (undici), the builder, the labs — go in
+// heavy parts — the TUI (ink, react), the registry client, the builder, the labs — go in
 // `await import(…)` inside the action that uses them, so that other commands never load them.
 // The whole CLI is one CommonJS bundle (scripts/bundle.mjs, dist/tslab.cjs); an `import()` there
 // runs the module's top level on first use only.
@@ -28,7 +28,8 @@ export const commandGroups: CommandGroup[] = [
   { names: ['image', 'build'], load: async () => both((await import('./image.js')).registerImage, (await import('./build.js')).registerBuild) },
   { names: ['login', 'logout'], load: async () => (await import('./image.js')).registerLogin },
   { names: ['trace'], load: async () => (await import('./trace.js')).registerTrace },
-  { names: ['container', 'volume'], load: async () => both((await import('./container.js')).registerContainer, (await import('./container-more.js')).registerContainerMore) },
+  { names: ['container'], load: async () => both((await import('./container.js')).registerContainer, (await import('./container-more.js')).registerContainerMore) },
+  { names: ['volume'], load: async () => (await import('./volume.js')).registerVolume },
   { names: ['version', 'info', 'search'], load: async () => (await import('./system.js')).registerSystem },
   { names: ['explain'], load: async () => (await import('./explain.js')).registerExplain },
 ];

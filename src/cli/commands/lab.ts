@@ -16,6 +16,7 @@ import { LabTitles } from '../../labs/title-index.js';
 import { resolveRuntime } from '../../oci/runtime-cli.js';
 import { ENV } from '../../env.js';
 import type { RuntimeRun } from '../../labs/reporters/matrix.js';
+import { writeOut } from '../output.js';
 
 // the reporters, the pause prompts and the cgroups load in the actions that use them: `lab list`
 // needs none of them
@@ -210,8 +211,8 @@ export function registerLab(program: Command, binName: string): void {
         writeFileSync(opts.output, report);
         process.stderr.write(`${totals(results)}\n`);
         // the side-by-side view is the point of several runtimes: print it whatever the file holds
-        if (matrix) process.stdout.write(matrixText(runs));
-      } else process.stdout.write(report);
+        if (matrix) writeOut(matrixText(runs));
+      } else writeOut(report);
       if (opts.report) {
         // the HTML report brings the trace export and every explanation: only when asked for
         const { writeHtmlReports, writeMatrixHtml } = await import('../../labs/reporters/html.js');
@@ -228,7 +229,7 @@ export function registerLab(program: Command, binName: string): void {
     .action(async (opts: { namePrefix: string }) => {
       requireRoot('tslab lab gc');
       const removed = await (await import('../../labs/gc.js')).collectStaleRuns(checkPrefix(opts.namePrefix));
-      process.stdout.write(removed.length ? `${removed.map((d) => `removed ${d}`).join('\n')}\n` : 'nothing to remove\n');
+      writeOut(removed.length ? `${removed.map((d) => `removed ${d}`).join('\n')}\n` : 'nothing to remove\n');
     });
   lab.command('status')
     .description('the labs running now (tslab run) and their containers')
@@ -236,12 +237,12 @@ export function registerLab(program: Command, binName: string): void {
     .action((opts: { namePrefix: string }) => {
       const runs = runningLabs(checkPrefix(opts.namePrefix));
       if (runs.length === 0) {
-        process.stdout.write('no lab is running (tslab run LAB starts one)\n');
+        writeOut('no lab is running (tslab run LAB starts one)\n');
         return;
       }
       for (const r of runs) {
-        process.stdout.write(`${r.lab}: ${r.title} (runner pid ${r.runner})\n`);
-        for (const c of r.containers) process.stdout.write(`  ${c.name}  ${c.id}  host pid ${c.pid}  (tslab lab shell ${r.lab} ${c.name})\n`);
+        writeOut(`${r.lab}: ${r.title} (runner pid ${r.runner})\n`);
+        for (const c of r.containers) writeOut(`  ${c.name}  ${c.id}  host pid ${c.pid}  (tslab lab shell ${r.lab} ${c.name})\n`);
       }
     });
   lab.command('shell')
@@ -261,28 +262,39 @@ export function registerLab(program: Command, binName: string): void {
     .description('the labs in course order: number, id, title, and ✓ for the ones you completed')
     .option('--dir <dir>', 'where the labs are', undefined)
     .action(async (opts: { dir?: string }) => {
-      const course = loadCourse(opts.dir ?? labsRoot());
-      // titles of unchanged shipped labs from the build's index, the others by loading them
+      const root = opts.dir ?? labsRoot();
+      // the labs and the titles of unchanged shipped labs from the build's index, the others by loading them
       const titles = new LabTitles();
+      const course = loadCourse(root, titles.labsUnder(root));
       const done = readProgress().labs;
       const width = Math.max(0, ...course.map((c) => c.ref.id.length));
+      // one write for the lines ready, before each lab that must be loaded (slow) and at the end
+      let lines = '';
+      const flush = (): void => {
+        writeOut(lines);
+        lines = '';
+      };
       let area: string | undefined;
       for (const entry of course) {
         if (entry.area !== area) {
           area = entry.area;
-          process.stdout.write(`${area}\n`);
+          lines += `${area}\n`;
         }
-        let title: string;
-        try {
-          title = await titles.titleOf(entry.ref);
-        } catch (err) {
-          title = `(cannot load: ${(err as Error).message})`;
-          process.exitCode = 1;
+        let title = titles.indexed(entry.ref);
+        if (title === undefined) {
+          flush();
+          try {
+            title = await titles.titleOf(entry.ref);
+          } catch (err) {
+            title = `(cannot load: ${(err as Error).message})`;
+            process.exitCode = 1;
+          }
         }
         const todo = entry.requires.filter((r) => !done[r]);
         const after = todo.length && !done[entry.ref.id] ? `  (after ${todo.join(', ')})` : '';
-        process.stdout.write(`${String(entry.number).padStart(3)} ${done[entry.ref.id] ? '✓' : ' '} ${entry.ref.id.padEnd(width)}  ${title}${after}\n`);
+        lines += `${String(entry.number).padStart(3)} ${done[entry.ref.id] ? '✓' : ' '} ${entry.ref.id.padEnd(width)}  ${title}${after}\n`;
       }
+      flush();
     });
 }
 

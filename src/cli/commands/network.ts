@@ -7,6 +7,7 @@ import {
   attachContainer, createNetwork, detachContainer, formatPort, gcNetworks, listEndpoints, listNetworks, loadSettings,
   removeNetwork, findNetwork, DEFAULT_NETWORK,
 } from '../../net/index.js';
+import { writeOut } from '../output.js';
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
@@ -41,7 +42,7 @@ export function registerNetwork(program: Command, binName: string): void {
     .action((name: string, opts: { subnet?: string; bridge?: string }) => {
       requireRoot('tslab network create');
       const net = usage(() => createNetwork({ name, ...opts }));
-      process.stdout.write(`${net.name}\t${net.bridge}\t${net.subnet}\tgateway ${net.gateway}\n`);
+      writeOut(`${net.name}\t${net.bridge}\t${net.subnet}\tgateway ${net.gateway}\n`);
     });
 
   network.command('ls')
@@ -52,12 +53,12 @@ export function registerNetwork(program: Command, binName: string): void {
       const endpoints = listEndpoints(settings.root);
       const nets = listNetworks(settings).map((n) => ({ ...n, containers: endpoints.filter((e) => e.network === n.name).length }));
       if (opts.format === 'json') {
-        process.stdout.write(JSON.stringify(nets, null, 2) + '\n');
+        writeOut(JSON.stringify(nets, null, 2) + '\n');
         return;
       }
       const rows = [['NAME', 'BRIDGE', 'SUBNET', 'GATEWAY', 'CONTAINERS']];
       for (const n of nets) rows.push([n.name, n.bridge, n.subnet, n.gateway, String(n.containers)]);
-      process.stdout.write(table(rows));
+      writeOut(table(rows));
     });
 
   network.command('inspect')
@@ -75,7 +76,7 @@ export function registerNetwork(program: Command, binName: string): void {
         }));
         return { ...net, containers };
       });
-      process.stdout.write(JSON.stringify(out, null, 2) + '\n');
+      writeOut(JSON.stringify(out, null, 2) + '\n');
     });
 
   network.command('rm')
@@ -85,7 +86,7 @@ export function registerNetwork(program: Command, binName: string): void {
       requireRoot('tslab network rm');
       for (const name of names) {
         usage(() => removeNetwork(name));
-        process.stdout.write(`${name}\n`);
+        writeOut(`${name}\n`);
       }
     });
 
@@ -105,8 +106,8 @@ export function registerNetwork(program: Command, binName: string): void {
         id, pid: Number(opts.pid), network: net, ports: opts.publish,
         ...(opts.name ? { name: opts.name } : {}), ...(opts.hostname ? { hostname: opts.hostname } : {}),
       }));
-      if (opts.format === 'json') process.stdout.write(JSON.stringify(a, null, 2) + '\n');
-      else process.stdout.write(`${a.id}\t${a.network}\t${a.address}/${a.prefix}\tgateway ${a.gateway}\t${a.hostVeth}\n`);
+      if (opts.format === 'json') writeOut(JSON.stringify(a, null, 2) + '\n');
+      else writeOut(`${a.id}\t${a.network}\t${a.address}/${a.prefix}\tgateway ${a.gateway}\t${a.hostVeth}\n`);
     });
 
   network.command('disconnect')
@@ -116,7 +117,7 @@ export function registerNetwork(program: Command, binName: string): void {
       requireRoot('tslab network disconnect');
       for (const id of ids) {
         const r = detachContainer(id);
-        process.stdout.write(`${id}${r.found ? '' : ' (was not attached)'}\n`);
+        writeOut(`${id}${r.found ? '' : ' (was not attached)'}\n`);
       }
     });
 
@@ -125,6 +126,6 @@ export function registerNetwork(program: Command, binName: string): void {
     .action(() => {
       requireRoot('tslab network gc');
       const r = gcNetworks();
-      process.stdout.write(`endpoints: ${r.endpoints.length}, links: ${r.links.length}, rule sets: ${r.rules.length}, leases: ${r.leases.length}\n`);
+      writeOut(`endpoints: ${r.endpoints.length}, links: ${r.links.length}, rule sets: ${r.rules.length}, leases: ${r.leases.length}\n`);
     });
 }

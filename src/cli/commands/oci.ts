@@ -15,6 +15,7 @@ import { tracer } from '../../tracer/tracer.js';
 import { setLog } from '../log.js';
 import { VERSION, commit } from '../version.js';
 import { ENV } from '../../env.js';
+import { writeOut } from '../output.js';
 
 interface GlobalOptions {
   root: string;
@@ -132,14 +133,14 @@ function addRuntimeCommands(parent: Command, binName: string): void {
       const g = globals(cmd);
       const states = listStates(g.root);
       if (opts.quiet) {
-        for (const s of states) process.stdout.write(`${s.id}\n`);
+        for (const s of states) writeOut(`${s.id}\n`);
       } else if (opts.format === 'json') {
-        process.stdout.write(JSON.stringify(states.map(ociState)) + '\n');
+        writeOut(JSON.stringify(states.map(ociState)) + '\n');
       } else {
         const rows = [['ID', 'PID', 'STATUS', 'BUNDLE', 'CREATED'],
           ...states.map((s) => [s.id, String(s.status === 'stopped' ? 0 : s.pid), s.status, s.bundle, s.created])];
         const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-        for (const r of rows) process.stdout.write(r.map((c, i) => c.padEnd(widths[i]!)).join('   ').trimEnd() + '\n');
+        for (const r of rows) writeOut(r.map((c, i) => c.padEnd(widths[i]!)).join('   ').trimEnd() + '\n');
       }
     });
 
@@ -177,7 +178,7 @@ function addRuntimeCommands(parent: Command, binName: string): void {
     .action((id: string, opts: { format: string }, cmd: Command) => {
       const g = globals(cmd);
       const pids = cgroupManager(readState(g.root, id).cgroupPath).pids();
-      process.stdout.write(opts.format === 'json' ? JSON.stringify(pids) + '\n' : pids.map((p) => `${p}\n`).join(''));
+      writeOut(opts.format === 'json' ? JSON.stringify(pids) + '\n' : pids.map((p) => `${p}\n`).join(''));
     });
 }
 

@@ -18,10 +18,7 @@ import { refresh } from '../../container/state.js';
 import { listVolumes } from '../../container/volumes.js';
 import { listNetworks, loadSettings } from '../../net/index.js';
 import { VERSION, commit } from '../version.js';
-
-function out(text: string): void {
-  process.stdout.write(text);
-}
+import { writeOut } from '../output.js';
 
 /** The first line a runtime prints for --version, e.g. "runc version 1.1.5". */
 function runtimeVersion(path: string): string {
@@ -56,7 +53,7 @@ export function registerSystem(program: Command, binName: string): void {
     .action(() => {
       const config = loadConfig();
       const runtime = resolveRuntime(config.runtime || undefined);
-      out([
+      writeOut([
         'Client:',
         ` Version:           ${VERSION}`,
         ` Node version:      ${process.version}`,
@@ -89,7 +86,7 @@ export function registerSystem(program: Command, binName: string): void {
         // no network state yet
       }
       const list = (items: string[]): string[] => items.map((i) => `  ${i}`);
-      out([
+      writeOut([
         'Client:',
         ` Version:    ${VERSION}`,
         '',
@@ -132,6 +129,6 @@ export function registerSystem(program: Command, binName: string): void {
       if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit "${opts.limit}": give a whole number of results`);
       if (!/^[a-z0-9.-]+(:\d+)?$/i.test(opts.registry)) throw new UsageError(`--registry "${opts.registry}": give a host[:port], e.g. localhost:5000`);
       const names = await searchCatalog(opts.registry, term, loadConfig(), limit);
-      out(table(['NAME', 'REGISTRY'], names.map((n) => [n, opts.registry])));
+      writeOut(table(['NAME', 'REGISTRY'], names.map((n) => [n, opts.registry])));
     });
 }

@@ -1,10 +1,11 @@
 // The labs' title index (dist/labs/index.json): a fresh entry is used without loading the lab; a lab
-// edited since, one added since or one outside the index is loaded. Real files in a scratch folder.
+// edited since, one added since or one outside the index is loaded; the walk of the labs folder is
+// taken from the index while its folders are unchanged. Real files in a scratch folder.
 import { afterEach, describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findLabs, type LabRef } from '../../../src/labs/catalog.js';
+import { findLabs, labWalk, type LabRef } from '../../../src/labs/catalog.js';
 import { LabTitles, writeLabIndex } from '../../../src/labs/title-index.js';
 
 const scratch: string[] = [];
@@ -121,3 +122,92 @@ describe('lab title index', () => {
     }
   });
 });
+
+/** A labs folder whose folders and files all date from BUILT, indexed with its walk. */
+async function walkedTree(): Promise<{ root: string; index: string; refs: LabRef[] }> {
+  const root = folder();
+  writeLab(root, 'a/one', 'One');
+  writeLab(root, 'a/two', 'Two');
+  writeLab(root, 'b/three', 'Three');
+  for (const d of ['a/one', 'a/two', 'b/three', 'a', 'b', '.']) utimesSync(join(root, d), BUILT, BUILT);
+  const index = join(folder(), 'index.json');
+  const walked = labWalk();
+  const refs = findLabs(root, root, walked);
+  await writeLabIndex(refs, index, { root, walked });
+  return { root, index, refs };
+}
+
+describe('lab index: the walk of the labs folder', () => {
+  it('while no folder changed, gives the labs the walk finds, without walking', async () => {
+    const { root, index, refs } = await walkedTree();
+    expect(new LabTitles(index).labsUnder(root)).toEqual(refs);
+    expect(refs.map((r) => r.id)).toEqual(['a/one', 'a/two', 'b/three']);
+  });
+
+  it('is not used for another folder', async () => {
+    const { index } = await walkedTree();
+    expect(new LabTitles(index).labsUnder(folder())).toBeUndefined();
+  });
+
+  it('a lab added, or one removed, since the index: the labs folder is walked again', async () => {
+    const added = await walkedTree();
+    writeLab(added.root, 'b/four', 'Four');
+    expect(new LabTitles(added.index).labsUnder(added.root)).toBeUndefined();
+    const removed = await walkedTree();
+    rmSync(join(removed.root, 'a/two'), { recursive: true });
+    expect(new LabTitles(removed.index).labsUnder(removed.root)).toBeUndefined();
+  });
+
+  it('a lab.ts removed (its folder may now hold labs below it): walked again', async () => {
+    const { root, index } = await walkedTree();
+    rmSync(join(root, 'a/one/lab.ts'));
+    utimesSync(join(root, 'a/one'), BUILT, BUILT);
+    expect(new LabTitles(index).labsUnder(root)).toBeUndefined();
+  });
+
+  it('a folder changed just before the walk is not trusted: the index holds no walk', async () => {
+    const root = folder();
+    writeLab(root, 'a/one', 'One');
+    const index = join(folder(), 'index.json');
+    const walked = labWalk();
+    await writeLabIndex(findLabs(root, root, walked), index, { root, walked });
+    expect(new LabTitles(index).labsUnder(root)).toBeUndefined();
+  });
+
+  it('a walk that met a symbolic link is not indexed: its target can change unseen', async () => {
+    const { root } = await walkedTree();
+    const elsewhere = folder();
+    writeLab(elsewhere, 'five', 'Five');
+    symlinkSync(elsewhere, join(root, 'b', 'linked'));
+    utimesSync(join(root, 'b'), BUILT, BUILT);
+    const index = join(folder(), 'index.json');
+    const walked = labWalk();
+    const refs = findLabs(root, root, walked);
+    expect(refs.map((r) => r.id)).toContain('b/linked/five');
+    await writeLabIndex(refs, index, { root, walked });
+    expect(new LabTitles(index).labsUnder(root)).toBeUndefined();
+  });
+});
+
+describe('lab index: a lab.ts with a new mtime (an npm install sets its own)', () => {
+  it('the same content gives the indexed title without loading the lab', async () => {
+    const { index, refs } = await indexedTree();
+    const one = refs.find((r) => r.id === 'a/one')!;
+    utimesSync(one.file, new Date(), new Date());
+    const titles = new LabTitles(index);
+    expect(titles.indexed(one)).toBeUndefined();
+    // the index's title, though loading the lab now would fail: only the hash can have matched
+    const json = JSON.parse(readFileSync(index, 'utf8')) as { labs: Array<{ id: string; title: string }> };
+    json.labs.find((l) => l.id === 'a/one')!.title = 'One, from the index';
+    writeFileSync(index, JSON.stringify(json));
+    expect(await new LabTitles(index).titleOf(one)).toBe('One, from the index');
+  });
+
+  it('another content of the same size is loaded', async () => {
+    const { index, refs } = await indexedTree();
+    const one = refs.find((r) => r.id === 'a/one')!;
+    writeFileSync(one.file, labSource('Ane'));
+    expect(await new LabTitles(index).titleOf(one)).toBe('Ane');
+  });
+});
+
