@@ -1,13 +1,12 @@
 // A container's --network mode → tslab networking (src/net, docs/networking.md): what to prepare
 // before the runtime's create, what to do with the created init's pid before start, what to
-// release afterwards, and the gc that removes what kill -9 and reboots left behind.
-import { existsSync } from 'node:fs';
+// release afterwards (the gc of what kill -9 and reboots left behind: network-gc.ts).
 import { UsageError } from '../errors.js';
 import {
-  attachContainer, containerNetwork, detachContainer, findNetwork, gcNetworks, listEndpoints, loadSettings, prepareContainer,
+  attachContainer, containerNetwork, detachContainer, findNetwork, loadSettings, prepareContainer,
   setupLoopbackOnly, type FileMount,
 } from '../net/index.js';
-import { containerDir, type ContainerOptions, type ContainerRecord } from './record.js';
+import { type ContainerOptions, type ContainerRecord } from './record.js';
 
 /** bridge and user-defined networks get a veth pair and an address; none and host do not. */
 export function onBridge(o: ContainerOptions): boolean {
@@ -47,26 +46,4 @@ export function attachNetwork(record: ContainerRecord, pid: number): void {
 /** Veth, rules, lease and files of the container go; nothing to do for none/host. Idempotent. */
 export function releaseNetwork(id: string): void {
   if (containerNetwork(id)) detachContainer(id);
-}
-
-/** Container ids that exist right now: checked when gc asks, so a container created meanwhile counts. */
-class ExistingContainers extends Set<string> {
-  constructor(private readonly root: string) {
-    super();
-  }
-
-  override has(id: string): boolean {
-    return existsSync(containerDir(this.root, id));
-  }
-}
-
-/**
- * Removes endpoints whose init died without a release (kill -9 of the monitor, a reboot) and those
- * of containers that no longer exist. Cheap when nothing is attached; needs root (netlink).
- */
-export function collectNetworks(dataRoot: string): void {
-  if (process.getuid?.() !== 0) return;
-  const settings = loadSettings();
-  if (listEndpoints(settings.root).length === 0) return;
-  gcNetworks({ liveContainers: new ExistingContainers(dataRoot) }, settings);
 }

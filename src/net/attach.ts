@@ -13,8 +13,11 @@ import { withNetworkLock } from './lock.js';
 import { NetlinkError, rtnl, withNetlink } from './netlink/index.js';
 import { getNetwork, type NetworkDef } from './networks.js';
 import { inNetnsFd, netnsPathOfPid } from './netns.js';
-import { formatPort, hostPortInUse, parsePortSpec, portsClash, publishPorts, unpublishPorts, type PortMapping } from './ports.js';
+import { hostPortInUse, parsePortSpec, portsClash, publishPorts, unpublishPorts, type PortMapping } from './ports.js';
 import { DEFAULT_NETWORK, loadSettings, type NetworkSettings } from './settings.js';
+import { toAttachment, type Attachment } from './attachment.js';
+
+export { containerNetwork, describePorts, type Attachment, type FileMount } from './attachment.js';
 
 export interface PrepareOptions {
   /** the container id (unique; also names the host end of the veth pair) */
@@ -36,32 +39,7 @@ export interface AttachOptions extends PrepareOptions {
   pid: number;
 }
 
-/** An OCI mount (config.json "mounts" entry) for one of the files tslab writes. */
-export interface FileMount {
-  destination: string;
-  type: 'bind';
-  source: string;
-  options: string[];
-}
 
-export interface Attachment {
-  id: string;
-  network: string;
-  bridge: string;
-  /** the container's address on eth0 */
-  address: string;
-  prefix: number;
-  gateway: string;
-  /** the host end of the veth pair */
-  hostVeth: string;
-  /** the container end, inside its netns */
-  containerInterface: 'eth0';
-  mac?: string;
-  ports: PortMapping[];
-  files: Endpoint['files'];
-  /** add these to config.json so the container sees its hosts, hostname and resolv.conf */
-  mounts: FileMount[];
-}
 
 /** Host-side veth name: tslab + 8 hex of the id's hash (15-byte limit); tslabt… for test ids. */
 export function hostVethName(id: string): string {
@@ -69,15 +47,6 @@ export function hostVethName(id: string): string {
   return id.startsWith('tslabt') ? `tslabt${hash.slice(0, 9)}` : `tslab-${hash.slice(0, 8)}`;
 }
 
-function toAttachment(ep: Endpoint, mac?: string): Attachment {
-  const bind = (destination: string, source: string): FileMount =>
-    ({ destination, type: 'bind', source, options: ['rbind', 'rprivate'] });
-  return {
-    id: ep.id, network: ep.network, bridge: ep.bridge, address: ep.address, prefix: ep.prefix, gateway: ep.gateway,
-    hostVeth: ep.hostVeth, containerInterface: 'eth0', ...(mac ? { mac } : {}), ports: ep.ports, files: ep.files,
-    mounts: [bind('/etc/hosts', ep.files.hosts), bind('/etc/hostname', ep.files.hostname), bind('/etc/resolv.conf', ep.files.resolvConf)],
-  };
-}
 
 function membersOf(settings: NetworkSettings, net: NetworkDef): Endpoint[] {
   return listEndpoints(settings.root).filter((e) => e.network === net.name);
@@ -304,12 +273,4 @@ export function setupLoopbackOnly(pid: number): void {
   }
 }
 
-/** The endpoint of a container, for `container inspect` and `container port`. */
-export function containerNetwork(id: string, settings = loadSettings()): Attachment | undefined {
-  const ep = readEndpoint(settings.root, id);
-  return ep ? toAttachment(ep) : undefined;
-}
 
-export function describePorts(ports: PortMapping[]): string[] {
-  return ports.map(formatPort);
-}

@@ -9,7 +9,7 @@ import { dataRoot, find, refresh } from '../../container/state.js';
 import { containerDir, listRecords, saveRecord, validateName, type ContainerRecord } from '../../container/record.js';
 import { containerProcesses, readStats, type ContainerStats } from '../../container/processes.js';
 import { updateContainer, type UpdateFlags } from '../../container/update.js';
-import { collectNetworks } from '../../container/network.js';
+import { collectNetworks } from '../../container/network-gc.js';
 import { table } from '../../image/format.js';
 import { formatBytes } from '../../image/progress.js';
 import { followLog, verbs } from './container.js';
@@ -106,7 +106,7 @@ export function registerContainerMore(program: Command, binName: string): void {
       requireRoot('tslab container restart');
       const t = Number(opts.time);
       if (!Number.isFinite(t) || t < 0) throw new UsageError(`--time "${opts.time}": give seconds`);
-      collectNetworks(dataRoot());
+      await collectNetworks(dataRoot());
       const { stopContainer } = await verbs();
       for (const n of names) {
         const record = find(n);

@@ -24,8 +24,8 @@ async function lowerDirs(r: ContainerRecord): Promise<string[]> {
   return [...r.chainIds].reverse().map((c) => snapshotFs(openStore(), c));
 }
 import { duration, table, timeAgo } from '../../image/format.js';
-import { attachNetwork, collectNetworks } from '../../container/network.js';
-import { containerNetwork, describePorts } from '../../net/index.js';
+import { collectNetworks } from '../../container/network-gc.js';
+import { containerNetwork, describePorts } from '../../net/attachment.js';
 import { writeOut } from '../output.js';
 
 function runOptions(cmd: Command): Command {
@@ -221,7 +221,7 @@ export function registerContainer(program: Command, binName: string): void {
         process.exitCode = await runUnderTuiFromCli([...head, ...(at < 0 ? [] : argv.slice(at))], { step: flags.step ?? false, title: `container run ${image}` });
         return;
       }
-      collectNetworks(dataRoot());
+      await collectNetworks(dataRoot());
       const record = await (await create()).createContainer(image, command, flags);
       try {
         if (record.options.detach) {
@@ -248,7 +248,7 @@ export function registerContainer(program: Command, binName: string): void {
     .option('-a, --attach', 'attach output and wait for the exit (one container)')
     .action(async (names: string[], opts: { attach?: boolean }) => {
       requireRoot('tslab container start');
-      collectNetworks(dataRoot());
+      await collectNetworks(dataRoot());
       if (opts.attach && names.length > 1) throw new UsageError('-a attaches to one container at a time');
       for (const n of names) {
         const record = find(n);
@@ -269,9 +269,9 @@ export function registerContainer(program: Command, binName: string): void {
     .option('-a, --all', 'show all containers (default: running)')
     .option('-q, --quiet', 'only IDs')
     .option('--no-trunc', 'full IDs and commands')
-    .action((opts: { all?: boolean; quiet?: boolean; trunc: boolean }) => {
+    .action(async (opts: { all?: boolean; quiet?: boolean; trunc: boolean }) => {
       const records = listRecords(dataRoot()).map(refresh);
-      collectNetworks(dataRoot());
+      await collectNetworks(dataRoot());
       const shown = records.filter((r) => opts.all || r.state.status === 'running' || r.state.status === 'paused');
       if (opts.quiet) {
         writeOut(shown.map((r) => `${opts.trunc ? r.id.slice(0, 12) : r.id}\n`).join(''));
@@ -353,7 +353,7 @@ export function registerContainer(program: Command, binName: string): void {
           failed = true;
         }
       }
-      collectNetworks(dataRoot());
+      await collectNetworks(dataRoot());
       if (failed) process.exitCode = 1;
     });
 
@@ -361,10 +361,10 @@ export function registerContainer(program: Command, binName: string): void {
   // container's state on stdin; the created init's network namespace gets its network.
   container.command('network-hook <id>', { hidden: true })
     .description('OCI createRuntime hook: attach a created container\'s init to its network')
-    .action((id: string) => {
+    .action(async (id: string) => {
       const state = JSON.parse(readFileSync(0, 'utf8')) as { pid?: number };
       if (!state.pid) throw new Error('network-hook: the runtime gave no pid on stdin');
-      attachNetwork(find(id), state.pid);
+      (await import('../../container/network.js')).attachNetwork(find(id), state.pid);
     });
 
   container.command('port <container>').description('list the container\'s published ports (CONTAINERPORT/PROTO -> HOSTIP:HOSTPORT)')
