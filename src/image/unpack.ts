@@ -13,7 +13,7 @@ import {
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import type { Readable } from 'node:stream';
-import { extract, type Header } from 'tar-stream';
+import { TarReader, type BodySink, type TarHeader } from './tar-reader.js';
 import { sys } from '../runtime/sys/index.js';
 
 export type WhiteoutMode = 'overlay' | 'delete';
@@ -37,9 +37,6 @@ export interface ApplyResult {
   /** Device nodes that could not be created (not root). */
   skippedDevices: number;
 }
-
-/** A tar entry's content: read with for-await, or skipped with resume(). */
-type EntryBody = AsyncIterable<unknown> & { resume(): unknown };
 
 export class InvalidArchiveError extends Error {
   constructor(name: string, why: string) {
@@ -160,25 +157,6 @@ class ParentFolders {
   }
 }
 
-/** Writes an entry's content to `fd` with synchronous writes, as it arrives. */
-function writeBody(body: EntryBody, fd: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const stream = body as unknown as NodeJS.EventEmitter;
-    const onData = (chunk: Buffer): void => {
-      try {
-        writeSync(fd, chunk);
-      } catch (err) {
-        stream.removeListener('data', onData);
-        body.resume();
-        reject(err as Error);
-      }
-    };
-    stream.on('data', onData);
-    stream.once('end', () => resolve());
-    stream.once('error', reject);
-  });
-}
-
 function setXattr(path: string, name: string, value: string): void {
   const r = spawnSync('setfattr', ['-h', '-n', name, '-v', value, path], { encoding: 'utf8' });
   if (r.error) throw new Error(`cannot set ${name} on ${path}: setfattr is missing (install the "attr" package)`);
@@ -186,7 +164,7 @@ function setXattr(path: string, name: string, value: string): void {
 }
 
 /** The entry's extended attributes (pax SCHILY.xattr.*); user.* only unless applying owners. */
-function setXattrs(header: Header, path: string, owners: boolean): void {
+function setXattrs(header: TarHeader, path: string, owners: boolean): void {
   if (!header.pax) return;
   for (const [key, value] of Object.entries(header.pax as Record<string, string>)) {
     if (!key.startsWith('SCHILY.xattr.')) continue;
@@ -206,18 +184,18 @@ export async function applyLayer(tar: Readable, root: string, options: ApplyOpti
   const parents = new ParentFolders(root, options.private === true);
   const removeExisting = (path: string, keepDir: boolean): Stats | undefined => parents.removeExisting(path, keepDir);
 
-  const handle = async (header: Header, body: EntryBody): Promise<void> => {
+  /** The file being written: closed if the layer fails before its body ends. */
+  let openFd: number | undefined;
+
+  /** Applies one entry; a regular file's content goes to the returned sink. */
+  const handle = (header: TarHeader): BodySink | undefined => {
     const components = cleanComponents(header.name);
-    const type = header.type ?? 'file';
-    if (components.length === 0) {
-      body.resume();
-      return; // the root itself ('./', '/', '..'): never replaced
-    }
+    const type = header.type;
+    if (components.length === 0) return; // the root itself ('./', '/', '..'): never replaced
     const base = components[components.length - 1]!;
     const parentComponents = components.slice(0, -1);
 
     if (base.startsWith(WHITEOUT)) {
-      body.resume();
       const parent = parents.resolve(parentComponents);
       parents.forget();
       if (base === OPAQUE) {
@@ -249,8 +227,8 @@ export async function applyLayer(tar: Readable, root: string, options: ApplyOpti
     result.entries++;
     const parent = parents.make(parentComponents);
     const path = join(parent, base);
-    const mode = (header.mode ?? 0o644) & 0o7777;
-    const mtime = header.mtime ?? new Date(0);
+    const mode = header.mode & 0o7777;
+    const mtime = header.mtime;
 
     switch (type) {
       case 'directory': {
@@ -268,18 +246,25 @@ export async function applyLayer(tar: Readable, root: string, options: ApplyOpti
       case 'contiguous-file': {
         // O_EXCL: an existing entry (a symlink above all) is removed, never written through
         const fd = parents.replacing(path, () => openSync(path, 'wx', 0o600));
-        try {
-          await writeBody(body, fd);
-          // metadata through the open file: no more path lookups
-          if (owners) fchownSync(fd, header.uid ?? 0, header.gid ?? 0);
-          fchmodSync(fd, mode);
-          futimesSync(fd, mtime, mtime);
-        } finally {
-          closeSync(fd);
-        }
-        createdHere.add(path);
-        setXattrs(header, path, owners);
-        return;
+        openFd = fd;
+        return {
+          write: (chunk) => {
+            writeSync(fd, chunk);
+          },
+          end: () => {
+            try {
+              // metadata through the open file: no more path lookups
+              if (owners) fchownSync(fd, header.uid, header.gid);
+              fchmodSync(fd, mode);
+              futimesSync(fd, mtime, mtime);
+            } finally {
+              openFd = undefined;
+              closeSync(fd);
+            }
+            createdHere.add(path);
+            setXattrs(header, path, owners);
+          },
+        };
       }
       case 'symlink':
         parents.replacing(path, () => symlinkSync(header.linkname ?? '', path));
@@ -312,7 +297,6 @@ export async function applyLayer(tar: Readable, root: string, options: ApplyOpti
         } else {
           linkSync(target, path);
         }
-        body.resume();
         createdHere.add(path);
         return; // a hard link shares the target's metadata
       }
@@ -322,44 +306,49 @@ export async function applyLayer(tar: Readable, root: string, options: ApplyOpti
         removeExisting(path, false);
         try {
           if (type === 'fifo') sys.mkfifo(path, mode);
-          else sys.mknod(path, type === 'character-device' ? 'c' : 'b', mode, header.devmajor ?? 0, header.devminor ?? 0);
+          else sys.mknod(path, type === 'character-device' ? 'c' : 'b', mode, header.devmajor, header.devminor);
         } catch (err) {
           if (owners) throw err;
           result.skippedDevices++;
-          body.resume();
           return;
         }
         break;
       }
-      default:
-        body.resume();
-        return; // pax/gnu headers are folded in by tar-stream; nothing else has a file to make
     }
-    body.resume();
     createdHere.add(path);
-    if (owners) lchownSync(path, header.uid ?? 0, header.gid ?? 0);
+    if (owners) lchownSync(path, header.uid, header.gid);
     if (type !== 'symlink' && type !== 'directory') chmodSync(path, mode);
     setXattrs(header, path, owners);
     if (type !== 'directory') lutimesSync(path, mtime, mtime);
   };
 
-  await new Promise<void>((resolve, reject) => {
-    const ex = extract();
-    let failed = false;
-    ex.on('entry', (header, stream, next) => {
-      handle(header, stream).then(() => next(), (err: Error) => {
-        failed = true;
-        stream.resume();
-        ex.destroy(err);
+  const reader = new TarReader(handle);
+  try {
+    // 'data' events, not for-await: the entries are applied synchronously as each chunk comes
+    await new Promise<void>((resolve, reject) => {
+      const onData = (chunk: Buffer): void => {
+        try {
+          reader.write(chunk);
+        } catch (err) {
+          tar.removeListener('data', onData);
+          tar.destroy();
+          reject(err as Error);
+        }
+      };
+      tar.on('data', onData);
+      tar.once('end', () => {
+        try {
+          reader.end();
+          resolve();
+        } catch (err) {
+          reject(err as Error);
+        }
       });
+      tar.once('error', reject);
     });
-    ex.on('finish', () => resolve());
-    ex.on('error', (err) => reject(err));
-    tar.on('error', (err) => {
-      if (!failed) ex.destroy(err);
-    });
-    tar.pipe(ex as unknown as NodeJS.WritableStream);
-  });
+  } finally {
+    if (openFd !== undefined) closeSync(openFd);
+  }
 
   // Directories last, deepest first: their modes may forbid writing and their times change
   // whenever an entry is added inside.
