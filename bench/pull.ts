@@ -8,7 +8,7 @@
 // arguments to node for tslab's runs (e.g. "--cpu-prof --cpu-prof-dir=DIR" to profile them).
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -65,12 +65,23 @@ function dropCaches(): void {
   writeKernelFile('/proc/sys/vm/drop_caches', '3', 'drop-caches');
 }
 
+/** CPU seconds (user + system) of the children waited for so far: less swayed by load than wall time. */
+function childrenCpu(): number {
+  const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[13]) + Number(fields[14])) / 100; // cutime, cstime in clock ticks (USER_HZ)
+}
+
+const cpuOf = new Map<string, number[]>();
+
 function timed(label: string, fn: () => void): number {
   dropCaches();
+  const cpu0 = childrenCpu();
   const t0 = process.hrtime.bigint();
   fn();
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  console.log(`  ${label}: ${(ms / 1000).toFixed(2)} s`);
+  const cpu = childrenCpu() - cpu0;
+  cpuOf.set(label, [...(cpuOf.get(label) ?? []), cpu]);
+  console.log(`  ${label}: ${(ms / 1000).toFixed(2)} s (CPU ${cpu.toFixed(2)} s)`);
   return ms;
 }
 
@@ -156,7 +167,11 @@ async function main(): Promise<void> {
     const sequentialNote = sequential ? ` (one layer at a time: ${(best(oursSequential) / 1000).toFixed(2)} s)` : '';
     console.log(`\nbest of ${runs}: tslab ${(best(ours) / 1000).toFixed(2)} s${sequentialNote}, skopeo+umoci ${(best(theirs) / 1000).toFixed(2)} s`);
     console.log(`ratio (skopeo+umoci / tslab): ${(best(theirs) / best(ours)).toFixed(2)}x ${best(ours) <= best(theirs) ? '(tslab is faster)' : '(tslab is slower)'}`);
-    if (oldRoot) console.log(`old build: ${(best(oursOld) / 1000).toFixed(2)} s; new / old: ${(best(ours) / best(oursOld)).toFixed(2)}x`);
+    if (oldRoot) {
+      const cpuNew = best(cpuOf.get('tslab image pull')!);
+      const cpuOld = best(cpuOf.get('tslab image pull, old build')!);
+      console.log(`old build: ${(best(oursOld) / 1000).toFixed(2)} s; new / old: ${(best(ours) / best(oursOld)).toFixed(2)}x (CPU ${cpuNew.toFixed(2)} s / ${cpuOld.toFixed(2)} s: ${(cpuNew / cpuOld).toFixed(2)}x)`);
+    }
     if (floor.length) {
       const oldNote = oldRoot ? ` (old build / floor: ${(best(oursOld) / best(floor)).toFixed(2)}x)` : '';
       console.log(`floor (pigz -dc | tar -x): ${(best(floor) / 1000).toFixed(2)} s; tslab / floor: ${(best(ours) / best(floor)).toFixed(2)}x${oldNote}`);
