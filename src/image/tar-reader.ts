@@ -101,7 +101,7 @@ function checksums(buf: Buffer, start: number): { unsigned: number; signed: numb
 }
 
 /** PAX extended header records: "<length> <key>=<value>\n". */
-export function parsePax(body: Buffer, where: string): Record<string, string> {
+function parsePax(body: Buffer, where: string): Record<string, string> {
   const out: Record<string, string> = {};
   let pos = 0;
   while (pos < body.length) {
