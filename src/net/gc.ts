@@ -5,6 +5,7 @@
 import { statSync } from 'node:fs';
 import { tracer } from '../tracer/tracer.js';
 import { bootId, detachContainer } from './attach.js';
+import { ownerAlias } from './bridge.js';
 import { listEndpoints, type Endpoint } from './endpoints.js';
 import { readLeases, release } from './ipam.js';
 import { withNetworkLock } from './lock.js';
@@ -52,7 +53,10 @@ export function gcNetworks(opts: GcOptions = {}, settings: NetworkSettings = loa
     const networks = listNetworks(settings);
     withNetlink((nl) => {
       const links = rtnl.listLinks(nl);
-      const bridges = new Set(links.filter((l) => networks.some((n) => n.bridge === l.name)).map((l) => l.index));
+      // only bridges this state folder owns: another data root's bridge of the same name (tslab0)
+      // carries veths whose endpoints this folder does not know, and they are not orphans
+      const ours = ownerAlias(settings.root);
+      const bridges = new Set(links.filter((l) => l.alias === ours && networks.some((n) => n.bridge === l.name)).map((l) => l.index));
       for (const link of links) {
         if (link.kind !== 'veth' || link.master === undefined || !bridges.has(link.master)) continue;
         if (!/^tslab/.test(link.name) || liveVeths.has(link.name)) continue;

@@ -152,7 +152,7 @@ describe.skipIf(!isRoot)('attaching containers to a bridge (needs root)', () => 
     });
   });
 
-  it('gc removes what a kill -9ed container left: endpoint, lease, rules, and orphaned veths on our bridge', async () => {
+  it('gc removes what a kill -9ed container left: endpoint, lease, rules, and orphaned veths on our bridge (not on another data root\'s)', async () => {
     await withWorld(async (w, containers) => {
       const c = await startFakeContainer();
       containers.push(c);
@@ -169,6 +169,18 @@ describe.skipIf(!isRoot)('attaching containers to a bridge (needs root)', () => 
         const br = rtnl.getLink(nl, { name: w.settings.bridge });
         rtnl.createVeth(nl, { name: orphan, peerName: uniqueName(), master: br.index });
       });
+      // Another data root whose network names the same bridge: the bridge is not its own (its
+      // alias names w's state folder), so its gc leaves every veth on it alone, the orphan too.
+      const other = testNetworking();
+      try {
+        const theirs = gcNetworks({}, { ...other.settings, bridge: w.settings.bridge });
+        expect(theirs.links).toEqual([]);
+        expect(linkExists(orphan)).toBe(true);
+        expect(linkExists(alive.hostVeth)).toBe(true);
+      } finally {
+        resetNetworking(other.settings);
+        removeDataRoot(other);
+      }
       const r = gcNetworks({}, w.settings);
       expect(r.endpoints).toEqual([dead.id]);
       expect(r.links).toEqual([orphan]);
