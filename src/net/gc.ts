@@ -15,7 +15,7 @@ import { publishedIds, unpublishPorts } from './ports.js';
 import { loadSettings, type NetworkSettings } from './settings.js';
 
 export interface GcOptions {
-  /** ids of containers that still exist; prepared endpoints of others are collected too */
+  /** ids of containers that still exist: prepared endpoints of others are collected too (attached ones live with their netns) */
   liveContainers?: Set<string>;
 }
 
@@ -42,7 +42,9 @@ export function gcNetworks(opts: GcOptions = {}, settings: NetworkSettings = loa
     const result: GcResult = { endpoints: [], links: [], rules: [], leases: [] };
     const boot = bootId();
     for (const ep of listEndpoints(settings.root)) {
-      const known = opts.liveContainers ? opts.liveContainers.has(ep.id) : true;
+      // an attached endpoint lives as long as its init's netns, whoever made it (a lab's
+      // `network connect` makes no container record); a prepared one only while its container exists
+      const known = ep.state === 'attached' || !opts.liveContainers || opts.liveContainers.has(ep.id);
       if (endpointAlive(ep, boot) && known) continue;
       detachContainer(ep.id, settings);
       result.endpoints.push(ep.id);
